@@ -1,0 +1,172 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/jayaya/jayayacrm/core"
+)
+
+// Config is everything JayayaCRM reads from its environment, parsed and
+// validated once at start.
+type Config struct {
+	DatabaseURL string
+	Addr        string
+	PublicURL   string
+	LogFormat   string // "text" or "json"
+	LogLevel    string // debug, info, warn, error
+
+	SlackBotToken      string
+	SlackSigningSecret string
+	SlackAppToken      string
+	SlackStaffChannel  string
+	SlackAPIURL        string
+
+	DiscordBotToken       string
+	DiscordGuildID        string
+	DiscordSupportChannel string
+	DiscordAPIURL         string
+}
+
+// SlackEnabled reports whether the Slack adapter is configured.
+func (c *Config) SlackEnabled() bool { return c.SlackBotToken != "" }
+
+// DiscordEnabled reports whether the Discord adapter is configured.
+func (c *Config) DiscordEnabled() bool { return c.DiscordBotToken != "" }
+
+// secretNames may also be given as NAME_FILE, a path to read the value from.
+var secretNames = map[string]bool{
+	"DATABASE_URL": true, "SLACK_BOT_TOKEN": true, "SLACK_SIGNING_SECRET": true,
+	"SLACK_APP_TOKEN": true, "DISCORD_BOT_TOKEN": true,
+}
+
+// envReader reads variables, with NAME_FILE support for secrets, and keeps
+// the first error met.
+type envReader struct {
+	getenv func(string) string
+	err    error
+}
+
+func (r *envReader) get(name, def string) string {
+	v := strings.TrimSpace(r.getenv(name))
+	if secretNames[name] {
+		if path := strings.TrimSpace(r.getenv(name + "_FILE")); path != "" {
+			if v != "" {
+				r.fail("%s and %s_FILE are both set: keep one", name, name)
+				return ""
+			}
+			b, err := os.ReadFile(path)
+			if err != nil {
+				r.fail("%s_FILE: %v", name, err)
+				return ""
+			}
+			v = strings.TrimSpace(string(b))
+		}
+	}
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+func (r *envReader) fail(format string, args ...any) {
+	if r.err == nil {
+		r.err = fmt.Errorf(format, args...)
+	}
+}
+
+// LoadConfig reads and validates the configuration. The error names the
+// offending variable.
+func LoadConfig(getenv func(string) string) (*Config, error) {
+	r := &envReader{getenv: getenv}
+	c := &Config{
+		DatabaseURL:           r.get("DATABASE_URL", core.DefaultDatabaseURL),
+		Addr:                  r.get("JAYAYA_ADDR", "localhost:8080"),
+		PublicURL:             r.get("JAYAYA_PUBLIC_URL", "http://localhost:8080"),
+		LogFormat:             strings.ToLower(r.get("JAYAYA_LOG_FORMAT", "text")),
+		LogLevel:              strings.ToLower(r.get("JAYAYA_LOG_LEVEL", "info")),
+		SlackBotToken:         r.get("SLACK_BOT_TOKEN", ""),
+		SlackSigningSecret:    r.get("SLACK_SIGNING_SECRET", ""),
+		SlackAppToken:         r.get("SLACK_APP_TOKEN", ""),
+		SlackStaffChannel:     r.get("SLACK_STAFF_CHANNEL", ""),
+		SlackAPIURL:           r.get("SLACK_API_URL", "https://slack.com/api/"),
+		DiscordBotToken:       r.get("DISCORD_BOT_TOKEN", ""),
+		DiscordGuildID:        r.get("DISCORD_GUILD_ID", ""),
+		DiscordSupportChannel: r.get("DISCORD_SUPPORT_CHANNEL", ""),
+		DiscordAPIURL:         r.get("DISCORD_API_URL", "https://discord.com"),
+	}
+	if r.err != nil {
+		return nil, r.err
+	}
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Config) validate() error {
+	if s, _, ok := strings.Cut(c.DatabaseURL, "://"); !ok || (s != "postgres" && s != "postgresql" && s != "sqlite") {
+		return fmt.Errorf("DATABASE_URL: want postgres://… or sqlite://PATH")
+	}
+	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
+		return fmt.Errorf("JAYAYA_ADDR: want host:port (like localhost:8080 or :8080), got %q", c.Addr)
+	}
+	if err := checkURL("JAYAYA_PUBLIC_URL", c.PublicURL); err != nil {
+		return err
+	}
+	c.PublicURL = strings.TrimRight(c.PublicURL, "/")
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		return fmt.Errorf("JAYAYA_LOG_FORMAT: want text or json, got %q", c.LogFormat)
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return fmt.Errorf("JAYAYA_LOG_LEVEL: want debug, info, warn or error, got %q", c.LogLevel)
+	}
+	if err := checkURL("SLACK_API_URL", c.SlackAPIURL); err != nil {
+		return err
+	}
+	if !strings.HasSuffix(c.SlackAPIURL, "/") {
+		c.SlackAPIURL += "/"
+	}
+	if err := checkURL("DISCORD_API_URL", c.DiscordAPIURL); err != nil {
+		return err
+	}
+	c.DiscordAPIURL = strings.TrimRight(c.DiscordAPIURL, "/")
+	if c.SlackBotToken != "" {
+		if !strings.HasPrefix(c.SlackBotToken, "xoxb-") {
+			return fmt.Errorf("SLACK_BOT_TOKEN: a bot token starts with xoxb-")
+		}
+		if c.SlackAppToken != "" && !strings.HasPrefix(c.SlackAppToken, "xapp-") {
+			return fmt.Errorf("SLACK_APP_TOKEN: an app-level token starts with xapp-")
+		}
+		if c.SlackAppToken == "" && c.SlackSigningSecret == "" {
+			return fmt.Errorf("SLACK_SIGNING_SECRET: required to verify Slack's HTTP requests (or set SLACK_APP_TOKEN for Socket Mode)")
+		}
+		if c.SlackStaffChannel == "" {
+			return fmt.Errorf("SLACK_STAFF_CHANNEL: required with SLACK_BOT_TOKEN (the channel ID where ticket threads open, like C0123ABCD)")
+		}
+	}
+	if c.DiscordBotToken != "" {
+		if c.DiscordGuildID == "" {
+			return fmt.Errorf("DISCORD_GUILD_ID: required with DISCORD_BOT_TOKEN")
+		}
+		if c.DiscordSupportChannel == "" {
+			return fmt.Errorf("DISCORD_SUPPORT_CHANNEL: required with DISCORD_BOT_TOKEN")
+		}
+	}
+	return nil
+}
+
+func checkURL(name, raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("%s: want an http(s) URL, got %q", name, raw)
+	}
+	return nil
+}

@@ -1,0 +1,79 @@
+// Package core holds JayayaCRM's domain: users, interests, companies, people,
+// comments, tasks, tickets, messages and the delivery outbox, their rules and
+// their storage through bun. It knows nothing of HTTP, Slack or Discord.
+package core
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes carried by *Error. Transport layers map each code to their own
+// vocabulary (HTTP status, an ephemeral chat reply) in one place.
+const (
+	EINVALID   = "invalid"
+	ENOTFOUND  = "not_found"
+	ECONFLICT  = "conflict"
+	EFORBIDDEN = "forbidden"
+	EINTERNAL  = "internal"
+)
+
+// Error is the one error type of the domain. Message is safe to show to the
+// user who caused it; Field names the offending input field for validation
+// errors, when there is one.
+type Error struct {
+	Code    string
+	Message string
+	Field   string
+}
+
+// Error implements the error interface.
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("core error: code=%s field=%s message=%s", e.Code, e.Field, e.Message)
+	}
+	return fmt.Sprintf("core error: code=%s message=%s", e.Code, e.Message)
+}
+
+// Errorf returns an *Error with the given code and a formatted message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid returns an EINVALID error about one input field.
+func Invalid(field, format string, args ...any) *Error {
+	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of err's *Error, EINTERNAL for any other
+// non-nil error, and "" for nil.
+func ErrorCode(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the user-safe message of err's *Error, or a short
+// apology for any other error (whose detail must be logged, not shown).
+func ErrorMessage(err error) string {
+	var e *Error
+	if err == nil {
+		return ""
+	} else if errors.As(err, &e) {
+		return e.Message
+	}
+	return "Sorry, something went wrong on our side."
+}
+
+// ErrorField returns the field named by err's *Error, or "".
+func ErrorField(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
+}

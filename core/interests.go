@@ -1,0 +1,119 @@
+package core
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/uptrace/bun"
+)
+
+// InterestUpdate is a partial update of an interest.
+type InterestUpdate struct {
+	Name  *string
+	Color *string
+}
+
+func interestName(s string) (name, key string, err error) {
+	if name, err = text("name", "Interest name", s, 60, true); err != nil {
+		return "", "", err
+	}
+	return name, strings.ToLower(name), nil
+}
+
+func interestColor(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if !ValidColor(s) {
+		return "", Invalid("color", "Colour must look like #RRGGBB, not %q.", s)
+	}
+	return strings.ToUpper(s), nil
+}
+
+// CreateInterest adds an interest. Errors: EINVALID, ECONFLICT (the name
+// exists, whatever its case).
+func (s *Store) CreateInterest(ctx context.Context, name, color string) (*Interest, error) {
+	in := &Interest{}
+	var err error
+	if in.Name, in.NameKey, err = interestName(name); err != nil {
+		return nil, err
+	}
+	if in.Color, err = interestColor(color); err != nil {
+		return nil, err
+	}
+	in.CreatedAt = s.now()
+	in.UpdatedAt = in.CreatedAt
+	if _, err := s.DB.NewInsert().Model(in).Returning("id").Exec(ctx); err != nil {
+		if isUniqueViolation(err) {
+			return nil, &Error{Code: ECONFLICT, Field: "name", Message: "An interest named " + in.Name + " already exists."}
+		}
+		return nil, err
+	}
+	return in, nil
+}
+
+// UpdateInterest renames and/or recolours an interest. Errors: ENOTFOUND,
+// EINVALID, ECONFLICT.
+func (s *Store) UpdateInterest(ctx context.Context, id int64, up InterestUpdate) (*Interest, error) {
+	in, err := s.Interest(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if up.Name != nil {
+		if in.Name, in.NameKey, err = interestName(*up.Name); err != nil {
+			return nil, err
+		}
+	}
+	if up.Color != nil {
+		if in.Color, err = interestColor(*up.Color); err != nil {
+			return nil, err
+		}
+	}
+	in.UpdatedAt = s.now()
+	if _, err := s.DB.NewUpdate().Model(in).WherePK().Exec(ctx); err != nil {
+		if isUniqueViolation(err) {
+			return nil, &Error{Code: ECONFLICT, Field: "name", Message: "An interest named " + in.Name + " already exists."}
+		}
+		return nil, err
+	}
+	return in, nil
+}
+
+// DeleteInterest deletes an interest, detaching it from every company.
+// Errors: ENOTFOUND.
+func (s *Store) DeleteInterest(ctx context.Context, id int64) error {
+	return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if _, err := tx.NewDelete().Model((*CompanyInterest)(nil)).Where("interest_id = ?", id).Exec(ctx); err != nil {
+			return err
+		}
+		res, err := tx.NewDelete().Model((*Interest)(nil)).Where("id = ?", id).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return Errorf(ENOTFOUND, "No such interest.")
+		}
+		return nil
+	})
+}
+
+// Interest returns one interest. Errors: ENOTFOUND.
+func (s *Store) Interest(ctx context.Context, id int64) (*Interest, error) {
+	in := new(Interest)
+	err := s.DB.NewSelect().Model(in).Where("id = ?", id).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, Errorf(ENOTFOUND, "No such interest.")
+	}
+	return in, err
+}
+
+// ListInterests returns every interest by name, each with the number of
+// companies that have it.
+func (s *Store) ListInterests(ctx context.Context) ([]*Interest, error) {
+	var out []*Interest
+	err := s.DB.NewSelect().Model(&out).
+		ColumnExpr("interest.*").
+		ColumnExpr("(SELECT count(*) FROM company_interests ci WHERE ci.interest_id = interest.id) AS companies").
+		OrderExpr("interest.name_key").Scan(ctx)
+	return out, err
+}

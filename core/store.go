@@ -1,0 +1,193 @@
+package core
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	_ "modernc.org/sqlite" // pure-Go SQLite driver "sqlite"
+)
+
+// DefaultDatabaseURL is the embedded SQLite database used when DATABASE_URL
+// is unset.
+const DefaultDatabaseURL = "sqlite://jayaya.db"
+
+// Engine names returned by Store.Engine.
+const (
+	EnginePostgres = "postgres"
+	EngineSQLite   = "sqlite"
+)
+
+// Store is JayayaCRM's storage and the home of its domain services. Its
+// exported methods own their transaction; the unexported helpers take a
+// bun.IDB so that they compose inside one.
+type Store struct {
+	DB *bun.DB
+	// Now is the clock every time-dependent rule reads. Tests replace it.
+	Now func() time.Time
+
+	engine string
+	dsn    string
+}
+
+// Engine reports which database engine backs the store: EnginePostgres or
+// EngineSQLite.
+func (s *Store) Engine() string { return s.engine }
+
+// DSN returns the data source name the store was opened with (for a second,
+// dedicated connection such as LISTEN on PostgreSQL).
+func (s *Store) DSN() string { return s.dsn }
+
+// Open connects to the database named by a DATABASE_URL value
+// (postgres://…, postgresql://… or sqlite://PATH) and checks that it answers.
+// It does not migrate. Errors name DATABASE_URL and never include a password.
+func Open(ctx context.Context, databaseURL string) (*Store, error) {
+	if databaseURL == "" {
+		databaseURL = DefaultDatabaseURL
+	}
+	scheme, rest, ok := strings.Cut(databaseURL, "://")
+	if !ok {
+		return nil, fmt.Errorf("DATABASE_URL: want postgres://… or sqlite://PATH, got %q", redactURL(databaseURL))
+	}
+	var (
+		sqldb  *sql.DB
+		db     *bun.DB
+		engine string
+		dsn    string
+		err    error
+	)
+	switch scheme {
+	case "postgres", "postgresql":
+		engine, dsn = EnginePostgres, databaseURL
+		if sqldb, err = sql.Open("pgx", dsn); err != nil {
+			return nil, fmt.Errorf("DATABASE_URL: %v", err)
+		}
+		sqldb.SetMaxOpenConns(20)
+		sqldb.SetMaxIdleConns(10)
+		sqldb.SetConnMaxIdleTime(5 * time.Minute)
+		db = bun.NewDB(sqldb, pgdialect.New())
+	case "sqlite", "file":
+		engine = EngineSQLite
+		if dsn, err = sqliteDSN(rest); err != nil {
+			return nil, err
+		}
+		if sqldb, err = sql.Open("sqlite", dsn); err != nil {
+			return nil, fmt.Errorf("DATABASE_URL: %v", err)
+		}
+		// One writer at a time is SQLite's model; a single connection also
+		// keeps BEGIN IMMEDIATE transactions from deadlocking each other.
+		sqldb.SetMaxOpenConns(1)
+		db = bun.NewDB(sqldb, sqlitedialect.New())
+	default:
+		return nil, fmt.Errorf("DATABASE_URL: unknown scheme %q (want postgres:// or sqlite://)", scheme)
+	}
+	registerModels(db)
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := db.PingContext(pingCtx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("DATABASE_URL: cannot reach %s database at %s: %v", engine, redactURL(databaseURL), redactErr(err, databaseURL))
+	}
+	return &Store{DB: db, Now: time.Now, engine: engine, dsn: dsn}, nil
+}
+
+// Close closes the database handle.
+func (s *Store) Close() error { return s.DB.Close() }
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error { return s.DB.PingContext(ctx) }
+
+// sqliteDSN turns the part after sqlite:// into a modernc.org/sqlite DSN
+// with the pragmas the product relies on.
+func sqliteDSN(path string) (string, error) {
+	path, query, _ := strings.Cut(path, "?")
+	if path == "" {
+		return "", errors.New("DATABASE_URL: sqlite:// needs a file path, for example sqlite://jayaya.db")
+	}
+	if path != ":memory:" {
+		if dir := filepath.Dir(path); dir != "." {
+			if _, err := os.Stat(dir); err != nil {
+				return "", fmt.Errorf("DATABASE_URL: directory of the SQLite file: %v", err)
+			}
+		}
+	}
+	params := url.Values{}
+	if query != "" {
+		var err error
+		if params, err = url.ParseQuery(query); err != nil {
+			return "", fmt.Errorf("DATABASE_URL: %v", err)
+		}
+	}
+	for _, p := range []string{"foreign_keys(1)", "busy_timeout(10000)", "journal_mode(WAL)", "synchronous(NORMAL)"} {
+		params.Add("_pragma", p)
+	}
+	params.Set("_txlock", "immediate")
+	return "file:" + path + "?" + params.Encode(), nil
+}
+
+// redactURL hides the password of a database URL.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, has := u.User.Password(); has {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+func redactErr(err error, raw string) string {
+	msg := err.Error()
+	if u, perr := url.Parse(raw); perr == nil && u.User != nil {
+		if pw, has := u.User.Password(); has && pw != "" {
+			msg = strings.ReplaceAll(msg, pw, "xxxxx")
+		}
+	}
+	return strings.Join(strings.Fields(msg), " ")
+}
+
+// inTx runs fn in a transaction on the store's database.
+func (s *Store) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	return s.DB.RunInTx(ctx, nil, fn)
+}
+
+// InTx runs fn inside one database transaction, committing when fn returns
+// nil and rolling back otherwise. Other packages use it to store an inbound
+// message and its outbox deliveries together.
+func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	return s.inTx(ctx, fn)
+}
+
+// forUpdate adds FOR UPDATE on PostgreSQL; SQLite transactions already hold
+// the write lock (BEGIN IMMEDIATE).
+func (s *Store) forUpdate(q *bun.SelectQuery) *bun.SelectQuery {
+	if s.engine == EnginePostgres {
+		return q.For("UPDATE")
+	}
+	return q
+}
+
+// isUniqueViolation reports whether err is a unique-constraint violation on
+// either engine.
+func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "SQLSTATE 23505") || strings.Contains(msg, "UNIQUE constraint failed")
+}
+
+// now returns the store's clock reading, in UTC, rounded to microseconds as
+// both databases keep it.
+func (s *Store) now() time.Time { return s.Now().UTC().Truncate(time.Microsecond) }
