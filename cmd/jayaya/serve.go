@@ -13,6 +13,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	slackad "github.com/jayaya/jayayacrm/adapters/slack"
+	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 )
 
@@ -26,6 +28,11 @@ type app struct {
 
 	wg      sync.WaitGroup
 	workers []string
+
+	// ui answers /crm commands, buttons and forms from any chat platform.
+	ui *bot.Router
+	// slack is the Slack adapter, nil when SLACK_BOT_TOKEN is unset.
+	slack *slackad.Adapter
 }
 
 // goWorker runs fn until ctx ends; its error, if any, is logged.
@@ -117,6 +124,16 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 // the configuration enables.
 func (a *app) wire(ctx context.Context) error {
 	a.router.Get("/healthz", a.healthz)
+
+	a.ui = bot.NewRouter(a.store, a.log)
+
+	if a.cfg.SlackEnabled() {
+		a.slack = slackad.New(slackad.Config{
+			BotToken: a.cfg.SlackBotToken, SigningSecret: a.cfg.SlackSigningSecret, AppToken: a.cfg.SlackAppToken,
+			StaffChannel: a.cfg.SlackStaffChannel, APIURL: a.cfg.SlackAPIURL, PublicURL: a.cfg.PublicURL,
+		}, a.store, a.ui, a.log)
+		a.slack.Routes(a.router)
+	}
 	return nil
 }
 

@@ -250,7 +250,7 @@ func (s *Server) identifyLocked(c *gwConn, raw json.RawMessage) {
 	ready := map[string]any{
 		"v": 9, "user": bot, "guilds": guilds, "session_id": sess.id,
 		"resume_gateway_url": s.GatewayURL(), "session_type": "normal",
-		"application": map[string]any{"id": w.botID, "flags": s.appFlags()},
+		"application":      map[string]any{"id": w.botID, "flags": s.appFlags()},
 		"private_channels": []any{},
 	}
 	if d.Shard != nil {

@@ -152,9 +152,9 @@ func (s *Server) findNonceLocked(ch *channel, authorID, nonce string) *message {
 	return nil
 }
 
-// editMessageLocked applies an edit body to a stored message and dispatches
-// MESSAGE_UPDATE.
-func (s *Server) editMessageLocked(c *call, ch *channel, m *message, b *messageBody) error {
+// editMessageLocked applies an edit body to a stored message and, with
+// dispatch, sends MESSAGE_UPDATE.
+func (s *Server) editMessageLocked(c *call, ch *channel, m *message, b *messageBody, dispatch bool) error {
 	if b.Content != nil && utf8.RuneCountInString(*b.Content) > maxContent {
 		return formError("content", "BASE_TYPE_MAX_LENGTH", fmt.Sprintf("Must be %d or fewer in length.", maxContent))
 	}
@@ -192,7 +192,9 @@ func (s *Server) editMessageLocked(c *call, ch *channel, m *message, b *messageB
 	m.m.Flags &^= discordgo.MessageFlagsLoading
 	now := s.now()
 	m.m.EditedTimestamp = &now
-	s.emitMessageUpdateLocked(ch, m)
+	if dispatch {
+		s.emitMessageUpdateLocked(ch, m)
+	}
 	return nil
 }
 

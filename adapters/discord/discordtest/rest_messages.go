@@ -151,7 +151,7 @@ func (s *Server) editMessage(c *call) (any, error) {
 	if ch.isThread() && ch.archived {
 		return nil, errThreadArchived(400)
 	}
-	if err := s.editMessageLocked(c, ch, m, &b); err != nil {
+	if err := s.editMessageLocked(c, ch, m, &b, true); err != nil {
 		return nil, err
 	}
 	return restMessage(m), nil

@@ -174,8 +174,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	path := "/" + strings.Join(segs, "/")
 
 	s.mu.Lock()
-	idx := len(s.reqs)
-	s.reqs = append(s.reqs, Request{Method: r.Method, Path: path, Query: r.URL.Query(), At: s.now(), Body: body})
+	rec := &Request{Method: r.Method, Path: path, Query: r.URL.Query(), At: s.now(), Body: body}
+	s.reqs = append(s.reqs, rec)
 	f := s.takeFaultLocked(r.Method, segs)
 	s.unlock()
 
@@ -183,7 +183,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		time.Sleep(f.delay)
 	}
 	if f.status != 0 {
-		s.finishRequest(idx, "", f.status)
+		s.finishRequest(rec, "", f.status)
 		s.writeFault(w, f, path)
 		return
 	}
@@ -194,13 +194,13 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		if allowed {
 			e = errMethodNotAllowed()
 		}
-		s.finishRequest(idx, "", e.Status)
+		s.finishRequest(rec, "", e.Status)
 		writeJSON(w, e.Status, e, nil)
 		return
 	}
 	routeName := rt.method + " " + rt.pattern
 	if !rt.public && r.Header.Get("Authorization") != "Bot "+s.cfg.Token {
-		s.finishRequest(idx, routeName, 401)
+		s.finishRequest(rec, routeName, 401)
 		writeJSON(w, 401, errUnauthorized(), nil)
 		return
 	}
@@ -213,7 +213,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	} else if herr != nil {
 		status = 500
 	}
-	s.reqs[idx].Route, s.reqs[idx].Status = routeName, status
+	rec.Route, rec.Status = routeName, status
 	s.unlock()
 
 	s.log.Debug("discordtest rest", "method", r.Method, "path", path, "status", status)
@@ -255,9 +255,9 @@ func (s *Server) findRoute(method string, segs []string) (*route, map[string]str
 	return nil, nil, allowed
 }
 
-func (s *Server) finishRequest(idx int, routeName string, status int) {
+func (s *Server) finishRequest(rec *Request, routeName string, status int) {
 	s.mu.Lock()
-	s.reqs[idx].Route, s.reqs[idx].Status = routeName, status
+	rec.Route, rec.Status = routeName, status
 	s.unlock()
 }
 

@@ -67,7 +67,7 @@ type Server struct {
 	st     *world
 	gw     *gateway
 	faults []*faultEntry
-	reqs   []Request
+	reqs   []*Request
 	closed bool
 
 	wg sync.WaitGroup // gateway goroutines

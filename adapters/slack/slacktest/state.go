@@ -431,8 +431,8 @@ func (st *State) Calls(method string) []Call {
 	return out
 }
 
-// SocketConnects returns how many Socket Mode connections were accepted so
-// far; SocketConnections how many are open now.
+// SocketConnects returns how many Socket Mode connections the fake has
+// accepted so far, reconnections included.
 func (st *State) SocketConnects() int {
 	var n int
 	st.read(func() { n = st.socketConnects })

@@ -269,8 +269,11 @@ func (st *State) editAsUser(channel, ts, text string) (Message, json.RawMessage,
 			return err
 		}
 		m := cs.byTS[ts]
-		if m == nil || m.BotID != "" {
+		switch {
+		case m == nil || m.SubType == "tombstone":
 			return slackError("message_not_found")
+		case m.BotID != "":
+			return slackError("cant_update_message")
 		}
 		prev := st.wireMessageLocked(cs, m)
 		eventTS := st.nextTSLocked()

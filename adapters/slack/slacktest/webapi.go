@@ -30,28 +30,28 @@ type apiMethod struct {
 
 // methods lists the Web API the fake speaks; the handlers live in api_*.go.
 var methods = map[string]apiMethod{
-	"auth.test":                      {handle: (*Server).authTest},
-	"apps.connections.open":          {handle: (*Server).appsConnectionsOpen, token: appToken},
-	"chat.postMessage":               {handle: (*Server).chatPostMessage, scope: "chat:write"},
-	"chat.update":                    {handle: (*Server).chatUpdate, scope: "chat:write"},
-	"chat.delete":                    {handle: (*Server).chatDelete, scope: "chat:write"},
-	"chat.postEphemeral":             {handle: (*Server).chatPostEphemeral, scope: "chat:write"},
-	"chat.getPermalink":              {handle: (*Server).chatGetPermalink},
-	"reactions.add":                  {handle: (*Server).reactionsAdd, scope: "reactions:write"},
-	"reactions.remove":               {handle: (*Server).reactionsRemove, scope: "reactions:write"},
-	"conversations.open":             {handle: (*Server).conversationsOpen, scope: "im:write"},
-	"conversations.info":             {handle: (*Server).conversationsInfo, scope: "channels:read"},
-	"conversations.members":          {handle: (*Server).conversationsMembers, scope: "channels:read"},
-	"conversations.history":          {handle: (*Server).conversationsHistory, scope: "channels:history"},
-	"conversations.replies":          {handle: (*Server).conversationsReplies, scope: "channels:history"},
-	"users.info":                     {handle: (*Server).usersInfo, scope: "users:read"},
-	"users.list":                     {handle: (*Server).usersList, scope: "users:read"},
-	"views.open":                     {handle: (*Server).viewsOpen},
-	"views.update":                   {handle: (*Server).viewsUpdate},
-	"views.push":                     {handle: (*Server).viewsPush},
-	"files.getUploadURLExternal":     {handle: (*Server).filesGetUploadURLExternal, scope: "files:write"},
-	"files.completeUploadExternal":   {handle: (*Server).filesCompleteUploadExternal, scope: "files:write"},
-	"conversations.join":             {handle: (*Server).conversationsJoin, scope: "channels:join"},
+	"auth.test":                    {handle: (*Server).authTest},
+	"apps.connections.open":        {handle: (*Server).appsConnectionsOpen, token: appToken},
+	"chat.postMessage":             {handle: (*Server).chatPostMessage, scope: "chat:write"},
+	"chat.update":                  {handle: (*Server).chatUpdate, scope: "chat:write"},
+	"chat.delete":                  {handle: (*Server).chatDelete, scope: "chat:write"},
+	"chat.postEphemeral":           {handle: (*Server).chatPostEphemeral, scope: "chat:write"},
+	"chat.getPermalink":            {handle: (*Server).chatGetPermalink},
+	"reactions.add":                {handle: (*Server).reactionsAdd, scope: "reactions:write"},
+	"reactions.remove":             {handle: (*Server).reactionsRemove, scope: "reactions:write"},
+	"conversations.open":           {handle: (*Server).conversationsOpen, scope: "im:write"},
+	"conversations.info":           {handle: (*Server).conversationsInfo, scope: "channels:read"},
+	"conversations.members":        {handle: (*Server).conversationsMembers, scope: "channels:read"},
+	"conversations.history":        {handle: (*Server).conversationsHistory, scope: "channels:history"},
+	"conversations.replies":        {handle: (*Server).conversationsReplies, scope: "channels:history"},
+	"users.info":                   {handle: (*Server).usersInfo, scope: "users:read"},
+	"users.list":                   {handle: (*Server).usersList, scope: "users:read"},
+	"views.open":                   {handle: (*Server).viewsOpen},
+	"views.update":                 {handle: (*Server).viewsUpdate},
+	"views.push":                   {handle: (*Server).viewsPush},
+	"files.getUploadURLExternal":   {handle: (*Server).filesGetUploadURLExternal, scope: "files:write"},
+	"files.completeUploadExternal": {handle: (*Server).filesCompleteUploadExternal, scope: "files:write"},
+	"conversations.join":           {handle: (*Server).conversationsJoin, scope: "channels:join"},
 }
 
 // maxBody caps request bodies, as Slack does.
@@ -255,4 +255,15 @@ func (r *apiRequest) limit(def, max int) int {
 		return def
 	}
 	return min(n, max)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// atoiOr parses s, or returns def when it is not a number.
+func atoiOr(s string, def int) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return def
+	}
+	return n
 }

@@ -1,0 +1,132 @@
+// Package slack is JayayaCRM's Slack adapter (slack-go): it verifies and
+// answers Slack's HTTP requests (slash commands, events, interactions) or
+// the same over Socket Mode, renders bot replies as Block Kit, and delivers
+// outbox rows to Slack. It is the only place Slack types appear.
+package slack
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/slack-go/slack"
+
+	"github.com/jayaya/jayayacrm/bot"
+	"github.com/jayaya/jayayacrm/core"
+)
+
+// Config is the Slack part of JayayaCRM's configuration.
+type Config struct {
+	BotToken      string
+	SigningSecret string
+	AppToken      string // non-empty: Socket Mode instead of HTTP
+	StaffChannel  string // channel ID where ticket threads open
+	APIURL        string // Web API base URL, with a trailing slash
+	PublicURL     string // JayayaCRM's public base URL, for links
+}
+
+// Interactive is the bot side of /crm commands, buttons and forms
+// (implemented by *bot.Router).
+type Interactive interface {
+	Command(ctx context.Context, a bot.Actor, text string) bot.Reply
+	Action(ctx context.Context, a bot.Actor, action, value string) bot.Reply
+	Submit(ctx context.Context, a bot.Actor, formID, meta string, values map[string][]string) bot.FormResult
+}
+
+// Adapter connects JayayaCRM to one Slack workspace.
+type Adapter struct {
+	cfg   Config
+	api   *slack.Client
+	store *core.Store
+	ui    Interactive
+	log   *slog.Logger
+	http  *http.Client
+
+	// AnswerWithin is how long a command may take before Slack is answered
+	// "working on it" and the real answer follows through response_url
+	// (Slack gives 3 s in all).
+	AnswerWithin time.Duration
+}
+
+// maxBody caps what is read of a request from Slack.
+const maxBody = 1 << 20
+
+// New returns an adapter. ui answers commands, buttons and forms.
+func New(cfg Config, store *core.Store, ui Interactive, log *slog.Logger) *Adapter {
+	if log == nil {
+		log = slog.Default()
+	}
+	hc := &http.Client{Timeout: 15 * time.Second}
+	opts := []slack.Option{slack.OptionHTTPClient(hc)}
+	if cfg.APIURL != "" {
+		opts = append(opts, slack.OptionAPIURL(cfg.APIURL))
+	}
+	if cfg.AppToken != "" {
+		opts = append(opts, slack.OptionAppLevelToken(cfg.AppToken))
+	}
+	return &Adapter{
+		cfg: cfg, api: slack.New(cfg.BotToken, opts...), store: store, ui: ui,
+		log: log.With("platform", core.PlatformSlack), http: hc, AnswerWithin: 2200 * time.Millisecond,
+	}
+}
+
+// API returns the slack-go client the adapter uses.
+func (a *Adapter) API() *slack.Client { return a.api }
+
+// Routes mounts POST /slack/commands, /slack/events and /slack/interactions.
+// They sit outside any session or CSRF middleware: Slack's signature is
+// their only credential.
+func (a *Adapter) Routes(r chi.Router) {
+	r.Post("/slack/commands", a.verified(a.serveCommand))
+	r.Post("/slack/events", a.verified(a.serveEvent))
+	r.Post("/slack/interactions", a.verified(a.serveInteraction))
+}
+
+// verified reads the body once (capped), checks Slack's signature and
+// timestamp, and only then calls next with the raw body.
+func (a *Adapter) verified(next func(w http.ResponseWriter, r *http.Request, body []byte)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+		if err != nil || len(body) > maxBody {
+			http.Error(w, "request too large or unreadable", http.StatusRequestEntityTooLarge)
+			return
+		}
+		if err := a.verify(r.Header, body); err != nil {
+			a.log.Warn("rejected unsigned or stale Slack request", "path", r.URL.Path, "err", err)
+			http.Error(w, "invalid signature", http.StatusUnauthorized)
+			return
+		}
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		next(w, r, body)
+	}
+}
+
+func (a *Adapter) verify(h http.Header, body []byte) error {
+	if a.cfg.SigningSecret == "" {
+		return errors.New("no signing secret configured")
+	}
+	sv, err := slack.NewSecretsVerifier(h, a.cfg.SigningSecret)
+	if err != nil {
+		return err
+	}
+	if _, err := sv.Write(body); err != nil {
+		return err
+	}
+	return sv.Ensure()
+}
+
+// formValues parses a form-encoded body.
+func formValues(body []byte) (url.Values, error) {
+	v, err := url.ParseQuery(string(body))
+	if err != nil {
+		return nil, fmt.Errorf("bad form body: %w", err)
+	}
+	return v, nil
+}
