@@ -1,7 +1,6 @@
 package discordtest
 
 import (
-	"encoding/json"
 	"regexp"
 	"slices"
 	"sort"
@@ -225,43 +224,4 @@ func (s *Server) applyMentionsLocked(m *discordgo.Message, am *discordgo.Message
 		}
 	}
 	m.MentionEveryone = everyone && everyoneRe.MatchString(m.Content) && allowed(discordgo.AllowedMentionTypeEveryone, "", nil)
-}
-
-// messageBody is the JSON shape of a create or edit message body.
-type messageBody struct {
-	Content          *string                           `json:"content"`
-	Nonce            json.RawMessage                   `json:"nonce"`
-	EnforceNonce     bool                              `json:"enforce_nonce"`
-	TTS              bool                              `json:"tts"`
-	Embeds           []*discordgo.MessageEmbed         `json:"embeds"`
-	AllowedMentions  *discordgo.MessageAllowedMentions `json:"allowed_mentions"`
-	MessageReference *discordgo.MessageReference       `json:"message_reference"`
-	Flags            discordgo.MessageFlags            `json:"flags"`
-	Attachments      []struct {
-		ID          json.RawMessage `json:"id"`
-		Filename    string          `json:"filename"`
-		Description string          `json:"description"`
-	} `json:"attachments"`
-	Components json.RawMessage `json:"components"`
-	StickerIDs []string        `json:"sticker_ids"`
-	// Webhook executions.
-	Username  string `json:"username"`
-	AvatarURL string `json:"avatar_url"`
-}
-
-// nonceString decodes a nonce sent as a JSON string or integer.
-func nonceString(raw json.RawMessage) string {
-	if len(raw) == 0 || string(raw) == "null" {
-		return ""
-	}
-	var str string
-	if json.Unmarshal(raw, &str) == nil {
-		return str
-	}
-	return string(raw)
-}
-
-// sortByID sorts items by their snowflake.
-func sortByID[T any](items []T, id func(T) string) {
-	sort.Slice(items, func(i, j int) bool { return idLess(id(items[i]), id(items[j])) })
 }

@@ -153,8 +153,9 @@ func (s *Server) DropGateway() {
 }
 
 // CloseGateway closes every gateway connection with a close frame carrying
-// code. Codes 1000, 1001, 4004 and 4007-4014 also end their sessions, as
-// Discord does; others (4000, 4009 excepted) leave them resumable.
+// code. Codes 1000, 1001, 4004, 4007 and 4009-4014 also end the sessions,
+// so a RESUME gets op 9 and the client must IDENTIFY again; others, such as
+// 4000, leave them resumable.
 func (s *Server) CloseGateway(code int, reason string) {
 	s.mu.Lock()
 	defer s.unlock()
@@ -167,9 +168,11 @@ func (s *Server) CloseGateway(code int, reason string) {
 }
 
 // InvalidateSession sends op 9 INVALID_SESSION with d=resumable on every
-// connected session. With resumable false the sessions end: a RESUME gets
-// another op 9 and only a fresh IDENTIFY (with no replay) works. Sessions
-// not connected are invalidated too.
+// connected session and detaches it from its connection, which then
+// accepts a fresh IDENTIFY (what discordgo sends, whatever d says). With
+// resumable false the sessions end for good: a later RESUME gets op 9
+// again, and nothing dispatched to them is ever replayed. Sessions not
+// connected are ended too when resumable is false.
 func (s *Server) InvalidateSession(resumable bool) {
 	s.mu.Lock()
 	defer s.unlock()
@@ -178,10 +181,8 @@ func (s *Server) InvalidateSession(resumable bool) {
 			sess.invalid = true
 		}
 		if c := sess.conn; c != nil {
-			c.send(mustJSON(map[string]any{"op": opInvalidSession, "d": resumable}), false)
-			if !resumable {
-				c.sess, sess.conn = nil, nil
-			}
+			c.send([]byte(`{"op":9,"d":`+fmt.Sprint(resumable)+`,"s":null,"t":null}`), false)
+			c.sess, sess.conn = nil, nil
 		}
 	}
 }
@@ -203,4 +204,12 @@ func (s *Server) SetHeartbeatAcks(on bool) {
 	s.mu.Lock()
 	defer s.unlock()
 	s.gw.noAcks = !on
+}
+
+// SetHeartbeatInterval changes the interval sent in HELLO to connections
+// made from now on.
+func (s *Server) SetHeartbeatInterval(d time.Duration) {
+	s.mu.Lock()
+	defer s.unlock()
+	s.cfg.HeartbeatInterval = d
 }

@@ -1,10 +1,6 @@
 package discordtest
 
 import (
-	"bytes"
-	"compress/zlib"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -81,14 +77,15 @@ type GatewayStats struct {
 	Connected bool
 }
 
-// Dispatch is one op 0 frame written to a connection.
+// Dispatch is one op 0 frame queued on a connection (a frame queued just
+// before a drop may never arrive; RESUME replays it).
 type Dispatch struct {
-	SessionID string
-	Seq       int64
-	Type      string
+	SessionID string // the gateway session it belongs to
+	Seq       int64  // its sequence number, "s"
+	Type      string // its event name, "t", e.g. "MESSAGE_CREATE"
 	// Replayed marks frames sent again in answer to RESUME.
 	Replayed bool
-	At       time.Time
+	At       time.Time // when it was queued
 }
 
 // GatewayStats returns the gateway counters.
@@ -104,7 +101,7 @@ func (s *Server) GatewayStats() GatewayStats {
 	return st
 }
 
-// Dispatched returns every dispatch written to a connection, in order.
+// Dispatched returns every dispatch queued on a connection, in order.
 func (s *Server) Dispatched() []Dispatch {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -159,8 +156,10 @@ func (s *Server) serveGateway(w http.ResponseWriter, r *http.Request) {
 	delete(s.gw.conns, c)
 	if sess := c.sess; sess != nil && sess.conn == c {
 		sess.conn = nil
-		if closeCode == websocket.CloseNormalClosure || closeCode == websocket.CloseGoingAway {
-			sess.invalid = true // a clean close ends the session on Discord
+		// A clean close by the client ends the session on Discord; the
+		// client's answer to a close the server started does not.
+		if !c.closing && (closeCode == websocket.CloseNormalClosure || closeCode == websocket.CloseGoingAway) {
+			sess.invalid = true
 		}
 	}
 	close(c.done)
@@ -349,103 +348,4 @@ func (s *Server) appFlags() int {
 		flags |= 1 << 18
 	}
 	return flags
-}
-
-// gwConn is one websocket connection. Frames are queued (under Server.mu,
-// so in sequence order) and written by writeLoop.
-type gwConn struct {
-	s       *Server
-	ws      *websocket.Conn
-	out     chan outFrame
-	done    chan struct{}
-	sess    *gwSession
-	closing bool
-}
-
-type outFrame struct {
-	data      []byte
-	binary    bool
-	closeCode int
-	closeText string
-}
-
-// send queues a frame; compress sends it zlib-compressed as a binary frame.
-func (c *gwConn) send(data []byte, compress bool) {
-	if c.closing {
-		return
-	}
-	f := outFrame{data: data}
-	if compress {
-		var b bytes.Buffer
-		zw := zlib.NewWriter(&b)
-		zw.Write(data)
-		zw.Close()
-		f = outFrame{data: b.Bytes(), binary: true}
-	}
-	select {
-	case c.out <- f:
-	default:
-		c.s.log.Warn("discordtest gateway client too slow, dropping connection")
-		c.drop()
-	}
-}
-
-// closeWith queues a close frame with code; nothing is sent after it.
-func (c *gwConn) closeWith(code int, text string) {
-	if c.closing {
-		return
-	}
-	select {
-	case c.out <- outFrame{closeCode: code, closeText: text}:
-		c.closing = true
-	default:
-		c.drop()
-	}
-}
-
-// drop closes the TCP connection at once, without a close frame.
-func (c *gwConn) drop() {
-	c.closing = true
-	c.ws.NetConn().Close()
-}
-
-func (c *gwConn) writeLoop() {
-	defer c.s.wg.Done()
-	for {
-		select {
-		case <-c.done:
-			return
-		case f := <-c.out:
-			c.ws.SetWriteDeadline(time.Now().Add(5 * time.Second))
-			if f.closeCode != 0 {
-				msg := websocket.FormatCloseMessage(f.closeCode, f.closeText)
-				c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
-				time.Sleep(50 * time.Millisecond) // let the client read it before TCP closes
-				c.ws.NetConn().Close()
-				return
-			}
-			mt := websocket.TextMessage
-			if f.binary {
-				mt = websocket.BinaryMessage
-			}
-			if err := c.ws.WriteMessage(mt, f.data); err != nil {
-				c.ws.NetConn().Close()
-				return
-			}
-		}
-	}
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic("discordtest: marshal: " + err.Error())
-	}
-	return b
 }

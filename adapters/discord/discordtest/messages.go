@@ -1,6 +1,7 @@
 package discordtest
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -227,4 +228,38 @@ func (s *Server) serveAttachment(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", b.contentType)
 	w.Write(b.data)
+}
+
+// messageBody is the JSON shape of a create or edit message body.
+type messageBody struct {
+	Content          *string                           `json:"content"`
+	Nonce            json.RawMessage                   `json:"nonce"`
+	EnforceNonce     bool                              `json:"enforce_nonce"`
+	TTS              bool                              `json:"tts"`
+	Embeds           []*discordgo.MessageEmbed         `json:"embeds"`
+	AllowedMentions  *discordgo.MessageAllowedMentions `json:"allowed_mentions"`
+	MessageReference *discordgo.MessageReference       `json:"message_reference"`
+	Flags            discordgo.MessageFlags            `json:"flags"`
+	Attachments      []struct {
+		ID          json.RawMessage `json:"id"`
+		Filename    string          `json:"filename"`
+		Description string          `json:"description"`
+	} `json:"attachments"`
+	Components json.RawMessage `json:"components"`
+	StickerIDs []string        `json:"sticker_ids"`
+	// Webhook executions.
+	Username  string `json:"username"`
+	AvatarURL string `json:"avatar_url"`
+}
+
+// nonceString decodes a nonce sent as a JSON string or integer.
+func nonceString(raw json.RawMessage) string {
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	var str string
+	if json.Unmarshal(raw, &str) == nil {
+		return str
+	}
+	return string(raw)
 }

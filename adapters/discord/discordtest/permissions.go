@@ -6,6 +6,10 @@ import (
 	"github.com/bwmarrin/discordgo"
 )
 
+// allPermissions is every permission bit (discordgo.PermissionAll predates
+// the thread permissions).
+const allPermissions int64 = 1<<51 - 1
+
 // permissionsLocked computes userID's permissions in channel c the way
 // Discord does: @everyone and member roles, ADMINISTRATOR, then the
 // channel's overwrites (a thread uses its parent's) for @everyone, roles and
@@ -15,7 +19,7 @@ func (s *Server) permissionsLocked(userID string, c *channel) int64 {
 	w := s.st
 	if c.isDM() {
 		if userID == w.botID || slices.Contains(c.recipients, userID) {
-			return discordgo.PermissionAllText | discordgo.PermissionViewChannel
+			return discordgo.PermissionAllText | discordgo.PermissionViewChannel | discordgo.PermissionAddReactions
 		}
 		return 0
 	}
@@ -24,7 +28,7 @@ func (s *Server) permissionsLocked(userID string, c *channel) int64 {
 		return 0
 	}
 	if userID == g.ownerID {
-		return discordgo.PermissionAll
+		return allPermissions
 	}
 	m, ok := g.members[userID]
 	if !ok {
@@ -37,7 +41,7 @@ func (s *Server) permissionsLocked(userID string, c *channel) int64 {
 		}
 	}
 	if perms&discordgo.PermissionAdministrator != 0 {
-		return discordgo.PermissionAll
+		return allPermissions
 	}
 	target := c
 	if c.isThread() {

@@ -8,10 +8,10 @@ import (
 
 // Request is one REST request the server received.
 type Request struct {
-	Method string
+	Method string // HTTP method
 	// Path is the unescaped path after /api/v9, e.g. "/channels/1/messages".
 	Path  string
-	Query url.Values
+	Query url.Values // the URL's query parameters
 	// Route is the matched endpoint, e.g. "POST /channels/{channel}/messages";
 	// "" when no endpoint matched or a fault answered first.
 	Route string
@@ -19,7 +19,7 @@ type Request struct {
 	Status int
 	// Body is the raw request body.
 	Body []byte
-	At   time.Time
+	At   time.Time // when it arrived, by Config.Now
 }
 
 // Requests returns every REST request received so far, in arrival order.

@@ -30,7 +30,7 @@ func (s *Server) commandScopeLocked(c *call) (string, error) {
 
 // nestedFormError is 50035 with the error at a nested path such as
 // ["0", "options", "1", "name"].
-func nestedFormError(path []string, code, msg string) *apiError {
+func nestedFormError(path []string, code, msg string) *APIError {
 	e := formError(path[len(path)-1], code, msg)
 	for i := len(path) - 2; i >= 0; i-- {
 		e.Errors = map[string]any{path[i]: e.Errors}

@@ -7,7 +7,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 )
 
-func errBadWebhookToken() *apiError { return newAPIError(401, 50027, "Invalid Webhook Token") }
+func errBadWebhookToken() *APIError { return newAPIError(401, 50027, "Invalid Webhook Token") }
 
 // validWebhookName applies Discord's rules to webhook names and username
 // overrides: 1-80 characters, not containing "clyde" or "discord".

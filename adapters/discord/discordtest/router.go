@@ -208,7 +208,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	out, herr := rt.handle(c)
 	status := c.status
-	if ae, ok := herr.(*apiError); ok {
+	if ae, ok := herr.(*APIError); ok {
 		status = ae.Status
 	} else if herr != nil {
 		status = 500
@@ -219,7 +219,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.log.Debug("discordtest rest", "method", r.Method, "path", path, "status", status)
 	switch e := herr.(type) {
 	case nil:
-	case *apiError:
+	case *APIError:
 		writeJSON(w, e.Status, e, nil)
 		return
 	default:

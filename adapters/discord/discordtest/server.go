@@ -45,11 +45,11 @@ type Config struct {
 // permissions (EveryonePermissions), a bot role adding BotRolePermissions,
 // the bot as a member, and one text channel.
 type Seed struct {
-	GuildID        string
-	ChannelID      string
-	EveryoneRoleID string
-	BotRoleID      string
-	OwnerID        string
+	GuildID        string // the guild, "JayayaCRM Test"
+	ChannelID      string // its text channel, "support"
+	EveryoneRoleID string // the @everyone role (same ID as the guild)
+	BotRoleID      string // the bot's role
+	OwnerID        string // the guild owner, a human with every permission
 }
 
 // Server is a fake Discord: an HTTP server answering REST under /api/v9 and

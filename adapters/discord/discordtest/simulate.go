@@ -10,16 +10,16 @@ import (
 
 // Attachment is a file a simulated user uploads with a message.
 type Attachment struct {
-	Name        string
-	ContentType string
-	Data        []byte
+	Name        string // file name, e.g. "screenshot.png"
+	ContentType string // MIME type; "" means application/octet-stream
+	Data        []byte // file contents
 }
 
 // UserMessage is a message a simulated user types in the Discord client.
 type UserMessage struct {
-	ChannelID string
-	AuthorID  string
-	Content   string
+	ChannelID string // channel, thread or DM to post in
+	AuthorID  string // a user from AddUser
+	Content   string // text; user and role mentions are parsed from it
 	// Attachments are served under the server's /attachments/ URL.
 	Attachments []Attachment
 	// ReplyTo is the ID of a message in the same channel to reply to.
@@ -60,8 +60,8 @@ func (s *Server) SendUserMessage(um UserMessage) (*discordgo.Message, error) {
 	return copyMessage(s.postLocked(ch, m, info, unarchive).m), nil
 }
 
-// EditUserMessage changes the content of a user's message and dispatches
-// MESSAGE_UPDATE.
+// EditUserMessage changes a message's content as its author would (no
+// permission check) and dispatches MESSAGE_UPDATE.
 func (s *Server) EditUserMessage(channelID, messageID, content string) (*discordgo.Message, error) {
 	s.mu.Lock()
 	defer s.unlock()
@@ -101,9 +101,9 @@ func (s *Server) DeleteMessage(channelID, messageID string) error {
 
 // ThreadSpec describes a thread a simulated user creates.
 type ThreadSpec struct {
-	ParentID string
-	OwnerID  string
-	Name     string
+	ParentID string // the text channel the thread belongs to
+	OwnerID  string // the user creating it, its first member
+	Name     string // 1-100 characters
 	// Private makes a private thread; otherwise public.
 	Private bool
 	// AutoArchiveDuration in minutes: 60, 1440, 4320 (default) or 10080.
@@ -142,9 +142,9 @@ func (s *Server) CreateThread(sp ThreadSpec) (*discordgo.Channel, error) {
 
 // ThreadUpdate is a moderator's change to a thread; nil fields stay.
 type ThreadUpdate struct {
-	Name     *string
-	Archived *bool
-	Locked   *bool
+	Name     *string // rename
+	Archived *bool   // archive or un-archive
+	Locked   *bool   // lock (only moderators may then un-archive) or unlock
 }
 
 // UpdateThread changes a thread as the guild owner would (e.g. archive or
@@ -200,11 +200,12 @@ func (s *Server) RemoveThreadMember(threadID, userID string) error {
 
 // SlashCommand is a chat input command a simulated user invokes.
 type SlashCommand struct {
-	ChannelID string
-	UserID    string
+	ChannelID string // where the user types the command
+	UserID    string // who invokes it
 	// Name must be a registered command: a guild command of the channel's
 	// guild or a global one (the only kind usable in DMs).
-	Name    string
+	Name string
+	// Options are the values the user filled in, as Discord sends them.
 	Options []*discordgo.ApplicationCommandInteractionDataOption
 }
 
@@ -222,7 +223,10 @@ func (s *Server) InvokeSlashCommand(sc SlashCommand) (*discordgo.Interaction, er
 	if user == nil {
 		return nil, errUnknownUser()
 	}
-	if !s.canViewLocked(sc.UserID, ch) || !s.hasPermLocked(sc.UserID, ch, discordgo.PermissionUseApplicationCommands) {
+	if !s.canViewLocked(sc.UserID, ch) {
+		return nil, errMissingAccess()
+	}
+	if !ch.isDM() && !s.hasPermLocked(sc.UserID, ch, discordgo.PermissionUseApplicationCommands) {
 		return nil, errMissingPermissions()
 	}
 	scopes := []string{""}

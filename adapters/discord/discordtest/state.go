@@ -2,6 +2,7 @@ package discordtest
 
 import (
 	"encoding/json"
+	"sort"
 	"time"
 
 	"github.com/bwmarrin/discordgo"
@@ -115,20 +116,20 @@ type interaction struct {
 
 // InteractionCallback is one POST /interactions/{id}/{token}/callback.
 type InteractionCallback struct {
-	Type discordgo.InteractionResponseType
+	Type discordgo.InteractionResponseType // the callback's "type"
 	// Content and Flags come from the callback's data, when it had one.
 	Content string
-	Flags   discordgo.MessageFlags
+	Flags   discordgo.MessageFlags // e.g. discordgo.MessageFlagsEphemeral
 	// Raw is the callback body (payload_json for multipart requests).
 	Raw json.RawMessage
-	At  time.Time
+	At  time.Time // when it arrived, by Config.Now
 }
 
 // InteractionRecord is what happened to one interaction: the payload sent
 // to the bot, its callbacks, and the messages it produced.
 type InteractionRecord struct {
-	Interaction *discordgo.Interaction
-	Callbacks   []InteractionCallback
+	Interaction *discordgo.Interaction // as dispatched in INTERACTION_CREATE
+	Callbacks   []InteractionCallback  // accepted callbacks (Discord takes one)
 	// Original is the @original response message, nil until a callback
 	// created one (types 4 and 5).
 	Original *discordgo.Message
@@ -333,4 +334,9 @@ func copyMessage(m *discordgo.Message) *discordgo.Message {
 		panic("discordtest: unmarshal message: " + err.Error())
 	}
 	return &out
+}
+
+// sortByID sorts items by their snowflake.
+func sortByID[T any](items []T, id func(T) string) {
+	sort.Slice(items, func(i, j int) bool { return idLess(id(items[i]), id(items[j])) })
 }

@@ -1,6 +1,9 @@
 package slacktest
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // auth.test: who the bot token belongs to. The X-OAuth-Scopes header, sent
 // on every answer, lists the granted scopes.
@@ -61,7 +64,7 @@ func (s *Server) usersList(r *apiRequest) (obj, error) {
 			members = append(members, s.state.wireUser(s.state.users[ids[i]]))
 		}
 		if start+limit < len(ids) {
-			next = encodeCursor("offset", itoa(start+limit))
+			next = encodeCursor("offset", strconv.Itoa(start+limit))
 		}
 	})
 	return obj{"members": members, "cache_ts": s.Now().Unix(),

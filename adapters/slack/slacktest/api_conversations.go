@@ -2,6 +2,7 @@ package slacktest
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -138,7 +139,7 @@ func (s *Server) conversationsMembers(r *apiRequest) (obj, error) {
 			page = slices.Clone(all[start:min(start+limit, len(all))])
 		}
 		if start+limit < len(all) {
-			next = encodeCursor("offset", itoa(start+limit))
+			next = encodeCursor("offset", strconv.Itoa(start+limit))
 		}
 		out = obj{"members": page, "response_metadata": obj{"next_cursor": next}}
 	})

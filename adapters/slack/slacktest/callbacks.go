@@ -48,7 +48,9 @@ type Delivery struct {
 	Attempts    int           // Socket Mode: how many times the envelope was sent
 	TriggerID   string        // the trigger_id the callback carried, if any
 	ResponseURL string        // the response_url the callback carried, if any
-	Event       *EventCallback
+	// Event is the Events API callback delivered, to send again for
+	// duplicate and retry tests.
+	Event *EventCallback
 }
 
 // OK reports a 2xx answer.

@@ -237,6 +237,21 @@ func TestThreadReplyEvent(t *testing.T) {
 	}
 }
 
+func TestDirectMessageEvent(t *testing.T) {
+	w := newWorkspace(t, slacktest.Config{})
+	p := newProduct(t, w)
+	dm, err := w.srv.State().OpenDM(w.bob.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := w.srv.HTTP().PostAsUser(t.Context(), slacktest.UserPost{User: w.bob.ID, Channel: dm.ID, Text: "tasks"}); err != nil {
+		t.Fatal(err)
+	}
+	if ev := p.lastEvent(t); ev.Channel != dm.ID || ev.ChannelType != "im" || ev.User != w.bob.ID {
+		t.Errorf("DM event = %+v", ev)
+	}
+}
+
 func TestEditDeleteAndEchoEvents(t *testing.T) {
 	w := newWorkspace(t, slacktest.Config{})
 	p := newProduct(t, w)

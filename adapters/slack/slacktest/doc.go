@@ -20,5 +20,15 @@
 //     and deleted channels, threads and users ([State]).
 //
 // Tests read what happened through [State]'s accessors and wait for the
-// product's asynchronous work with [State.WaitFor] instead of sleeping.
+// product's asynchronous work with [State.WaitFor] instead of sleeping:
+//
+//	srv.SetProductURL(product.URL)
+//	alice := srv.State().AddUser(slacktest.User{Name: "alice"})
+//	staff := srv.State().AddChannel(slacktest.Channel{Name: "staff", Members: []string{alice.ID}})
+//	d, err := srv.HTTP().Command(ctx, slacktest.Command{UserID: alice.ID, ChannelID: staff.ID, Command: "/crm", Text: "tickets"})
+//	// d.Status, d.Body, d.Duration: the product's answer
+//	srv.WaitFor(t, func(st *slacktest.State) bool { return len(st.Ephemerals()) == 1 })
+//
+// The same test runs over Socket Mode with srv.Socket() in place of
+// srv.HTTP(), once the product's socketmode client is connected.
 package slacktest

@@ -9,9 +9,9 @@ import (
 // EventCallback is one Events API delivery: an inner event (such as a
 // "message") and the ID and time Slack gives it.
 type EventCallback struct {
-	EventID   string
-	EventTime time.Time
-	Event     json.RawMessage
+	EventID   string          // "Ev…", Slack's key for deduplication
+	EventTime time.Time       // sent as event_time, in seconds
+	Event     json.RawMessage // the inner event, e.g. {"type":"message",…}
 }
 
 // NewEvent wraps an inner event (a struct, a map or raw JSON) with a fresh
@@ -45,8 +45,9 @@ func (s *Server) envelopeJSON(ev *EventCallback) json.RawMessage {
 	})
 }
 
-// Event delivers an Events API callback. Send the same *EventCallback again
-// to redeliver it with the same event_id, or Server.Reissue it for a new one.
+// Event delivers an Events API callback. The fake never retries by itself:
+// send the same *EventCallback again (with Retry) to redeliver it under the
+// same event_id, or Server.Reissue it for a new one.
 func (snd *Sender) Event(ctx context.Context, ev *EventCallback, opts ...SendOption) (*Delivery, error) {
 	d, err := snd.deliver(ctx, callback{kind: "event", json: snd.srv.envelopeJSON(ev)}, opts)
 	if d != nil {

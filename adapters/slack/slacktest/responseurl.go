@@ -17,7 +17,7 @@ const (
 // channel, by user; messageTS is the message an interaction came from.
 func (st *State) newHookLocked(kind, channel, user, messageTS string) string {
 	id := randomHex(12)
-	st.hooks[id] = &responseHook{id: id, kind: kind, channel: channel, user: user,
+	st.hooks[id] = &responseHook{kind: kind, channel: channel, user: user,
 		messageTS: messageTS, issued: st.now()}
 	return st.cfg.baseURL + "/hooks/response/" + id
 }

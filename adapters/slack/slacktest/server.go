@@ -119,11 +119,12 @@ func NewServer(cfg Config) *Server {
 	s := &Server{cfg: cfg, productURL: cfg.ProductURL, client: &http.Client{}}
 	s.faults.init()
 	s.ts = httptest.NewUnstartedServer(s.routes())
-	s.ts.Start()
-	s.cfg.baseURL = s.ts.URL
+	// Everything the handlers read is ready before the server starts.
+	s.cfg.baseURL = "http://" + s.ts.Listener.Addr().String()
 	s.state = newState(&s.cfg, s.Now)
 	s.hub = newSocketHub(s)
 	s.state.AddUser(User{ID: cfg.BotUserID, Name: cfg.BotName, RealName: cfg.BotName, IsBot: true})
+	s.ts.Start()
 	return s
 }
 
@@ -189,4 +190,6 @@ func (s *Server) productEndpoint(p string) string {
 func (s *Server) Now() time.Time { return s.cfg.Now().Add(time.Duration(s.offset.Load())) }
 
 // Advance moves the fake's clock forward, e.g. past a trigger_id's life.
+// Callbacks are signed with the fake's clock too: past five minutes, a
+// verifier on the real clock rejects them.
 func (s *Server) Advance(d time.Duration) { s.offset.Add(int64(d)) }

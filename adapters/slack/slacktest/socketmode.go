@@ -76,7 +76,9 @@ func (s *Server) serveSocket(w http.ResponseWriter, hr *http.Request) {
 	ticket := hr.URL.Query().Get("ticket")
 	h.mu.Lock()
 	used, ok := h.tickets[ticket]
-	h.tickets[ticket] = true
+	if ok {
+		h.tickets[ticket] = true
+	}
 	closed := h.closed
 	h.mu.Unlock()
 	if !ok || used || closed {

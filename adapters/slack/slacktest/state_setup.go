@@ -1,8 +1,6 @@
 package slacktest
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -59,12 +57,30 @@ func (st *State) AddChannel(c Channel) Channel {
 }
 
 func (st *State) addChannelLocked(c Channel) *channelState {
-	if _, ok := st.channels[c.ID]; !ok {
+	if !slices.Contains(st.chanOrder, c.ID) {
 		st.chanOrder = append(st.chanOrder, c.ID)
 	}
 	cs := &channelState{info: c, byTS: map[string]*Message{}, deletedThreads: map[string]bool{}}
 	st.channels[c.ID] = cs
 	return cs
+}
+
+// OpenDM returns the bot's DM with user, opening it as conversations.open
+// would, so that the user can write to the bot.
+func (st *State) OpenDM(user string) (Channel, error) {
+	var id string
+	err := st.update(func() error {
+		cs, _, err := st.openDMLocked([]string{user})
+		if err == nil {
+			id = cs.info.ID
+		}
+		return err
+	})
+	if err != nil {
+		return Channel{}, err
+	}
+	c, _ := st.Channel(id)
+	return c, nil
 }
 
 // Join makes user a member of channel.
@@ -339,25 +355,4 @@ func richTextBlocks(text string) json.RawMessage {
 			"elements": []obj{{"type": "text", "text": text}},
 		}},
 	}})
-}
-
-func randomHex(n int) string {
-	b := make([]byte, n)
-	_, _ = rand.Read(b)
-	return hex.EncodeToString(b)
-}
-
-func uuidLike() string {
-	h := randomHex(16)
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
-}
-
-type obj = map[string]any
-
-func mustJSON(v any) json.RawMessage {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("slacktest: marshal: %v", err))
-	}
-	return b
 }

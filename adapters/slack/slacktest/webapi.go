@@ -101,7 +101,7 @@ func (r *apiRequest) has(key string) bool {
 
 func (r *apiRequest) boolean(key string) bool {
 	b, _ := strconv.ParseBool(r.str(key))
-	return b || r.str(key) == "1"
+	return b
 }
 
 // params flattens the request for Call.Params, without the token.
@@ -256,8 +256,6 @@ func (r *apiRequest) limit(def, max int) int {
 	}
 	return min(n, max)
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
 
 // atoiOr parses s, or returns def when it is not a number.
 func atoiOr(s string, def int) int {

@@ -2,6 +2,7 @@ package slacktest
 
 import (
 	"encoding/json"
+	"fmt"
 	"path"
 	"slices"
 	"strings"
@@ -9,6 +10,18 @@ import (
 
 // This file renders stored objects the way Slack's JSON shows them, for Web
 // API answers and event payloads alike.
+
+// obj is a JSON object under construction.
+type obj = map[string]any
+
+// mustJSON marshals values the fake built itself, which cannot fail.
+func mustJSON(v any) json.RawMessage {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("slacktest: marshal: %v", err))
+	}
+	return b
+}
 
 // wireMessageLocked renders m as conversations.history shows it.
 func (st *State) wireMessageLocked(cs *channelState, m *Message) obj {
