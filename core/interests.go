@@ -33,6 +33,12 @@ func interestColor(s string) (string, error) {
 // CreateInterest adds an interest. Errors: EINVALID, ECONFLICT (the name
 // exists, whatever its case).
 func (s *Store) CreateInterest(ctx context.Context, name, color string) (*Interest, error) {
+	return s.CreateInterestTx(ctx, s.DB, name, color)
+}
+
+// CreateInterestTx is CreateInterest inside the caller's transaction.
+// Errors: like CreateInterest.
+func (s *Store) CreateInterestTx(ctx context.Context, db bun.IDB, name, color string) (*Interest, error) {
 	in := &Interest{}
 	var err error
 	if in.Name, in.NameKey, err = interestName(name); err != nil {
@@ -41,21 +47,47 @@ func (s *Store) CreateInterest(ctx context.Context, name, color string) (*Intere
 	if in.Color, err = interestColor(color); err != nil {
 		return nil, err
 	}
+	if err := interestNameFree(ctx, db, in); err != nil {
+		return nil, err
+	}
 	in.CreatedAt = s.now()
 	in.UpdatedAt = in.CreatedAt
-	if _, err := s.DB.NewInsert().Model(in).Returning("id").Exec(ctx); err != nil {
+	if _, err := db.NewInsert().Model(in).Returning("id").Exec(ctx); err != nil {
 		if isUniqueViolation(err) {
-			return nil, &Error{Code: ECONFLICT, Field: "name", Message: "An interest named " + in.Name + " already exists."}
+			return nil, interestConflict(in)
 		}
 		return nil, err
 	}
 	return in, nil
 }
 
+func interestConflict(in *Interest) error {
+	return &Error{Code: ECONFLICT, Field: "name", Message: "An interest named " + in.Name + " already exists."}
+}
+
+// interestNameFree checks the name before the unique index does, because a
+// failed statement would abort the caller's PostgreSQL transaction.
+func interestNameFree(ctx context.Context, db bun.IDB, in *Interest) error {
+	n, err := db.NewSelect().Model((*Interest)(nil)).Where("name_key = ?", in.NameKey).Where("id <> ?", in.ID).Count(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		return interestConflict(in)
+	}
+	return nil
+}
+
 // UpdateInterest renames and/or recolours an interest. Errors: ENOTFOUND,
 // EINVALID, ECONFLICT.
 func (s *Store) UpdateInterest(ctx context.Context, id int64, up InterestUpdate) (*Interest, error) {
-	in, err := s.Interest(ctx, id)
+	return s.UpdateInterestTx(ctx, s.DB, id, up)
+}
+
+// UpdateInterestTx is UpdateInterest inside the caller's transaction.
+// Errors: like UpdateInterest.
+func (s *Store) UpdateInterestTx(ctx context.Context, db bun.IDB, id int64, up InterestUpdate) (*Interest, error) {
+	in, err := interestByID(ctx, db, id)
 	if err != nil {
 		return nil, err
 	}
@@ -69,10 +101,13 @@ func (s *Store) UpdateInterest(ctx context.Context, id int64, up InterestUpdate)
 			return nil, err
 		}
 	}
+	if err := interestNameFree(ctx, db, in); err != nil {
+		return nil, err
+	}
 	in.UpdatedAt = s.now()
-	if _, err := s.DB.NewUpdate().Model(in).WherePK().Exec(ctx); err != nil {
+	if _, err := db.NewUpdate().Model(in).WherePK().Exec(ctx); err != nil {
 		if isUniqueViolation(err) {
-			return nil, &Error{Code: ECONFLICT, Field: "name", Message: "An interest named " + in.Name + " already exists."}
+			return nil, interestConflict(in)
 		}
 		return nil, err
 	}
@@ -83,24 +118,38 @@ func (s *Store) UpdateInterest(ctx context.Context, id int64, up InterestUpdate)
 // Errors: ENOTFOUND.
 func (s *Store) DeleteInterest(ctx context.Context, id int64) error {
 	return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if _, err := tx.NewDelete().Model((*CompanyInterest)(nil)).Where("interest_id = ?", id).Exec(ctx); err != nil {
-			return err
-		}
-		res, err := tx.NewDelete().Model((*Interest)(nil)).Where("id = ?", id).Exec(ctx)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return Errorf(ENOTFOUND, "No such interest.")
-		}
-		return nil
+		_, _, err := s.DeleteInterestTx(ctx, tx, id)
+		return err
 	})
+}
+
+// DeleteInterestTx is DeleteInterest inside the caller's transaction; it
+// returns the deleted interest and how many companies lost it. Errors:
+// ENOTFOUND.
+func (s *Store) DeleteInterestTx(ctx context.Context, tx bun.IDB, id int64) (*Interest, int, error) {
+	in, err := interestByID(ctx, tx, id)
+	if err != nil {
+		return nil, 0, err
+	}
+	res, err := tx.NewDelete().Model((*CompanyInterest)(nil)).Where("interest_id = ?", id).Exec(ctx)
+	if err != nil {
+		return nil, 0, err
+	}
+	lost, _ := res.RowsAffected()
+	if _, err := tx.NewDelete().Model((*Interest)(nil)).Where("id = ?", id).Exec(ctx); err != nil {
+		return nil, 0, err
+	}
+	return in, int(lost), nil
 }
 
 // Interest returns one interest. Errors: ENOTFOUND.
 func (s *Store) Interest(ctx context.Context, id int64) (*Interest, error) {
+	return interestByID(ctx, s.DB, id)
+}
+
+func interestByID(ctx context.Context, db bun.IDB, id int64) (*Interest, error) {
 	in := new(Interest)
-	err := s.DB.NewSelect().Model(in).Where("id = ?", id).Scan(ctx)
+	err := db.NewSelect().Model(in).Where("id = ?", id).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, Errorf(ENOTFOUND, "No such interest.")
 	}

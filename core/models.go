@@ -156,6 +156,14 @@ type Task struct {
 	DoneAt        *time.Time `bun:"done_at"`
 	CreatedAt     time.Time  `bun:"created_at,notnull"`
 	UpdatedAt     time.Time  `bun:"updated_at,notnull"`
+
+	// Reminder state (see reminders.go). RemindAt is when the next early
+	// reminder (lead time before the deadline, or a snooze) is due, nil when
+	// none is pending; RemindedAt is when the last reminder was claimed;
+	// DeadlineNotifiedAt when the reminder at the deadline was.
+	RemindAt           *time.Time `bun:"remind_at"`
+	RemindedAt         *time.Time `bun:"reminded_at"`
+	DeadlineNotifiedAt *time.Time `bun:"deadline_notified_at"`
 }
 
 // Ticket statuses and visibilities.

@@ -73,9 +73,13 @@ func (t *Task) apply(up TaskUpdate, now time.Time) error {
 		switch {
 		case *up.Done && t.DoneAt == nil:
 			t.DoneAt = &now
-		case !*up.Done:
+		case !*up.Done && t.DoneAt != nil:
 			t.DoneAt = nil
+			t.armReminders(now) // reopened: remind again what is still ahead
 		}
+	}
+	if up.DueAt != nil || up.RemindMinutes != nil {
+		t.armReminders(now) // new schedule: forget reminders sent for the old one
 	}
 	return nil
 }
@@ -116,7 +120,9 @@ func (s *Store) UpdateTask(ctx context.Context, owner *User, id int64, up TaskUp
 	var t *Task
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
-		if t, err = taskOf(ctx, tx, owner, id); err != nil {
+		// Locked, so that a reminder claimed meanwhile is not written back
+		// as still pending.
+		if t, err = s.lockedTaskOf(ctx, tx, owner, id); err != nil {
 			return err
 		}
 		now := s.now()

@@ -78,6 +78,22 @@ func optID(field, label, s string, re interface{ MatchString(string) bool }) (*s
 // CreateUser creates a user. Errors: EINVALID (names the field), ECONFLICT
 // when the login, Slack ID or Discord ID is already taken.
 func (s *Store) CreateUser(ctx context.Context, in NewUser) (*User, error) {
+	var u *User
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		u, err = s.CreateUserTx(ctx, tx, in)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return u, nil
+}
+
+// CreateUserTx is CreateUser inside the caller's transaction, so that
+// something else (an audit entry, a used setup token) commits with it.
+// Errors: like CreateUser.
+func (s *Store) CreateUserTx(ctx context.Context, tx bun.IDB, in NewUser) (*User, error) {
 	u := &User{}
 	var err error
 	if u.Login, err = normLogin(in.Login); err != nil {
@@ -116,13 +132,10 @@ func (s *Store) CreateUser(ctx context.Context, in NewUser) (*User, error) {
 	}
 	u.CreatedAt = s.now()
 	u.UpdatedAt = u.CreatedAt
-	err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if err := checkUserUnique(ctx, tx, u); err != nil {
-			return err
-		}
-		_, err := tx.NewInsert().Model(u).Returning("id").Exec(ctx)
-		return err
-	})
+	if err := checkUserUnique(ctx, tx, u); err != nil {
+		return nil, err
+	}
+	_, err = tx.NewInsert().Model(u).Returning("id").Exec(ctx)
 	if isUniqueViolation(err) {
 		return nil, Errorf(ECONFLICT, "That login, Slack ID or Discord ID is already used by another user.")
 	}
@@ -214,38 +227,54 @@ func (s *Store) CountAdmins(ctx context.Context) (int, error) {
 }
 
 // UpdateUser applies a partial update. Demoting or disabling the last
-// enabled admin is refused. Errors: ENOTFOUND, EINVALID, ECONFLICT,
-// EFORBIDDEN (last admin).
+// enabled admin is refused. Changing a user's role, disabling them or
+// changing their password ends their web sessions. Errors: ENOTFOUND,
+// EINVALID, ECONFLICT, EFORBIDDEN (last admin).
 func (s *Store) UpdateUser(ctx context.Context, id int64, up UserUpdate) (*User, error) {
 	var out *User
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		u, err := s.lockUser(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		wasAdmin := u.IsAdmin()
-		if err := applyUserUpdate(u, up, s.now()); err != nil {
-			return err
-		}
-		if wasAdmin && !u.IsAdmin() {
-			if err := s.keepOneAdmin(ctx, tx, u.ID); err != nil {
-				return err
-			}
-		}
-		if err := checkUserUnique(ctx, tx, u); err != nil {
-			return err
-		}
-		u.UpdatedAt = s.now()
-		if _, err := tx.NewUpdate().Model(u).WherePK().Exec(ctx); err != nil {
-			return err
-		}
-		out = u
-		return nil
+		var err error
+		out, err = s.UpdateUserTx(ctx, tx, id, up)
+		return err
 	})
-	if isUniqueViolation(err) {
-		return nil, Errorf(ECONFLICT, "That login, Slack ID or Discord ID is already used by another user.")
+	if err != nil {
+		return nil, err
 	}
-	return out, err
+	return out, nil
+}
+
+// UpdateUserTx is UpdateUser inside the caller's transaction. Errors: like
+// UpdateUser.
+func (s *Store) UpdateUserTx(ctx context.Context, tx bun.IDB, id int64, up UserUpdate) (*User, error) {
+	u, err := s.lockUser(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	wasAdmin, oldRole, wasDisabled := u.IsAdmin(), u.Role, u.DisabledAt != nil
+	if err := applyUserUpdate(u, up, s.now()); err != nil {
+		return nil, err
+	}
+	if wasAdmin && !u.IsAdmin() {
+		if err := s.keepOneAdmin(ctx, tx, u.ID); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkUserUnique(ctx, tx, u); err != nil {
+		return nil, err
+	}
+	u.UpdatedAt = s.now()
+	if _, err := tx.NewUpdate().Model(u).WherePK().Exec(ctx); err != nil {
+		if isUniqueViolation(err) {
+			return nil, Errorf(ECONFLICT, "That login, Slack ID or Discord ID is already used by another user.")
+		}
+		return nil, err
+	}
+	if u.Role != oldRole || (!wasDisabled && u.DisabledAt != nil) || up.Password != nil {
+		if err := deleteUserSessions(ctx, tx, u.ID); err != nil {
+			return nil, err
+		}
+	}
+	return u, nil
 }
 
 func applyUserUpdate(u *User, up UserUpdate, now time.Time) error {
@@ -311,22 +340,34 @@ func applyUserUpdate(u *User, up UserUpdate, now time.Time) error {
 	return nil
 }
 
-// DeleteUser deletes a user. Deleting the last enabled admin is refused.
-// Errors: ENOTFOUND, EFORBIDDEN (last admin).
+// DeleteUser deletes a user (and so their web sessions). Deleting the
+// last enabled admin is refused. Errors: ENOTFOUND, EFORBIDDEN (last admin).
 func (s *Store) DeleteUser(ctx context.Context, id int64) error {
 	return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		u, err := s.lockUser(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if u.IsAdmin() {
-			if err := s.keepOneAdmin(ctx, tx, u.ID); err != nil {
-				return err
-			}
-		}
-		_, err = tx.NewDelete().Model(u).WherePK().Exec(ctx)
+		_, err := s.DeleteUserTx(ctx, tx, id)
 		return err
 	})
+}
+
+// DeleteUserTx is DeleteUser inside the caller's transaction; it returns the
+// deleted user. Errors: like DeleteUser.
+func (s *Store) DeleteUserTx(ctx context.Context, tx bun.IDB, id int64) (*User, error) {
+	u, err := s.lockUser(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if u.IsAdmin() {
+		if err := s.keepOneAdmin(ctx, tx, u.ID); err != nil {
+			return nil, err
+		}
+	}
+	if err := deleteUserSessions(ctx, tx, u.ID); err != nil {
+		return nil, err
+	}
+	if _, err := tx.NewDelete().Model(u).WherePK().Exec(ctx); err != nil {
+		return nil, err
+	}
+	return u, nil
 }
 
 // usersLockKey is the PostgreSQL transaction-level advisory lock taken by

@@ -32,6 +32,11 @@ Usage:
                   [--slack-id U…] [--discord-id D…] [--time-zone Z] [--password-stdin]
   jayaya user list [--role R]
   jayaya user delete --login L
+  jayaya doctor                check the configuration against the database, Slack and Discord
+  jayaya slack-manifest [--socket-mode] [--name N]   print the Slack app manifest
+  jayaya discord-invite [--app-id ID]                print the Discord bot invite URL
+  jayaya demo-data --small | --companies N --people M
+                               fill an empty database with contacts to try or measure
   jayaya version
 
 Configuration comes from the environment; see the README.
@@ -49,8 +54,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return cmdServe(ctx, args[1:], getenv, stdout, stderr)
 	case "migrate":
 		return cmdMigrate(ctx, args[1:], getenv, stdout, stderr)
+	case "demo-data":
+		return cmdDemoData(ctx, args[1:], getenv, stdout, stderr)
 	case "user":
 		return cmdUser(ctx, args[1:], getenv, stdin, stdout, stderr)
+	case "doctor":
+		return cmdDoctor(ctx, args[1:], getenv, stdout, stderr)
+	case "slack-manifest":
+		return cmdSlackManifest(args[1:], getenv, stdout, stderr)
+	case "discord-invite":
+		return cmdDiscordInvite(args[1:], getenv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "jayaya %s\n", version)
 		return 0

@@ -13,7 +13,9 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	discordad "github.com/jayaya/jayayacrm/adapters/discord"
 	slackad "github.com/jayaya/jayayacrm/adapters/slack"
+	"github.com/jayaya/jayayacrm/admin"
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 )
@@ -33,6 +35,12 @@ type app struct {
 	ui *bot.Router
 	// slack is the Slack adapter, nil when SLACK_BOT_TOKEN is unset.
 	slack *slackad.Adapter
+	// relay stores what arrives from either platform with its outbox
+	// deliveries; worker sends them.
+	relay  *bot.Relay
+	worker *bot.Worker
+	// discord is the Discord adapter, nil when DISCORD_BOT_TOKEN is unset.
+	discord *discordad.Adapter
 }
 
 // goWorker runs fn until ctx ends; its error, if any, is logged.
@@ -123,9 +131,30 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 // wire mounts every HTTP endpoint and starts the background workers that
 // the configuration enables.
 func (a *app) wire(ctx context.Context) error {
+	// Observability first: chi wants middleware before any route.
+	metrics, ready := bot.NewMetrics(a.store), bot.NewReadiness()
+	a.router.Use(httpMetrics(metrics))
+	a.router.Method(http.MethodGet, "/metrics", metricsHandler(metrics, a.log))
+	a.router.Get("/readyz", readyz(a.store, ready, a.log))
 	a.router.Get("/healthz", a.healthz)
 
 	a.ui = bot.NewRouter(a.store, a.log)
+
+	// The ticket relay: a platform's threads exist only when it is on.
+	a.relay = &bot.Relay{Store: a.store, Log: a.log.With("component", "relay")}
+	if a.cfg.SlackEnabled() {
+		a.relay.SlackChannel = a.cfg.SlackStaffChannel
+	}
+	if a.cfg.DiscordEnabled() {
+		a.relay.DiscordChannel = a.cfg.DiscordSupportChannel
+	}
+	a.worker = bot.NewWorker(a.store, a.log.With("component", "delivery"))
+	a.worker.OnDone, a.worker.OnParked = a.relay.OnDone, a.relay.OnParked
+	a.relay.Notify = a.worker.Kick
+	// /crm company, person, comment, interests, tickets, ticket. Ticket
+	// close/reopen goes through the relay (*bot.Relay satisfies
+	// bot.TicketStatusSetter).
+	bot.RegisterCRM(a.ui, bot.CRMDeps{Tickets: a.relay, ThreadURL: slackad.ThreadURL})
 
 	if a.cfg.SlackEnabled() {
 		a.slack = slackad.New(slackad.Config{
@@ -133,6 +162,50 @@ func (a *app) wire(ctx context.Context) error {
 			StaffChannel: a.cfg.SlackStaffChannel, APIURL: a.cfg.SlackAPIURL, PublicURL: a.cfg.PublicURL,
 		}, a.store, a.ui, a.log)
 		a.slack.Routes(a.router)
+		// Slack side of the relay: staff replies in ticket threads, the
+		// card's Close/Reopen buttons, the proxy serving staff's files to
+		// clients, and Socket Mode instead of HTTP events when configured.
+		a.slack.SetRelay(a.relay)
+		a.slack.FileRoutes(a.router)
+		bot.RegisterTicketActions(a.ui, a.relay)
+		a.goWorker(ctx, "slack-whoami", func(ctx context.Context) error { a.slack.LearnBotUser(ctx); return nil })
+		if a.cfg.SlackAppToken != "" {
+			a.goWorker(ctx, "slack-socket-mode", a.slack.RunSocketMode)
+		}
+	}
+
+	if a.cfg.DiscordEnabled() {
+		var err error
+		a.discord, err = discordad.New(discordad.Config{
+			Token: a.cfg.DiscordBotToken, GuildID: a.cfg.DiscordGuildID,
+			SupportChannel: a.cfg.DiscordSupportChannel, APIURL: a.cfg.DiscordAPIURL,
+		}, a.relay, a.log)
+		if err != nil {
+			return err
+		}
+		a.worker.Senders = append(a.worker.Senders, a.discord)
+		a.goWorker(ctx, "discord", a.discord.RunExclusive)
+	}
+	if a.slack != nil {
+		a.worker.Senders = append(a.worker.Senders, a.slack)
+	}
+	// The worker sends whatever any replica queued (LISTEN/NOTIFY on
+	// PostgreSQL); a stopping worker finishes its sends in flight.
+	a.goWorker(ctx, "delivery", a.worker.Run)
+
+	// The web panel, with its own session and cross-origin middleware (the
+	// Slack endpoints above stay outside them).
+	panel, err := admin.New(admin.Config{Store: a.store, Log: a.log, PublicURL: a.cfg.PublicURL})
+	if err != nil {
+		return err
+	}
+	a.router.Mount("/admin", panel.Routes())
+	a.router.Get("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/admin/", http.StatusFound) })
+	if token, err := a.store.NewSetupToken(ctx); err != nil {
+		return fmt.Errorf("admin setup link: %w", err)
+	} else if token != "" {
+		a.log.Warn("no admin exists yet: open this one-time link to create the first one (or run jayaya user add)",
+			"url", a.cfg.PublicURL+"/admin/setup?token="+token)
 	}
 	return nil
 }

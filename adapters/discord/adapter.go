@@ -1,0 +1,192 @@
+// Package discord is JayayaCRM's Discord adapter (discordgo): it holds the
+// gateway session, turns client messages, edits, deletions and slash
+// commands into calls on the relay (bot.Relay), and delivers the outbox's
+// discord.* rows (threads, webhook posts, reactions, archive and lock).
+// It is the only place Discord types appear.
+package discord
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/jayaya/jayayacrm/bot"
+	"github.com/jayaya/jayayacrm/core"
+)
+
+// Config is the Discord part of JayayaCRM's configuration.
+type Config struct {
+	// Token is the bot token, without "Bot ".
+	Token string
+	// GuildID is the clients' guild; SupportChannel the text channel
+	// where they open tickets and under which ticket threads live.
+	GuildID        string
+	SupportChannel string
+	// APIURL is the REST origin (DISCORD_API_URL); requests keep their
+	// /api/v9 paths and the gateway URL is asked from it. Default
+	// https://discord.com.
+	APIURL string
+}
+
+// Adapter connects JayayaCRM to one Discord guild.
+type Adapter struct {
+	cfg   Config
+	dg    *discordgo.Session
+	relay *bot.Relay
+	store *core.Store
+	log   *slog.Logger
+
+	mu      sync.Mutex
+	botID   string
+	webhook *discordgo.Webhook // the support channel's webhook, with token
+
+	runCtx context.Context
+}
+
+var _ bot.Sender = (*Adapter)(nil)
+
+// New returns an adapter for cfg whose inbound messages go to relay. The
+// session is not opened until Run.
+func New(cfg Config, relay *bot.Relay, log *slog.Logger) (*Adapter, error) {
+	if log == nil {
+		log = slog.Default()
+	}
+	dg, err := discordgo.New("Bot " + cfg.Token)
+	if err != nil {
+		return nil, fmt.Errorf("discord: %w", err)
+	}
+	client, err := httpClient(cfg.APIURL)
+	if err != nil {
+		return nil, err
+	}
+	dg.Client = client
+	// 429s come back as *discordgo.RateLimitError: the delivery worker
+	// schedules the retry instead of discordgo sleeping on it.
+	dg.ShouldRetryOnRateLimit = false
+	dg.Identify.Intents = discordgo.IntentGuilds | discordgo.IntentGuildMessages |
+		discordgo.IntentMessageContent | discordgo.IntentDirectMessages
+	dg.LogLevel = -1
+	// One event at a time, in gateway order: a thread's messages are
+	// stored (and relayed) in the order they were written.
+	dg.SyncEvents = true
+	a := &Adapter{cfg: cfg, dg: dg, relay: relay, store: relay.Store, log: log.With("platform", core.PlatformDiscord), runCtx: context.Background()}
+	dg.AddHandler(a.onReady)
+	dg.AddHandler(a.onResumed)
+	dg.AddHandler(a.onMessageCreate)
+	dg.AddHandler(a.onMessageUpdate)
+	dg.AddHandler(a.onMessageDelete)
+	dg.AddHandler(a.onInteraction)
+	return a, nil
+}
+
+// Session returns the discordgo session the adapter uses.
+func (a *Adapter) Session() *discordgo.Session { return a.dg }
+
+// Platform names the platform the adapter delivers to.
+func (a *Adapter) Platform() string { return core.PlatformDiscord }
+
+// Run opens the gateway session, registers the slash commands and serves
+// until ctx ends, then closes the session. discordgo reconnects by itself (RESUME, or a fresh
+// IDENTIFY followed by a catch-up) while Run runs.
+func (a *Adapter) Run(ctx context.Context) error {
+	a.mu.Lock()
+	a.runCtx = ctx
+	a.mu.Unlock()
+	// Discord may be unreachable at start: keep trying (an IDENTIFY
+	// storm would get the token reset, so back off up to a minute).
+	for delay := time.Second; ; delay = min(delay*2, time.Minute) {
+		err := a.dg.Open()
+		if err == nil {
+			break
+		}
+		a.log.Error("cannot open the Discord gateway; retrying", "err", err, "retry_in", delay)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(delay):
+		}
+	}
+	defer a.dg.Close()
+	if err := a.registerCommands(ctx); err != nil {
+		a.log.Error("register slash commands", "err", err)
+	}
+	a.log.Info("discord connected", "guild", a.cfg.GuildID, "support_channel", a.cfg.SupportChannel)
+	<-ctx.Done()
+	return nil
+}
+
+func (a *Adapter) ctx() context.Context {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.runCtx
+}
+
+// botUserID is the bot's own user ID (known from READY).
+func (a *Adapter) botUserID() string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.botID
+}
+
+// onReady follows a fresh IDENTIFY (first connection, or after the
+// session was invalidated): nothing missed is replayed, so catch up.
+func (a *Adapter) onReady(_ *discordgo.Session, r *discordgo.Ready) {
+	a.mu.Lock()
+	if r.User != nil {
+		a.botID = r.User.ID
+	}
+	ctx := a.runCtx
+	a.mu.Unlock()
+	a.log.Info("discord session ready; catching up on ticket threads", "session", r.SessionID)
+	// Events are handled one at a time (SyncEvents): live messages wait
+	// until the missed ones before them are stored, so order is kept.
+	if err := a.CatchUp(ctx); err != nil && ctx.Err() == nil {
+		a.log.Error("catch-up", "err", err)
+	}
+}
+
+// onResumed follows a RESUME: Discord replays what was missed.
+func (a *Adapter) onResumed(_ *discordgo.Session, _ *discordgo.Resumed) {
+	a.log.Info("discord session resumed")
+}
+
+// httpClient returns the client discordgo uses: requests for Discord's
+// hosts go to apiURL's scheme and host, keeping their paths (discordgo's
+// endpoint strings are fixed at package init).
+func httpClient(apiURL string) (*http.Client, error) {
+	c := &http.Client{Timeout: 20 * time.Second}
+	if apiURL == "" || apiURL == "https://discord.com" {
+		return c, nil
+	}
+	u, err := url.Parse(apiURL)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return nil, fmt.Errorf("DISCORD_API_URL: want an origin like https://discord.com, got %q", apiURL)
+	}
+	c.Transport = &rewriteTransport{target: u, base: http.DefaultTransport}
+	return c, nil
+}
+
+// rewriteTransport sends requests for Discord's hosts to target.
+type rewriteTransport struct {
+	target *url.URL
+	base   http.RoundTripper
+}
+
+// RoundTrip rewrites the scheme and host of requests for Discord's hosts.
+func (t *rewriteTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	switch req.URL.Host {
+	case "discord.com", "discordapp.com", "cdn.discordapp.com", "media.discordapp.net":
+		r := req.Clone(req.Context())
+		r.URL.Scheme = t.target.Scheme
+		r.URL.Host = t.target.Host
+		r.Host = t.target.Host
+		req = r
+	}
+	return t.base.RoundTrip(req)
+}

@@ -1,0 +1,156 @@
+package discord
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/jayaya/jayayacrm/bot"
+	"github.com/jayaya/jayayacrm/core"
+)
+
+// commands are the guild slash commands clients use.
+var commands = []*discordgo.ApplicationCommand{
+	{
+		Name: "ticket", Description: "Open a support ticket in a new thread",
+		Options: []*discordgo.ApplicationCommandOption{
+			{Type: discordgo.ApplicationCommandOptionString, Name: "subject", Description: "What is it about?", Required: true, MaxLength: 90},
+			{Type: discordgo.ApplicationCommandOptionString, Name: "visibility", Description: "Private (default): only you and our team; public: other clients may read and answer",
+				Choices: []*discordgo.ApplicationCommandOptionChoice{
+					{Name: "private", Value: core.TicketPrivate},
+					{Name: "public", Value: core.TicketPublic},
+				}},
+		},
+	},
+	{Name: "tickets", Description: "List your tickets and the public ones"},
+	{Name: "close", Description: "Close the ticket of this thread"},
+}
+
+// registerCommands replaces the guild's commands with ours.
+func (a *Adapter) registerCommands(ctx context.Context) error {
+	appID := a.dg.State.User.ID
+	_, err := a.dg.ApplicationCommandBulkOverwrite(appID, a.cfg.GuildID, commands, discordgo.WithContext(ctx))
+	return err
+}
+
+func (a *Adapter) onInteraction(_ *discordgo.Session, ev *discordgo.InteractionCreate) {
+	if ev.Type != discordgo.InteractionApplicationCommand {
+		return
+	}
+	ctx := a.ctx()
+	data := ev.ApplicationCommandData()
+	user := ev.User
+	if ev.Member != nil && ev.Member.User != nil {
+		user = ev.Member.User
+	}
+	if user == nil {
+		return
+	}
+	var text string
+	switch data.Name {
+	case "ticket":
+		text = a.cmdTicket(ctx, user.ID, data.Options)
+	case "tickets":
+		text = a.cmdTickets(ctx, user.ID)
+	case "close":
+		text = a.cmdClose(ctx, user.ID, ev.ChannelID)
+	default:
+		text = "I do not know that command."
+	}
+	err := a.dg.InteractionRespond(ev.Interaction, &discordgo.InteractionResponse{
+		Type: discordgo.InteractionResponseChannelMessageWithSource,
+		Data: &discordgo.InteractionResponseData{Content: text, Flags: discordgo.MessageFlagsEphemeral,
+			AllowedMentions: &discordgo.MessageAllowedMentions{}},
+	}, discordgo.WithContext(ctx))
+	if err != nil {
+		a.log.Error("answer slash command", "command", data.Name, "err", err)
+	}
+}
+
+// cmdTicket answers /ticket subject:<text> [visibility:private|public].
+func (a *Adapter) cmdTicket(ctx context.Context, userID string, opts []*discordgo.ApplicationCommandInteractionDataOption) string {
+	var subject, visibility string
+	for _, o := range opts {
+		switch o.Name {
+		case "subject":
+			subject = o.StringValue()
+		case "visibility":
+			visibility = o.StringValue()
+		}
+	}
+	res, err := a.relay.OpenTicket(ctx, bot.InboundOpen{
+		Platform: core.PlatformDiscord, ClientPlatformUserID: userID, Subject: subject, Visibility: visibility,
+	})
+	switch {
+	case err != nil && core.ErrorCode(err) == core.EINVALID:
+		return core.ErrorMessage(err)
+	case err != nil:
+		a.log.Error("open ticket from /ticket", "err", err)
+		return "Sorry, something went wrong; please try again in a moment."
+	case res.Outcome == bot.Refused:
+		return res.Reason
+	}
+	kind := "private"
+	if res.Ticket.Visibility == core.TicketPublic {
+		kind = "public"
+	}
+	return fmt.Sprintf("Ticket #%d is open. Your %s thread “#%d %s” appears under <#%s> in a moment; write there and our team will answer.",
+		res.Ticket.Number, kind, res.Ticket.Number, res.Ticket.Subject, a.cfg.SupportChannel)
+}
+
+// cmdTickets answers /tickets with the user's own and public tickets.
+func (a *Adapter) cmdTickets(ctx context.Context, userID string) string {
+	ts, err := a.relay.ListForClient(ctx, core.PlatformDiscord, userID)
+	if core.ErrorCode(err) == core.EFORBIDDEN {
+		return core.ErrorMessage(err)
+	}
+	if err != nil {
+		a.log.Error("list tickets", "err", err)
+		return "Sorry, something went wrong; please try again in a moment."
+	}
+	if len(ts) == 0 {
+		return "You have no tickets yet. Write in the support channel or use /ticket to open one."
+	}
+	var b strings.Builder
+	b.WriteString("Your tickets (and public ones):\n")
+	for _, t := range ts {
+		fmt.Fprintf(&b, "• #%d %s — %s", t.Number, t.Subject, t.Status)
+		if t.Visibility == core.TicketPublic {
+			b.WriteString(", public")
+		}
+		if t.DiscordThreadID != nil {
+			fmt.Fprintf(&b, " — <#%s>", *t.DiscordThreadID)
+		}
+		b.WriteString("\n")
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// cmdClose answers /close inside a ticket thread.
+func (a *Adapter) cmdClose(ctx context.Context, userID, channelID string) string {
+	t, err := a.store.TicketByDiscordThread(ctx, channelID)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return "Use /close inside a ticket thread."
+	}
+	if err != nil {
+		a.log.Error("close: find ticket", "err", err)
+		return "Sorry, something went wrong; please try again in a moment."
+	}
+	u, err := a.store.UserByDiscordID(ctx, userID)
+	if err != nil || u.DisabledAt != nil {
+		return bot.RefusalClient
+	}
+	changed, err := a.relay.SetStatus(ctx, t.ID, core.TicketClosed, u)
+	switch {
+	case core.ErrorCode(err) == core.EFORBIDDEN:
+		return core.ErrorMessage(err)
+	case err != nil:
+		a.log.Error("close ticket", "ticket", t.Number, "err", err)
+		return "Sorry, something went wrong; please try again in a moment."
+	case !changed:
+		return fmt.Sprintf("Ticket #%d is already closed.", t.Number)
+	}
+	return fmt.Sprintf("Ticket #%d is closed. Thank you!", t.Number)
+}

@@ -1,0 +1,156 @@
+package discord
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/jayaya/jayayacrm/bot"
+	"github.com/jayaya/jayayacrm/core"
+)
+
+// maxSubjectRunes bounds a subject taken from a message's first line.
+const maxSubjectRunes = 80
+
+// isEcho reports whether a message must never be relayed: the bot's own
+// posts, webhook posts (the relay's, among others), other bots, and
+// system messages (thread created, member joined...).
+func (a *Adapter) isEcho(m *discordgo.Message) bool {
+	if m.Author == nil || m.WebhookID != "" || m.Author.Bot || m.Author.ID == a.botUserID() {
+		return true
+	}
+	return m.Type != discordgo.MessageTypeDefault && m.Type != discordgo.MessageTypeReply
+}
+
+func (a *Adapter) onMessageCreate(_ *discordgo.Session, ev *discordgo.MessageCreate) {
+	a.handleMessage(a.ctx(), ev.Message)
+}
+
+// handleMessage opens a ticket for a message in the support channel and
+// relays a message written in a ticket thread; it is also the catch-up's
+// path, so a message seen twice is stored once.
+func (a *Adapter) handleMessage(ctx context.Context, m *discordgo.Message) {
+	if a.isEcho(m) {
+		return
+	}
+	if m.GuildID != "" && m.GuildID != a.cfg.GuildID {
+		return
+	}
+	log := a.log.With("channel", m.ChannelID, "message", m.ID)
+	if m.ChannelID == a.cfg.SupportChannel {
+		res, err := a.relay.OpenTicket(ctx, bot.InboundOpen{
+			Platform: core.PlatformDiscord, ClientPlatformUserID: m.Author.ID,
+			Subject: subjectOf(m), First: a.inbound(m),
+		})
+		if err != nil {
+			log.Error("open ticket from message", "err", err)
+			return
+		}
+		if res.Outcome == bot.Refused {
+			a.refuse(ctx, m.Author.ID, res.Reason)
+		}
+		return
+	}
+	if m.GuildID == "" {
+		return // a DM: tickets are opened in the support channel
+	}
+	res, err := a.relay.Inbound(ctx, *a.inbound(m))
+	if err != nil {
+		log.Error("relay inbound message", "err", err)
+		return
+	}
+	if res.Outcome == bot.Refused {
+		a.refuse(ctx, m.Author.ID, res.Reason)
+	}
+	log.Debug("inbound message", "outcome", res.Outcome)
+}
+
+// inbound translates a Discord message for the relay.
+func (a *Adapter) inbound(m *discordgo.Message) *bot.InboundMessage {
+	in := &bot.InboundMessage{
+		Platform: core.PlatformDiscord, SourceID: m.ID, ChannelID: m.ChannelID, ThreadID: m.ChannelID,
+		AuthorPlatformID: m.Author.ID, AuthorName: authorName(m), AvatarURL: m.Author.AvatarURL(""),
+		Text: m.ContentWithMentionsReplaced(),
+	}
+	for _, at := range m.Attachments {
+		in.Attachments = append(in.Attachments, core.Attachment{Name: at.Filename, URL: at.URL, ContentType: at.ContentType, Size: int64(at.Size)})
+	}
+	return in
+}
+
+// authorName is how a Discord author is shown: server nickname, global
+// display name, or username.
+func authorName(m *discordgo.Message) string {
+	if m.Member != nil && m.Member.Nick != "" {
+		return m.Member.Nick
+	}
+	if m.Author.GlobalName != "" {
+		return m.Author.GlobalName
+	}
+	return m.Author.Username
+}
+
+// subjectOf takes a ticket subject from a message's first line.
+func subjectOf(m *discordgo.Message) string {
+	line, _, _ := strings.Cut(strings.TrimSpace(m.ContentWithMentionsReplaced()), "\n")
+	line = strings.Join(strings.Fields(line), " ")
+	if utf8.RuneCountInString(line) > maxSubjectRunes {
+		r := []rune(line)
+		line = strings.TrimSpace(string(r[:maxSubjectRunes-1])) + "…"
+	}
+	if line == "" {
+		return "New ticket"
+	}
+	return line
+}
+
+// onMessageUpdate follows an author's edit of a relayed message. Updates
+// without an edit timestamp (embeds resolved, pins) are not edits.
+func (a *Adapter) onMessageUpdate(_ *discordgo.Session, ev *discordgo.MessageUpdate) {
+	m := ev.Message
+	if m == nil || m.EditedTimestamp == nil || a.isEcho(m) || m.ChannelID == a.cfg.SupportChannel {
+		return
+	}
+	res, err := a.relay.Edit(a.ctx(), bot.InboundEdit{Platform: core.PlatformDiscord, SourceID: m.ID, Text: m.ContentWithMentionsReplaced()})
+	if err != nil {
+		a.log.Error("relay edit", "message", m.ID, "err", err)
+		return
+	}
+	a.log.Debug("inbound edit", "message", m.ID, "outcome", res.Outcome)
+}
+
+// onMessageDelete follows a deletion in a ticket thread. Deletions in the
+// support channel are the bot's own removal of a ticket's public first
+// message (or unrelated): the ticket keeps that message.
+func (a *Adapter) onMessageDelete(_ *discordgo.Session, ev *discordgo.MessageDelete) {
+	if ev.Message == nil || ev.ChannelID == a.cfg.SupportChannel {
+		return
+	}
+	res, err := a.relay.Delete(a.ctx(), core.PlatformDiscord, ev.ID)
+	if err != nil {
+		a.log.Error("relay delete", "message", ev.ID, "err", err)
+		return
+	}
+	a.log.Debug("inbound delete", "message", ev.ID, "outcome", res.Outcome)
+}
+
+// refuse tells a user, once a day, in a DM, why nothing happened.
+func (a *Adapter) refuse(ctx context.Context, userID, reason string) {
+	key := "refusal:" + userID + ":" + time.Now().UTC().Format("2006-01-02")
+	seen, err := a.store.SeenEvent(ctx, nil, core.PlatformDiscord, key)
+	if err != nil || seen {
+		return
+	}
+	ch, err := a.dg.UserChannelCreate(userID, discordgo.WithContext(ctx))
+	if err == nil {
+		_, err = a.dg.ChannelMessageSendComplex(ch.ID, &discordgo.MessageSend{
+			Content: reason, AllowedMentions: &discordgo.MessageAllowedMentions{},
+		}, discordgo.WithContext(ctx))
+	}
+	if err != nil {
+		a.log.Warn("cannot send refusal DM", "user", userID, "err", err)
+	}
+}

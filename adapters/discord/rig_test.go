@@ -1,0 +1,328 @@
+package discord_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bwmarrin/discordgo"
+
+	"github.com/jayaya/jayayacrm/adapters/discord"
+	"github.com/jayaya/jayayacrm/adapters/discord/discordtest"
+	"github.com/jayaya/jayayacrm/bot"
+	"github.com/jayaya/jayayacrm/core"
+)
+
+const waitTimeout = 15 * time.Second
+
+// closers tracks adapters finishing in the background: discordgo's Close
+// sleeps a second, which would otherwise serialise the tests.
+var closers sync.WaitGroup
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	closers.Wait()
+	os.Exit(code)
+}
+
+func testLog() *slog.Logger {
+	if os.Getenv("JAYAYA_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// slackSend is one delivery the stand-in Slack sender performed.
+type slackSend struct {
+	ID      int64
+	Kind    string
+	Payload string
+	TS      string
+}
+
+// slackRec stands in for the Slack adapter's Sender (tested by its own
+// package): it records slack.* deliveries and answers with a ts.
+type slackRec struct {
+	mu    sync.Mutex
+	sends []slackSend
+}
+
+func (s *slackRec) Platform() string { return core.PlatformSlack }
+
+func (s *slackRec) Deliver(_ context.Context, d *core.Delivery) (string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ts := fmt.Sprintf("1700000000.%06d", d.ID)
+	s.sends = append(s.sends, slackSend{ID: d.ID, Kind: d.Kind, Payload: d.Payload, TS: ts})
+	return ts, nil
+}
+
+// of returns the recorded sends of one kind.
+func (s *slackRec) of(kind string) []slackSend {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []slackSend
+	for _, x := range s.sends {
+		if x.Kind == kind {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// postTexts returns the texts of slack.post sends, in order.
+func (s *slackRec) postTexts(t *testing.T) []string {
+	var out []string
+	for _, x := range s.of(bot.KindSlackPost) {
+		out = append(out, decode[bot.SlackPostPayload](t, x.Kind, x.Payload).Text)
+	}
+	return out
+}
+
+func decode[T any](t *testing.T, kind, raw string) T {
+	t.Helper()
+	v, err := bot.DecodePayload[T](&core.Delivery{Kind: kind, Payload: raw})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}
+
+// rig is the product's Discord side end to end: a fake Discord, a real
+// store, the relay, the Discord adapter (real discordgo) and a delivery
+// worker sending discord.* through the adapter and slack.* to slackRec.
+type rig struct {
+	srv    *discordtest.Server
+	st     *core.Store
+	relay  *bot.Relay
+	slack  *slackRec
+	ad     *discord.Adapter
+	worker *bot.Worker
+	seed   discordtest.Seed
+
+	client     *discordgo.User // registered client
+	clientUser *core.User
+	staff      *core.User
+
+	stopAdapter func()
+	stopWorker  func()
+}
+
+func newRig(t *testing.T, st *core.Store) *rig {
+	t.Helper()
+	srv := discordtest.Start(t, discordtest.Config{HeartbeatInterval: 200 * time.Millisecond})
+	r := &rig{srv: srv, st: st, slack: &slackRec{}, seed: srv.Seed()}
+	r.client = r.member(t, "carol")
+	var err error
+	r.clientUser, err = st.CreateUser(context.Background(), core.NewUser{Login: "carol", Name: "Carol Client", Role: core.RoleClient, DiscordID: r.client.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.staff, err = st.CreateUser(context.Background(), core.NewUser{Login: "sam", Name: "Sam Staff", Role: core.RoleStaff, SlackID: "U0STAFF1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.startAdapter(t)
+	r.startWorker(t)
+	return r
+}
+
+// member adds a Discord user to the guild.
+func (r *rig) member(t *testing.T, name string) *discordgo.User {
+	t.Helper()
+	u := r.srv.AddUser(name)
+	if err := r.srv.AddMember(r.seed.GuildID, u.ID); err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// startAdapter runs a new adapter (a fresh process's) until stopAdapter.
+func (r *rig) startAdapter(t *testing.T) {
+	t.Helper()
+	r.relay = &bot.Relay{Store: r.st, Log: testLog(), SlackChannel: "CSTAFF", DiscordChannel: r.seed.ChannelID}
+	ad, err := discord.New(discord.Config{Token: r.srv.Token(), GuildID: r.seed.GuildID, SupportChannel: r.seed.ChannelID, APIURL: r.srv.URL()}, r.relay, testLog())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.ad = ad
+	before := r.srv.GatewayStats().Identifies
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	closers.Add(1)
+	go func() {
+		defer closers.Done()
+		defer close(done)
+		if err := ad.Run(ctx); err != nil {
+			t.Errorf("adapter: %v", err)
+		}
+	}()
+	var once sync.Once
+	r.stopAdapter = func() {
+		once.Do(func() {
+			cancel()
+			// Once the fake has seen the close frame, discordgo holds its
+			// lock until closed, so nothing reconnects; Run ends later.
+			r.srv.WaitFor(func() bool { return !r.srv.GatewayStats().Connected }, 3*time.Second)
+		})
+	}
+	t.Cleanup(r.stopAdapter)
+	ok := r.srv.WaitFor(func() bool {
+		st := r.srv.GatewayStats()
+		return st.Identifies > before && st.Heartbeats > 0 && len(r.srv.Commands(r.seed.GuildID)) == 3
+	}, waitTimeout)
+	if !ok {
+		t.Fatalf("adapter did not connect and register commands: %+v", r.srv.GatewayStats())
+	}
+	if r.worker != nil {
+		r.relay.Notify = r.worker.Kick
+	}
+}
+
+// startWorker runs a new delivery worker until stopWorker.
+func (r *rig) startWorker(t *testing.T) {
+	t.Helper()
+	w := bot.NewWorker(r.st, testLog(), r.slack, r.ad)
+	w.OnDone, w.OnParked = r.relay.OnDone, r.relay.OnParked
+	w.Poll = 100 * time.Millisecond
+	r.worker = w
+	r.relay.Notify = w.Kick
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { w.Run(ctx); close(done) }()
+	var once sync.Once
+	r.stopWorker = func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(r.stopWorker)
+}
+
+// eventually polls cond (database and fake state together) until it
+// holds.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// idle waits until nothing is pending in the outbox.
+func (r *rig) idle(t *testing.T) {
+	t.Helper()
+	eventually(t, "an idle outbox", func() bool {
+		s, err := r.st.OutboxStats(context.Background())
+		return err == nil && s.Pending == 0
+	})
+}
+
+// say posts a message as a Discord user.
+func (r *rig) say(t *testing.T, channelID, authorID, text string) *discordgo.Message {
+	t.Helper()
+	m, err := r.srv.SendUserMessage(discordtest.UserMessage{ChannelID: channelID, AuthorID: authorID, Content: text})
+	if err != nil {
+		t.Fatalf("send %q: %v", text, err)
+	}
+	return m
+}
+
+// sayStored posts a message as a Discord user and waits until the relay
+// stored it and its deliveries went out.
+func (r *rig) sayStored(t *testing.T, channelID, authorID, text string) *discordgo.Message {
+	t.Helper()
+	m := r.say(t, channelID, authorID, text)
+	eventually(t, "message "+m.ID+" stored", func() bool {
+		_, err := r.st.MessageBySource(context.Background(), core.PlatformDiscord, m.ID)
+		return err == nil
+	})
+	r.idle(t)
+	return m
+}
+
+// openBySlash opens a ticket with /ticket and waits for its thread.
+func (r *rig) openBySlash(t *testing.T, subject, visibility string) (*core.Ticket, string) {
+	t.Helper()
+	opts := []*discordgo.ApplicationCommandInteractionDataOption{{Name: "subject", Type: discordgo.ApplicationCommandOptionString, Value: subject}}
+	if visibility != "" {
+		opts = append(opts, &discordgo.ApplicationCommandInteractionDataOption{Name: "visibility", Type: discordgo.ApplicationCommandOptionString, Value: visibility})
+	}
+	in, err := r.srv.InvokeSlashCommand(discordtest.SlashCommand{ChannelID: r.seed.ChannelID, UserID: r.client.ID, Name: "ticket", Options: opts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec discordtest.InteractionRecord
+	r.srv.WaitFor(func() bool { rec, _ = r.srv.Interaction(in.ID); return len(rec.Callbacks) > 0 }, waitTimeout)
+	if len(rec.Callbacks) == 0 {
+		t.Fatal("/ticket got no answer")
+	}
+	return r.waitThread(t, rec.Callbacks[0].Content)
+}
+
+// waitThread waits for the newest ticket's Discord thread and the
+// welcome in it.
+func (r *rig) waitThread(t *testing.T, context_ string) (*core.Ticket, string) {
+	t.Helper()
+	var tk *core.Ticket
+	eventually(t, "the ticket's threads ("+context_+")", func() bool {
+		ts, err := r.st.ListTickets(context.Background(), core.TicketFilter{Limit: 1})
+		if err != nil || len(ts) == 0 || ts[0].DiscordThreadID == nil || ts[0].SlackThreadTS == nil {
+			return false
+		}
+		tk = ts[0]
+		return true
+	})
+	r.idle(t)
+	return tk, *tk.DiscordThreadID
+}
+
+// staffSays relays a Slack reply in the ticket's thread as the Slack
+// adapter would.
+func (r *rig) staffSays(t *testing.T, tk *core.Ticket, ts, text string) bot.Result {
+	t.Helper()
+	cur, err := r.st.Ticket(context.Background(), tk.ID)
+	if err != nil || cur.SlackThreadTS == nil {
+		t.Fatalf("ticket without Slack thread: %v", err)
+	}
+	res, err := r.relay.Inbound(context.Background(), bot.InboundMessage{
+		Platform: core.PlatformSlack, SourceID: ts, ChannelID: *cur.SlackChannelID, ThreadID: *cur.SlackThreadTS,
+		AuthorPlatformID: "U0STAFF1", AuthorName: "Sam Staff", AvatarURL: "https://avatars.test/sam.png", Text: text,
+	})
+	if err != nil || res.Outcome != bot.Stored {
+		t.Fatalf("staff reply %q: %v %v", text, res.Outcome, err)
+	}
+	return res
+}
+
+// webhookTexts returns the contents of webhook posts in a thread.
+func (r *rig) webhookTexts(threadID string) []string {
+	var out []string
+	for _, m := range r.srv.Messages(threadID) {
+		if m.WebhookID != "" {
+			out = append(out, m.Content)
+		}
+	}
+	return out
+}
+
+// storedTexts returns the bodies of a ticket's stored messages from a
+// platform, in order.
+func (r *rig) storedTexts(t *testing.T, ticketID int64, platform string) []string {
+	t.Helper()
+	ms, err := r.st.TicketMessages(context.Background(), ticketID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, m := range ms {
+		if m.SourcePlatform == platform {
+			out = append(out, m.Body)
+		}
+	}
+	return out
+}

@@ -1,0 +1,133 @@
+package slack
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/jayaya/jayayacrm/bot"
+	"github.com/jayaya/jayayacrm/core"
+)
+
+// Action IDs of the ticket card's buttons; the button's value is the
+// ticket ID. interactions.go hands every block action to bot.Router, where
+// the relay registers the "ticket" prefix.
+const (
+	ActionTicketClose  = bot.ActionTicketClose
+	ActionTicketReopen = bot.ActionTicketReopen
+)
+
+// ticketCard is what the root message of a ticket's Slack thread shows.
+type ticketCard struct {
+	Ticket       *core.Ticket
+	Client       string // the opener's name
+	Companies    []core.Affiliation
+	Participants []string // names
+}
+
+// loadCard reads a ticket's card as it is now, so that a card posted or
+// updated late (after retries) never shows a stale state.
+func (a *Adapter) loadCard(ctx context.Context, ticketID int64) (*ticketCard, error) {
+	t, err := a.store.Ticket(ctx, ticketID)
+	if err != nil {
+		return nil, err
+	}
+	c := &ticketCard{Ticket: t, Client: "unknown client"}
+	if t.OpenerID != nil {
+		if u, err := a.store.UserByID(ctx, *t.OpenerID); err == nil {
+			c.Client = u.Name
+			if c.Companies, err = a.store.ClientCompanies(ctx, u); err != nil {
+				return nil, err
+			}
+		} else if core.ErrorCode(err) != core.ENOTFOUND {
+			return nil, err
+		}
+	}
+	if c.Participants, err = a.store.ParticipantNames(ctx, ticketID); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// title is "#42 Subject".
+func (c *ticketCard) title() string {
+	return fmt.Sprintf("#%d %s", c.Ticket.Number, c.Ticket.Subject)
+}
+
+// fallback is the card's plain text, for notifications and old clients.
+func (c *ticketCard) fallback() string {
+	return fmt.Sprintf("Ticket %s (%s) from %s", c.title(), c.Ticket.Status, c.Client)
+}
+
+// blocks renders the card as Block Kit: a header, the ticket's facts and
+// the Close or Reopen button, whichever applies.
+func (c *ticketCard) blocks() []slack.Block {
+	t := c.Ticket
+	status := "🟢 Open"
+	if t.Status == core.TicketClosed {
+		status = "⚪ Closed"
+	}
+	if t.Visibility == core.TicketPublic {
+		status += " · public"
+	}
+	var parts []string
+	for _, name := range c.Participants {
+		parts = append(parts, escapeText(name))
+	}
+	if len(parts) == 0 {
+		parts = []string{"—"}
+	}
+	var companies []string
+	for _, a := range c.Companies {
+		line := "*" + escapeText(a.Company.Name) + "*"
+		var interests []string
+		for _, in := range a.Company.Interests {
+			interests = append(interests, escapeText(in.Name))
+		}
+		if len(interests) > 0 {
+			line += " — " + strings.Join(interests, ", ")
+		}
+		companies = append(companies, line)
+	}
+	if len(companies) == 0 {
+		companies = []string{"_no company on file_"}
+	}
+	field := func(label, value string) *slack.TextBlockObject {
+		return slack.NewTextBlockObject(slack.MarkdownType, clip("*"+label+"*\n"+value, 2000), false, false)
+	}
+	facts := slack.NewSectionBlock(nil, []*slack.TextBlockObject{
+		field("Client", escapeText(c.Client)),
+		field("Status", status),
+		field("Participants", strings.Join(parts, ", ")),
+		field("Companies", strings.Join(companies, "\n")),
+	}, nil, slack.SectionBlockOptionBlockID("ticket_facts"))
+
+	id := strconv.FormatInt(t.ID, 10)
+	var btn *slack.ButtonBlockElement
+	if t.Status == core.TicketClosed {
+		btn = slack.NewButtonBlockElement(ActionTicketReopen, id, slack.NewTextBlockObject(slack.PlainTextType, "Reopen", false, false))
+		btn.Style = slack.StylePrimary
+	} else {
+		btn = slack.NewButtonBlockElement(ActionTicketClose, id, slack.NewTextBlockObject(slack.PlainTextType, "Close", false, false))
+		btn.Style = slack.StyleDanger
+	}
+	return []slack.Block{
+		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, clip("🎫 "+c.title(), 150), false, false),
+			slack.HeaderBlockOptionBlockID("ticket_header")),
+		facts,
+		slack.NewActionBlock("ticket_actions", btn),
+	}
+}
+
+// clip shortens s to at most n characters (for block limits only; message
+// text is split, never clipped).
+func clip(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
+}

@@ -1,0 +1,48 @@
+package slack_test
+
+import (
+	"context"
+	"testing"
+)
+
+func TestCRMCommentCommand(t *testing.T) {
+	t.Parallel()
+	w := postgresWorld(t, false)
+	_, _, dupont := seedContacts(t, w)
+	ctx := context.Background()
+	count := func() int {
+		t.Helper()
+		cs, err := w.st.Comments(ctx, dupont.ID, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(cs)
+	}
+
+	ok := w.cmd(w.sam, `comment "Dupont & Fils"   Called them:  they accept <the> quote`)
+	wantContains(t, "comment", ok.text, "Comment added to *Dupont &amp; Fils*", "Called them:  they accept &lt;the&gt; quote")
+	cs, _ := w.st.Comments(ctx, dupont.ID, 1)
+	if count() != 2 || cs[0].Body != "Called them:  they accept <the> quote" || cs[0].AuthorName != "Sam Staff" {
+		t.Fatalf("comments = %+v", cs)
+	}
+
+	amb := w.cmd(w.sam, "comment dupont Follow up next week")
+	wantContains(t, "ambiguous", amb.text, "Several companies match “dupont”; nothing was saved")
+	if count() != 2 {
+		t.Fatal("an ambiguous comment was saved")
+	}
+	ts := w.post(amb.d.Body)
+	w.press(w.sam, ts, w.find(buttons(amb.d.Body), "Comment here"))
+	v := w.lastView("comment.form")
+	if body, _, _ := viewInput(v, "body"); body != "Follow up next week" {
+		t.Errorf("form body = %q, want the typed text", body)
+	}
+
+	wantContains(t, "no text", w.cmd(w.sam, "comment acme").text, "Usage", "/crm comment <company> <text>")
+	wantContains(t, "nothing", w.cmd(w.sam, "comment").text, "Usage")
+	wantContains(t, "open quote", w.cmd(w.sam, `comment "Dupont hello`).text, "quote is not closed")
+	wantContains(t, "unknown", w.cmd(w.sam, "comment zebra hi").text, "No company matches “zebra”; nothing was saved")
+	if count() != 2 {
+		t.Fatalf("comments = %d after refused commands", count())
+	}
+}

@@ -1,0 +1,284 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/slack-go/slack"
+
+	"github.com/jayaya/jayayacrm/bot"
+	"github.com/jayaya/jayayacrm/core"
+)
+
+var _ bot.Sender = (*Adapter)(nil)
+
+// Platform is core.PlatformSlack: the adapter delivers the outbox rows
+// whose target is Slack.
+func (a *Adapter) Platform() string { return core.PlatformSlack }
+
+// Deliver performs one outbox delivery to Slack (bot.Sender). Everything it
+// posts carries the delivery's ID as message metadata, and a retried
+// delivery first looks for what an earlier attempt posted, so a crash
+// between posting and recording never shows a message twice. Rate limits
+// come back as bot.RetryAfter, gone conversations, threads and messages or
+// a revoked token as bot.Permanent, and anything else is retried.
+func (a *Adapter) Deliver(ctx context.Context, d *core.Delivery) (string, error) {
+	a.log.Debug("TMP deliver start", "delivery", d.ID, "kind", d.Kind)
+	id, err := a.deliver(ctx, d)
+	a.log.Debug("TMP deliver end", "delivery", d.ID, "kind", d.Kind)
+	if err != nil {
+		var perm *bot.PermanentError
+		var retry *bot.RetryAfterError
+		if !errors.As(err, &perm) && !errors.As(err, &retry) {
+			err = deliveryError(err)
+		}
+		return "", err
+	}
+	return id, nil
+}
+
+func (a *Adapter) deliver(ctx context.Context, d *core.Delivery) (string, error) {
+	switch d.Kind {
+	case bot.KindSlackOpenThread:
+		p, err := bot.DecodePayload[bot.SlackOpenThreadPayload](d)
+		if err != nil {
+			return "", err
+		}
+		return a.openThread(ctx, d, p)
+	case bot.KindSlackPost:
+		p, err := bot.DecodePayload[bot.SlackPostPayload](d)
+		if err != nil {
+			return "", err
+		}
+		return a.post(ctx, d, p)
+	case bot.KindSlackEdit:
+		p, err := bot.DecodePayload[bot.SlackEditPayload](d)
+		if err != nil {
+			return "", err
+		}
+		return a.edit(ctx, d, p)
+	case bot.KindSlackDelete:
+		p, err := bot.DecodePayload[bot.SlackDeletePayload](d)
+		if err != nil {
+			return "", err
+		}
+		return "", a.delete(ctx, p)
+	case bot.KindSlackCard:
+		p, err := bot.DecodePayload[bot.SlackCardPayload](d)
+		if err != nil {
+			return "", err
+		}
+		return a.updateCard(ctx, p)
+	case bot.KindSlackReact:
+		p, err := bot.DecodePayload[bot.SlackReactPayload](d)
+		if err != nil {
+			return "", err
+		}
+		return "", a.reactTo(ctx, p)
+	case bot.KindSlackNotice:
+		p, err := bot.DecodePayload[bot.SlackNoticePayload](d)
+		if err != nil {
+			return "", err
+		}
+		return a.notice(ctx, d, p)
+	case bot.KindSlackDM:
+		return a.deliverDM(ctx, d)
+	}
+	return "", bot.Permanent(fmt.Errorf("slack: unknown delivery kind %q", d.Kind))
+}
+
+// thread returns where a ticket's Slack thread is. A ticket without one
+// yet is retried: its slack.open_thread is ahead in the same stream.
+func (a *Adapter) thread(ctx context.Context, ticketID int64) (*core.Ticket, string, string, error) {
+	t, err := a.store.Ticket(ctx, ticketID)
+	if err != nil {
+		if core.ErrorCode(err) == core.ENOTFOUND {
+			return nil, "", "", bot.Permanent(err)
+		}
+		return nil, "", "", err
+	}
+	if t.SlackChannelID == nil || t.SlackThreadTS == nil || *t.SlackThreadTS == "" {
+		return t, "", "", fmt.Errorf("ticket %d has no Slack thread yet", ticketID)
+	}
+	return t, *t.SlackChannelID, *t.SlackThreadTS, nil
+}
+
+// openThread posts the ticket card as a new root message.
+func (a *Adapter) openThread(ctx context.Context, d *core.Delivery, p bot.SlackOpenThreadPayload) (string, error) {
+	channel := p.Channel
+	if channel == "" {
+		channel = a.cfg.StaffChannel
+	}
+	card, err := a.loadCard(ctx, p.TicketID)
+	if err != nil {
+		if core.ErrorCode(err) == core.ENOTFOUND {
+			return "", bot.Permanent(err)
+		}
+		return "", err
+	}
+	posted, err := a.findPosted(ctx, d, channel, "")
+	if err != nil {
+		return "", err
+	}
+	if ts, ok := posted[0]; ok {
+		return ts, nil
+	}
+	_, ts, err := a.api.PostMessageContext(ctx, channel,
+		slack.MsgOptionText(card.fallback(), false), slack.MsgOptionBlocks(card.blocks()...), deliveryMetadata(d, 0))
+	return ts, err
+}
+
+// updateCard rebuilds the ticket card from the store and updates it in
+// place.
+func (a *Adapter) updateCard(ctx context.Context, p bot.SlackCardPayload) (string, error) {
+	_, channel, ts, err := a.thread(ctx, p.TicketID)
+	if err != nil {
+		return "", err
+	}
+	card, err := a.loadCard(ctx, p.TicketID)
+	if err != nil {
+		return "", err
+	}
+	_, _, _, err = a.api.UpdateMessageContext(ctx, channel, ts,
+		slack.MsgOptionText(card.fallback(), false), slack.MsgOptionBlocks(card.blocks()...))
+	return ts, err
+}
+
+// post posts one part of a relayed message in the ticket's thread, under
+// its author's name and avatar; attachments go as links after the text.
+func (a *Adapter) post(ctx context.Context, d *core.Delivery, p bot.SlackPostPayload) (string, error) {
+	_, channel, threadTS, err := a.thread(ctx, p.TicketID)
+	if err != nil {
+		return "", err
+	}
+	text := p.Text
+	if links := attachmentLinks(p.Attachments); links != "" {
+		if strings.TrimSpace(text) != "" {
+			text += "\n"
+		}
+		text += links
+	}
+	if strings.TrimSpace(text) == "" {
+		text = "_(empty message)_"
+	}
+	opts := []slack.MsgOption{slack.MsgOptionUsername(clip(p.AuthorName, 80))}
+	if p.AvatarURL != "" {
+		opts = append(opts, slack.MsgOptionIconURL(p.AvatarURL))
+	}
+	return a.postParts(ctx, d, channel, threadTS, []string{text}, opts...)
+}
+
+// attachmentLinks renders files as Slack links, one per line.
+func attachmentLinks(files []core.Attachment) string {
+	var lines []string
+	for _, f := range files {
+		name := f.Name
+		if name == "" {
+			name = "attachment"
+		}
+		lines = append(lines, fmt.Sprintf("📎 <%s|%s>", f.URL, escapeText(name)))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// edit updates every Slack part of a relayed message with the new text,
+// posting extra parts and deleting parts no longer needed; it returns the
+// message's ts list after the edit.
+func (a *Adapter) edit(ctx context.Context, d *core.Delivery, p bot.SlackEditPayload) (string, error) {
+	_, channel, threadTS, err := a.thread(ctx, p.TicketID)
+	if err != nil {
+		return "", err
+	}
+	m, err := a.messageByID(ctx, p.MessageID)
+	if err != nil {
+		return "", err
+	}
+	targets := bot.TargetIDs(m)
+	if len(targets) == 0 {
+		return "", bot.Permanent(fmt.Errorf("message %d was never posted to Slack", p.MessageID))
+	}
+	parts := bot.SplitText(p.Text, bot.SlackTextLimit)
+	var out []string
+	for i, text := range parts {
+		if i < len(targets) {
+			if _, _, _, err := a.api.UpdateMessageContext(ctx, channel, targets[i], slack.MsgOptionText(text, false)); err != nil {
+				return "", err
+			}
+			out = append(out, targets[i])
+			continue
+		}
+		ts, err := a.postParts(ctx, d, channel, threadTS, []string{text}, slack.MsgOptionUsername(m.AuthorName))
+		if err != nil {
+			return "", err
+		}
+		out = append(out, ts)
+	}
+	for _, ts := range targets[min(len(parts), len(targets)):] {
+		if _, _, err := a.api.DeleteMessageContext(ctx, channel, ts); err != nil && slackCode(err) != "message_not_found" {
+			return "", err
+		}
+	}
+	return bot.JoinTargetIDs(out), nil
+}
+
+// delete removes every Slack part of a relayed message; parts already gone
+// count as deleted.
+func (a *Adapter) delete(ctx context.Context, p bot.SlackDeletePayload) error {
+	_, channel, _, err := a.thread(ctx, p.TicketID)
+	if err != nil {
+		return err
+	}
+	m, err := a.messageByID(ctx, p.MessageID)
+	if err != nil {
+		return err
+	}
+	for _, ts := range bot.TargetIDs(m) {
+		if _, _, err := a.api.DeleteMessageContext(ctx, channel, ts); err != nil && slackCode(err) != "message_not_found" {
+			return err
+		}
+	}
+	return nil
+}
+
+// messageByID reads a ticket's message; one that is gone can never be
+// edited or deleted.
+func (a *Adapter) messageByID(ctx context.Context, messageID int64) (*core.Message, error) {
+	m, err := a.store.MessageByID(ctx, messageID)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return nil, bot.Permanent(err)
+	}
+	return m, err
+}
+
+// reactionNames maps the relay's neutral reactions to Slack emoji names.
+var reactionNames = map[string]string{
+	bot.ReactDelivered: "white_check_mark",
+	bot.ReactParked:    "warning",
+	bot.ReactNote:      "lock",
+}
+
+// reactTo adds a reaction; a message gone or a reaction already there is
+// done.
+func (a *Adapter) reactTo(ctx context.Context, p bot.SlackReactPayload) error {
+	name, ok := reactionNames[p.Reaction]
+	if !ok {
+		name = p.Reaction
+	}
+	err := a.react(ctx, p.Channel, p.TS, name)
+	if slackCode(err) == "message_not_found" {
+		a.log.Info("reaction target gone", "ticket", p.TicketID, "message", p.MessageID)
+		return nil
+	}
+	return err
+}
+
+// notice posts a system line as the bot in the ticket's thread.
+func (a *Adapter) notice(ctx context.Context, d *core.Delivery, p bot.SlackNoticePayload) (string, error) {
+	_, channel, threadTS, err := a.thread(ctx, p.TicketID)
+	if err != nil {
+		return "", err
+	}
+	return a.postParts(ctx, d, channel, threadTS, bot.SplitText(p.Text, bot.SlackTextLimit))
+}

@@ -1,0 +1,103 @@
+package slack
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+
+	"github.com/slack-go/slack"
+	"github.com/slack-go/slack/slackevents"
+	"github.com/slack-go/slack/socketmode"
+)
+
+// RunSocketMode connects to Slack over Socket Mode (SLACK_APP_TOKEN) and
+// handles its envelopes until ctx ends. Envelopes go through the same
+// handlers as the HTTP endpoints: events through onEvent, slash commands
+// through onCommand, interactions through onInteraction. An event is
+// acknowledged only once what it carries is committed; an event that could
+// not be stored is left unacknowledged, so Slack sends it again.
+//
+// Events are handled one at a time, in the order Slack sends them, so two
+// replies written in quick succession keep their order; commands and
+// interactions are answered concurrently. It returns ctx's error, or the
+// error that made slack-go give up (invalid or revoked token).
+func (a *Adapter) RunSocketMode(ctx context.Context) error {
+	if a.cfg.AppToken == "" {
+		return errors.New("slack: Socket Mode needs an app-level token (SLACK_APP_TOKEN)")
+	}
+	client := socketmode.New(a.api, socketmode.OptionLog(slog.NewLogLogger(a.log.Handler(), slog.LevelDebug)))
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	runErr := make(chan error, 1)
+	go func() { runErr <- client.RunContext(runCtx) }()
+
+	var inflight sync.WaitGroup
+	defer inflight.Wait()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case err := <-runErr:
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return err
+		case evt := <-client.Events:
+			a.onSocketEvent(runCtx, client, evt, &inflight)
+		}
+	}
+}
+
+// onSocketEvent handles one Socket Mode event.
+func (a *Adapter) onSocketEvent(ctx context.Context, client *socketmode.Client, evt socketmode.Event, inflight *sync.WaitGroup) {
+	switch evt.Type {
+	case socketmode.EventTypeConnected:
+		a.log.Info("socket mode connected")
+	case socketmode.EventTypeConnectionError:
+		a.log.Warn("socket mode connection failed; slack-go retries", "err", evt.Data)
+	case socketmode.EventTypeInvalidAuth:
+		a.log.Error("socket mode: invalid app token")
+	case socketmode.EventTypeDisconnect:
+		a.log.Info("socket mode: Slack asked to reconnect")
+	case socketmode.EventTypeEventsAPI:
+		ev, ok := evt.Data.(slackevents.EventsAPIEvent)
+		if !ok || evt.Request == nil {
+			return
+		}
+		if err := a.onEvent(ctx, ev, evt.Request.Payload); err != nil {
+			// No ack: Slack sends the envelope again.
+			a.log.Error("event not stored; leaving it unacknowledged", "envelope", evt.Request.EnvelopeID, "err", err)
+			return
+		}
+		a.ack(ctx, client, evt.Request, nil)
+	case socketmode.EventTypeSlashCommand:
+		cmd, ok := evt.Data.(slack.SlashCommand)
+		if !ok || evt.Request == nil {
+			return
+		}
+		inflight.Add(1)
+		go func() {
+			defer inflight.Done()
+			a.ack(ctx, client, evt.Request, a.onCommand(ctx, cmd))
+		}()
+	case socketmode.EventTypeInteractive:
+		cb, ok := evt.Data.(slack.InteractionCallback)
+		if !ok || evt.Request == nil {
+			return
+		}
+		inflight.Add(1)
+		go func() {
+			defer inflight.Done()
+			a.ack(ctx, client, evt.Request, a.onInteraction(ctx, cb))
+		}()
+	}
+}
+
+// ack acknowledges an envelope, with the handler's response body when it
+// has one.
+func (a *Adapter) ack(ctx context.Context, client *socketmode.Client, req *socketmode.Request, payload any) {
+	if err := client.AckCtx(ctx, req.EnvelopeID, payload); err != nil {
+		a.log.Warn("socket mode ack failed", "envelope", req.EnvelopeID, "err", err)
+	}
+}

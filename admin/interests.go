@@ -1,0 +1,115 @@
+package admin
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/jayaya/jayayacrm/core"
+)
+
+var interestFields = []string{"name", "color"}
+
+// interestList lists interests with their colour and company count.
+func (s *Server) interestList(w http.ResponseWriter, r *http.Request) {
+	list, err := s.store.ListInterests(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, r, http.StatusOK, "interests.html", &page{Title: "Interests", Nav: "interests", Data: list})
+}
+
+func (s *Server) interestNew(w http.ResponseWriter, r *http.Request) {
+	f := newForm(url.Values{"color": {"#4A90D9"}})
+	s.render(w, r, http.StatusOK, "interest_form.html", &page{Title: "New interest", Nav: "interests", Form: f})
+}
+
+func (s *Server) interestCreate(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, core.Errorf(core.EINVALID, "The form could not be read."))
+		return
+	}
+	in, err := s.store.CreateInterestAs(r.Context(), actor(r), r.PostForm.Get("name"), r.PostForm.Get("color"))
+	if err != nil {
+		s.interestFormFailed(w, r, err, "New interest", nil)
+		return
+	}
+	s.log.Info("admin: interest created", "interest", in.ID, "by", currentUser(r).ID)
+	redirect(w, r, "/admin/interests?done=interest-created")
+}
+
+func (s *Server) interestFormFailed(w http.ResponseWriter, r *http.Request, err error, title string, target *core.Interest) {
+	if code := core.ErrorCode(err); code == core.EINTERNAL || code == core.ENOTFOUND {
+		s.fail(w, r, err)
+		return
+	}
+	f := newForm(url.Values{"name": {r.PostForm.Get("name")}, "color": {r.PostForm.Get("color")}})
+	top := f.setError(err, interestFields...)
+	s.render(w, r, httpStatus(err), "interest_form.html", &page{Title: title, Nav: "interests", Form: f, Error: top, Data: target})
+}
+
+func (s *Server) targetInterest(w http.ResponseWriter, r *http.Request) *core.Interest {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return nil
+	}
+	in, err := s.store.InterestWithCount(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return nil
+	}
+	return in
+}
+
+func (s *Server) interestEdit(w http.ResponseWriter, r *http.Request) {
+	in := s.targetInterest(w, r)
+	if in == nil {
+		return
+	}
+	f := newForm(url.Values{"name": {in.Name}, "color": {in.Color}})
+	s.render(w, r, http.StatusOK, "interest_form.html", &page{Title: "Edit " + in.Name, Nav: "interests", Form: f, Data: in})
+}
+
+func (s *Server) interestUpdate(w http.ResponseWriter, r *http.Request) {
+	in := s.targetInterest(w, r)
+	if in == nil {
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, core.Errorf(core.EINVALID, "The form could not be read."))
+		return
+	}
+	name, color := r.PostForm.Get("name"), r.PostForm.Get("color")
+	if _, err := s.store.UpdateInterestAs(r.Context(), actor(r), in.ID, core.InterestUpdate{Name: &name, Color: &color}); err != nil {
+		s.interestFormFailed(w, r, err, "Edit "+in.Name, in)
+		return
+	}
+	s.log.Info("admin: interest saved", "interest", in.ID, "by", currentUser(r).ID)
+	redirect(w, r, "/admin/interests?done=interest-saved")
+}
+
+// interestDeleteConfirm asks before deleting, saying how many companies
+// lose the interest.
+func (s *Server) interestDeleteConfirm(w http.ResponseWriter, r *http.Request) {
+	in := s.targetInterest(w, r)
+	if in == nil {
+		return
+	}
+	s.render(w, r, http.StatusOK, "interest_delete.html", &page{Title: "Delete " + in.Name, Nav: "interests", Data: in})
+}
+
+func (s *Server) interestDelete(w http.ResponseWriter, r *http.Request) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	lost, err := s.store.DeleteInterestAs(r.Context(), actor(r), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.log.Info("admin: interest deleted", "interest", id, "companies", lost, "by", currentUser(r).ID)
+	redirect(w, r, "/admin/interests?done=interest-deleted")
+}

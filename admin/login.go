@@ -1,0 +1,54 @@
+package admin
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/jayaya/jayayacrm/core"
+)
+
+// loginForm shows the login page; a logged-in user goes to the home page.
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
+	if currentUser(r) != nil {
+		http.Redirect(w, r, "/admin/", http.StatusSeeOther)
+		return
+	}
+	f := newForm(url.Values{"next": {r.URL.Query().Get("next")}})
+	s.render(w, r, http.StatusOK, "login.html", &page{Title: "Log in", Form: f})
+}
+
+// login checks the login and password. Every refusal (unknown login, wrong
+// password, locked login, client or disabled user) gets the same answer.
+func (s *Server) login(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseForm(); err != nil {
+		s.fail(w, r, core.Errorf(core.EINVALID, "The form could not be read."))
+		return
+	}
+	f := newForm(url.Values{"login": {r.PostForm.Get("login")}, "next": {r.PostForm.Get("next")}})
+	u, err := s.store.Authenticate(r.Context(), r.PostForm.Get("login"), r.PostForm.Get("password"), remoteAddr(r))
+	if err != nil {
+		if core.ErrorCode(err) == core.EFORBIDDEN {
+			s.log.Info("admin: login refused", "remote", remoteAddr(r))
+			s.render(w, r, http.StatusUnauthorized, "login.html", &page{Title: "Log in", Form: f, User: nil, Error: core.BadLoginMessage})
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.startSession(w, r, u); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.log.Info("admin: logged in", "user", u.ID)
+	redirect(w, r, safeNext(r.PostForm.Get("next")))
+}
+
+// logout ends the session (POST only: a GET never changes anything).
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
+	if err := s.store.DeleteSession(r.Context(), s.sessionToken(r)); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.clearSessionCookie(w, r)
+	redirect(w, r, "/admin/login?done=logged-out")
+}

@@ -1,0 +1,124 @@
+package admin
+
+import (
+	"context"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/jayaya/jayayacrm/core"
+)
+
+// contentSecurityPolicy allows only the panel's own files: no inline script
+// or style, no framing, forms post only to the panel.
+const contentSecurityPolicy = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
+
+// securityHeaders sets the headers every panel response carries.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		if !strings.HasPrefix(r.URL.Path, "/admin/static/") {
+			h.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// staticHandler serves the embedded styles, cacheable for an hour.
+func staticHandler(files fs.FS) http.Handler {
+	fsrv := http.FileServerFS(files)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") || r.URL.Path == "" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		fsrv.ServeHTTP(w, r)
+	})
+}
+
+type userKey struct{}
+
+// currentUser returns the logged-in user of a request, or nil.
+func currentUser(r *http.Request) *core.User {
+	u, _ := r.Context().Value(userKey{}).(*core.User)
+	return u
+}
+
+// loadSession puts the user of the request's session cookie, if it is
+// live, in the request context.
+func (s *Server) loadSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token := s.sessionToken(r)
+		if token == "" {
+			next.ServeHTTP(w, r)
+			return
+		}
+		u, err := s.store.SessionUser(r.Context(), token)
+		switch core.ErrorCode(err) {
+		case "":
+			r = r.WithContext(context.WithValue(r.Context(), userKey{}, u))
+		case core.ENOTFOUND:
+			s.clearSessionCookie(w, r)
+		default:
+			s.fail(w, r, err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// requireStaff sends anonymous visitors to the login page (GET) or refuses
+// them (other methods).
+func (s *Server) requireStaff(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if currentUser(r) != nil {
+			next.ServeHTTP(w, r)
+			return
+		}
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			to := "/admin/login"
+			if r.URL.Path != "/admin/" && r.URL.Path != "/admin" {
+				to += "?next=" + url.QueryEscape(r.URL.RequestURI())
+			}
+			http.Redirect(w, r, to, http.StatusSeeOther)
+			return
+		}
+		s.render(w, r, http.StatusUnauthorized, "error.html", &page{Title: "Please log in",
+			Error: "Your session has ended: please log in again."})
+	})
+}
+
+// requireAdmin refuses staff who are not admins with a 403 page.
+func (s *Server) requireAdmin(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !currentUser(r).IsAdmin() {
+			s.render(w, r, http.StatusForbidden, "error.html", &page{Title: "Admins only",
+				Error: "Only admins can see or change users, interests and the audit log. Ask an admin if you need a change."})
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// crossOriginDenied answers a cross-site unsafe request.
+func (s *Server) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
+	s.log.Warn("admin: cross-origin request refused", "method", r.Method, "path", r.URL.Path,
+		"origin", r.Header.Get("Origin"), "sec_fetch_site", r.Header.Get("Sec-Fetch-Site"), "remote", remoteAddr(r))
+	s.render(w, r, http.StatusForbidden, "error.html", &page{Title: "Refused",
+		Error: "This request came from another site, so it was refused. Use the panel's own pages."})
+}
+
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusNotFound, "error.html", &page{Title: "Not found", Error: "There is no such page."})
+}
+
+func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	s.render(w, r, http.StatusMethodNotAllowed, "error.html", &page{Title: "Not allowed",
+		Error: "This address does not accept that kind of request."})
+}

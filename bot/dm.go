@@ -1,0 +1,90 @@
+package bot
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/jayaya/jayayacrm/core"
+)
+
+// DM purposes carried in DMPayload.Purpose.
+const (
+	DMReminder = "reminder" // a task reminder (DMPayload.TaskID set)
+	DMDigest   = "digest"   // the morning digest
+)
+
+// DMPayload is the payload of a KindSlackDM delivery: a direct message from
+// the bot to one staff user, rendered like a Reply (Text, then Sections
+// with their buttons).
+type DMPayload struct {
+	UserID      int64     `json:"user_id"`       // the JayayaCRM user
+	SlackUserID string    `json:"slack_user_id"` // their Slack ID (U…)
+	Text        string    `json:"text"`
+	Sections    []Section `json:"sections,omitempty"`
+
+	// Purpose is DMReminder or DMDigest; with TaskID, DueAt and Kind it lets
+	// the sender re-check at send time that the DM is still wanted.
+	Purpose string            `json:"purpose,omitempty"`
+	TaskID  int64             `json:"task_id,omitempty"`
+	DueAt   time.Time         `json:"due_at,omitzero"`
+	Kind    core.ReminderKind `json:"kind,omitempty"`
+}
+
+// DMStream is the outbox stream of DMs to one user: they leave in order.
+func DMStream(userID int64) string { return "dm:" + strconv.FormatInt(userID, 10) }
+
+// NewDMDelivery returns the outbox row that sends p over Slack.
+func NewDMDelivery(p DMPayload) (*core.Delivery, error) {
+	b, err := json.Marshal(p)
+	if err != nil {
+		return nil, err
+	}
+	return &core.Delivery{Stream: DMStream(p.UserID), Kind: KindSlackDM, Platform: core.PlatformSlack, Payload: string(b)}, nil
+}
+
+// DecodeDM reads a KindSlackDM payload. Errors: EINVALID when it is not one.
+func DecodeDM(d *core.Delivery) (DMPayload, error) {
+	var p DMPayload
+	if err := json.Unmarshal([]byte(d.Payload), &p); err != nil || p.SlackUserID == "" {
+		return p, core.Errorf(core.EINVALID, "delivery %d is not a valid DM payload", d.ID)
+	}
+	return p, nil
+}
+
+// DMStillWanted re-checks, at send time, that a DM should still go out:
+// its recipient is still an active staff user with that Slack ID, and for
+// a reminder the task still exists, is theirs, is open and keeps the
+// deadline the reminder was about. It reports why not, for the log. A
+// database error is returned, so that the delivery is retried.
+func DMStillWanted(ctx context.Context, st *core.Store, p DMPayload) (ok bool, why string, err error) {
+	u, err := st.UserByID(ctx, p.UserID)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return false, "user removed", nil
+	} else if err != nil {
+		return false, "", err
+	}
+	if !u.IsStaff() {
+		return false, "user disabled or no longer staff", nil
+	}
+	if u.SlackID == nil || *u.SlackID != p.SlackUserID {
+		return false, "user's Slack account changed", nil
+	}
+	if p.Purpose != DMReminder {
+		return true, "", nil
+	}
+	t, err := st.Task(ctx, u, p.TaskID)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return false, "task deleted", nil
+	} else if err != nil {
+		return false, "", err
+	}
+	switch {
+	case t.DoneAt != nil:
+		return false, "task done", nil
+	case !t.DueAt.Equal(p.DueAt):
+		return false, "deadline moved", nil
+	}
+	return true, "", nil
+}

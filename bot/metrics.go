@@ -1,0 +1,249 @@
+package bot
+
+import (
+	"context"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/jayaya/jayayacrm/core"
+)
+
+// Outcomes of one delivery attempt, the outcome label of
+// jayaya_relay_deliveries_total.
+const (
+	OutcomeDone   = "done"   // the platform accepted it
+	OutcomeRetry  = "retry"  // it failed and will be tried again
+	OutcomeParked = "parked" // it can never succeed and was set aside
+)
+
+// Results of an inbound event (a Slack event, a Discord gateway message),
+// the result label of jayaya_inbound_events_total.
+const (
+	InboundAccepted     = "accepted"      // stored and relayed
+	InboundDuplicate    = "duplicate"     // seen before (redelivery), changed nothing
+	InboundRefused      = "refused"       // from someone who may not use the product
+	InboundBadSignature = "bad_signature" // unsigned, wrongly signed or stale
+)
+
+// Metrics are JayayaCRM's Prometheus metrics, on a registry of their own
+// (never the global one, so tests and several apps in one process do not
+// collide). Every method is safe on a nil *Metrics and then does nothing,
+// so code can call m.Inbound(…) whether or not metrics were wired.
+//
+// Series (all prefixed jayaya_):
+//
+//	relay_deliveries_total{platform,outcome}        counter: delivery attempts by result (done, retry, parked)
+//	relay_delivery_latency_seconds{platform}        histogram: from enqueue to the platform accepting it
+//	outbox_pending                                  gauge: deliveries waiting (read from the database at scrape)
+//	outbox_oldest_pending_age_seconds               gauge: age of the oldest waiting delivery, 0 when none
+//	outbox_parked                                   gauge: deliveries parked for good, waiting for staff
+//	inbound_events_total{platform,result}           counter: accepted, duplicate, refused, bad_signature
+//	reminder_dms_sent_total                         counter: task reminder DMs sent
+//	gateway_connected{platform}                     gauge: 1 while the realtime connection is up
+//	gateway_reconnects_total{platform}              counter: connections after the first one
+//	http_request_duration_seconds{route,method,code} histogram: HTTP requests by route pattern
+//
+// plus the Go runtime and process collectors.
+type Metrics struct {
+	reg *prometheus.Registry
+
+	deliveries *prometheus.CounterVec
+	latency    *prometheus.HistogramVec
+	inbound    *prometheus.CounterVec
+	reminders  prometheus.Counter
+	connected  *prometheus.GaugeVec
+	reconnects *prometheus.CounterVec
+	httpDur    *prometheus.HistogramVec
+
+	mu      sync.Mutex
+	everUp  map[string]bool // platforms whose connection was up at least once
+	isUpNow map[string]bool
+}
+
+// NewMetrics registers every metric on a new registry. store, when not nil,
+// is read at each scrape for the outbox gauges (with its clock for the age
+// of the oldest pending delivery).
+func NewMetrics(store *core.Store) *Metrics {
+	m := &Metrics{
+		reg:     prometheus.NewRegistry(),
+		everUp:  map[string]bool{},
+		isUpNow: map[string]bool{},
+		deliveries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "jayaya_relay_deliveries_total",
+			Help: "Outbox delivery attempts by target platform and outcome (done, retry, parked).",
+		}, []string{"platform", "outcome"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "jayaya_relay_delivery_latency_seconds",
+			Help:    "Time from a delivery's enqueueing to the platform accepting it.",
+			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600},
+		}, []string{"platform"}),
+		inbound: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "jayaya_inbound_events_total",
+			Help: "Inbound chat events by platform and result (accepted, duplicate, refused, bad_signature).",
+		}, []string{"platform", "result"}),
+		reminders: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "jayaya_reminder_dms_sent_total",
+			Help: "Task reminder direct messages sent.",
+		}),
+		connected: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "jayaya_gateway_connected",
+			Help: "1 while the platform's realtime connection (Discord gateway, Slack Socket Mode) is up, 0 otherwise.",
+		}, []string{"platform"}),
+		reconnects: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "jayaya_gateway_reconnects_total",
+			Help: "Realtime connections established after the first one.",
+		}, []string{"platform"}),
+		httpDur: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "jayaya_http_request_duration_seconds",
+			Help:    "HTTP request durations by route pattern, method and status code.",
+			Buckets: prometheus.DefBuckets,
+		}, []string{"route", "method", "code"}),
+	}
+	m.reg.MustRegister(m.deliveries, m.latency, m.inbound, m.reminders, m.connected, m.reconnects, m.httpDur,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if store != nil {
+		m.reg.MustRegister(&outboxCollector{store: store})
+	}
+	// Create the label combinations ahead, so that dashboards and alerts
+	// see zeros instead of missing series.
+	for _, p := range []string{core.PlatformSlack, core.PlatformDiscord} {
+		for _, o := range []string{OutcomeDone, OutcomeRetry, OutcomeParked} {
+			m.deliveries.WithLabelValues(p, o)
+		}
+		for _, r := range []string{InboundAccepted, InboundDuplicate, InboundRefused, InboundBadSignature} {
+			m.inbound.WithLabelValues(p, r)
+		}
+		m.latency.WithLabelValues(p)
+		m.reconnects.WithLabelValues(p)
+	}
+	return m
+}
+
+// Registry is the registry holding every metric, for the /metrics handler
+// (promhttp.HandlerFor) and tests (testutil).
+func (m *Metrics) Registry() *prometheus.Registry {
+	if m == nil {
+		return nil
+	}
+	return m.reg
+}
+
+// Delivery records one attempt of outbox delivery d with its outcome
+// (OutcomeDone, OutcomeRetry, OutcomeParked). For OutcomeDone it also
+// observes the delivery's latency: now minus d.CreatedAt.
+func (m *Metrics) Delivery(d *core.Delivery, outcome string, now time.Time) {
+	if m == nil || d == nil {
+		return
+	}
+	m.deliveries.WithLabelValues(d.Platform, outcome).Inc()
+	if outcome == OutcomeDone && !d.CreatedAt.IsZero() {
+		m.latency.WithLabelValues(d.Platform).Observe(max(0, now.Sub(d.CreatedAt).Seconds()))
+	}
+}
+
+// Inbound counts one inbound event from platform with its result
+// (InboundAccepted, InboundDuplicate, InboundRefused, InboundBadSignature).
+func (m *Metrics) Inbound(platform, result string) {
+	if m == nil {
+		return
+	}
+	m.inbound.WithLabelValues(platform, result).Inc()
+}
+
+// InboundOutcome counts what the relay made of an inbound event from
+// platform: Stored as accepted, Duplicate and Refused as such. NotTicket
+// (chatter outside ticket threads) is not counted.
+func (m *Metrics) InboundOutcome(platform string, o Outcome) {
+	switch o {
+	case Stored:
+		m.Inbound(platform, InboundAccepted)
+	case Duplicate:
+		m.Inbound(platform, InboundDuplicate)
+	case Refused:
+		m.Inbound(platform, InboundRefused)
+	}
+}
+
+// ReminderSent counts one task reminder DM sent.
+func (m *Metrics) ReminderSent() {
+	if m == nil {
+		return
+	}
+	m.reminders.Inc()
+}
+
+// GatewayConnected records that platform's realtime connection went up or
+// down. Every connection after the platform's first counts as a reconnect;
+// repeated reports of the same state change nothing.
+func (m *Metrics) GatewayConnected(platform string, up bool) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if up && !m.isUpNow[platform] && m.everUp[platform] {
+		m.reconnects.WithLabelValues(platform).Inc()
+	}
+	m.isUpNow[platform] = up
+	m.everUp[platform] = m.everUp[platform] || up
+	v := 0.0
+	if up {
+		v = 1
+	}
+	m.connected.WithLabelValues(platform).Set(v)
+}
+
+// HTTPRequest observes one HTTP request. route is the router's pattern
+// (like /slack/events), never the raw path, to keep the series few.
+func (m *Metrics) HTTPRequest(route, method string, code int, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.httpDur.WithLabelValues(route, method, strconv.Itoa(code)).Observe(d.Seconds())
+}
+
+// outboxCollector reads the outbox from the database at scrape time.
+type outboxCollector struct {
+	store *core.Store
+}
+
+var (
+	outboxPendingDesc = prometheus.NewDesc("jayaya_outbox_pending",
+		"Outbox deliveries waiting to be sent.", nil, nil)
+	outboxOldestDesc = prometheus.NewDesc("jayaya_outbox_oldest_pending_age_seconds",
+		"Age of the oldest waiting outbox delivery; 0 when none waits.", nil, nil)
+	outboxParkedDesc = prometheus.NewDesc("jayaya_outbox_parked",
+		"Outbox deliveries parked for good (they can never succeed), waiting for staff.", nil, nil)
+)
+
+// Describe sends the outbox gauges' descriptions.
+func (c *outboxCollector) Describe(ch chan<- *prometheus.Desc) {
+	ch <- outboxPendingDesc
+	ch <- outboxOldestDesc
+	ch <- outboxParkedDesc
+}
+
+// Collect queries core.OutboxStats. A database error fails the three
+// gauges (the scrape reports it) rather than showing stale numbers.
+func (c *outboxCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	st, err := c.store.OutboxStats(ctx)
+	if err != nil {
+		for _, d := range []*prometheus.Desc{outboxPendingDesc, outboxOldestDesc, outboxParkedDesc} {
+			ch <- prometheus.NewInvalidMetric(d, err)
+		}
+		return
+	}
+	age := 0.0
+	if st.OldestPending != nil {
+		age = max(0, c.store.Now().Sub(*st.OldestPending).Seconds())
+	}
+	ch <- prometheus.MustNewConstMetric(outboxPendingDesc, prometheus.GaugeValue, float64(st.Pending))
+	ch <- prometheus.MustNewConstMetric(outboxOldestDesc, prometheus.GaugeValue, age)
+	ch <- prometheus.MustNewConstMetric(outboxParkedDesc, prometheus.GaugeValue, float64(st.Parked))
+}

@@ -1,0 +1,250 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/uptrace/bun"
+
+	"github.com/jayaya/jayayacrm/core"
+)
+
+// Relay is the platform-neutral heart of ticket relaying. Adapters call its
+// methods with what arrived from their platform; each method resolves the
+// author, stores the change and the deliveries it causes (the outbox) in
+// ONE transaction, wakes the delivery worker, and only then returns, so
+// the adapter may acknowledge the platform. A redelivered input is a
+// no-op (Outcome Duplicate).
+type Relay struct {
+	Store *core.Store
+	Log   *slog.Logger
+	// SlackChannel is SLACK_STAFF_CHANNEL, where ticket threads open on
+	// Slack; "" when Slack is off (nothing is queued for Slack).
+	SlackChannel string
+	// DiscordChannel is DISCORD_SUPPORT_CHANNEL, the parent of ticket
+	// threads on Discord; "" when Discord is off.
+	DiscordChannel string
+	// Notify, when set, is called after every commit that queued
+	// deliveries (the local worker's Kick). Other replicas are woken by
+	// PostgreSQL NOTIFY, sent inside the transaction.
+	Notify func()
+}
+
+// Outcome says what became of an inbound input.
+type Outcome int
+
+// Outcomes of the relay's inbound methods.
+const (
+	// Stored: the change and its deliveries are committed.
+	Stored Outcome = iota + 1
+	// Duplicate: the input was already stored; nothing changed.
+	Duplicate
+	// Refused: the author may not do this; Reason says why, politely, and
+	// nothing was stored.
+	Refused
+	// NotTicket: the message is not in a ticket thread (or edits a message
+	// the relay never stored); nothing was stored.
+	NotTicket
+)
+
+// String names the outcome for logs.
+func (o Outcome) String() string {
+	switch o {
+	case Stored:
+		return "stored"
+	case Duplicate:
+		return "duplicate"
+	case Refused:
+		return "refused"
+	case NotTicket:
+		return "not_ticket"
+	}
+	return "unknown"
+}
+
+// Result is what an inbound method did.
+type Result struct {
+	Outcome Outcome
+	// Ticket is the ticket concerned, when known.
+	Ticket *core.Ticket
+	// Message is the stored (or already stored) message, when any.
+	Message *core.Message
+	// User is the resolved author, when registered.
+	User *core.User
+	// Reason is the polite explanation for the author when Refused.
+	Reason string
+	// Note is set when a Slack reply was stored as an internal note.
+	Note bool
+}
+
+// Refusals shown to platform users who may not use the relay.
+const (
+	// RefusalClient is told to an unregistered Discord user.
+	RefusalClient = "Sorry, I can only open tickets for registered clients. Please ask us to link your Discord account, then try again."
+	// RefusalStaff is told to a Slack user who is not registered staff
+	// replying in a ticket thread.
+	RefusalStaff = "Your reply was not sent to the client: only registered JayayaCRM staff can answer tickets. Ask an admin to link your Slack account."
+	// RefusalNoAccess is told to a registered client writing in a ticket
+	// they may not read.
+	RefusalNoAccess = "Sorry, you do not take part in this ticket."
+)
+
+// NotePrefix starts a Slack reply that is an internal note: it stays in
+// Slack and gets a 🔒 reaction.
+const NotePrefix = "note:"
+
+// InboundMessage is a message written in a ticket thread on a platform.
+type InboundMessage struct {
+	// Platform is core.PlatformDiscord or core.PlatformSlack.
+	Platform string
+	// SourceID is the message's ID on its platform: the Discord message ID,
+	// or the Slack ts (every ticket thread lives in the one staff channel).
+	SourceID string
+	// ChannelID is the Slack channel of the thread; on Discord the channel
+	// the message was posted in (the thread, or the support channel for a
+	// ticket's first message).
+	ChannelID string
+	// ThreadID identifies the ticket thread: the Discord thread's channel
+	// ID, or the Slack thread_ts.
+	ThreadID string
+	// AuthorPlatformID is the author's platform user ID.
+	AuthorPlatformID string
+	// AuthorName and AvatarURL show who wrote it on the other side; the
+	// registered user's name is used when AuthorName is empty.
+	AuthorName string
+	AvatarURL  string
+	// Text is the message text in the platform's own markup (Slack mrkdwn
+	// with <…> entities, or Discord markdown with mentions already
+	// replaced by names where the adapter could).
+	Text        string
+	Attachments []core.Attachment
+}
+
+// InboundOpen asks for a new ticket on behalf of a client.
+type InboundOpen struct {
+	Platform             string
+	ClientPlatformUserID string
+	Subject              string
+	// Visibility is core.TicketPrivate (default when empty) or
+	// core.TicketPublic.
+	Visibility string
+	// First, when the ticket is opened by writing in the support channel,
+	// is that message: it is stored as the ticket's first message, copied
+	// into the new thread and relayed; the public original is then deleted
+	// when the bot may.
+	First *InboundMessage
+}
+
+// InboundEdit is an edit of a stored message, made on its platform.
+type InboundEdit struct {
+	Platform string
+	SourceID string
+	Text     string
+}
+
+// errDuplicate rolls back a transaction whose input turned out stored.
+var errDuplicate = errors.New("duplicate")
+
+// inTx runs fn in one transaction, sends the NOTIFY that wakes other
+// replicas inside it, and kicks the local worker after commit.
+func (r *Relay) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) (queued bool, err error)) error {
+	var queued bool
+	err := r.Store.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if queued, err = fn(ctx, tx); err != nil {
+			return err
+		}
+		if queued {
+			return NotifyTx(ctx, r.Store, tx)
+		}
+		return nil
+	})
+	if err == nil && queued && r.Notify != nil {
+		r.Notify()
+	}
+	return err
+}
+
+func (r *Relay) log() *slog.Logger {
+	if r.Log == nil {
+		return slog.Default()
+	}
+	return r.Log
+}
+
+// userByPlatform resolves a platform user to a registered, enabled user;
+// nil when there is none.
+func (r *Relay) userByPlatform(ctx context.Context, platform, id string) (*core.User, error) {
+	var (
+		u   *core.User
+		err error
+	)
+	switch platform {
+	case core.PlatformDiscord:
+		u, err = r.Store.UserByDiscordID(ctx, id)
+	case core.PlatformSlack:
+		u, err = r.Store.UserBySlackID(ctx, id)
+	default:
+		return nil, core.Errorf(core.EINVALID, "Unknown platform %q.", platform)
+	}
+	if core.ErrorCode(err) == core.ENOTFOUND || (u != nil && u.DisabledAt != nil) {
+		return nil, nil
+	}
+	return u, err
+}
+
+// ticketOf finds the ticket of a message's thread; nil when the thread is
+// not a ticket's.
+func (r *Relay) ticketOf(ctx context.Context, in *InboundMessage) (*core.Ticket, error) {
+	var (
+		t   *core.Ticket
+		err error
+	)
+	switch in.Platform {
+	case core.PlatformDiscord:
+		t, err = r.Store.TicketByDiscordThread(ctx, in.ThreadID)
+	case core.PlatformSlack:
+		t, err = r.Store.TicketBySlackThread(ctx, in.ChannelID, in.ThreadID)
+	default:
+		return nil, core.Errorf(core.EINVALID, "Unknown platform %q.", in.Platform)
+	}
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return nil, nil
+	}
+	return t, err
+}
+
+// ListForClient returns the tickets a platform user may see: a client's
+// own and public ones, every ticket for staff. Errors: EFORBIDDEN
+// (unregistered; the message is RefusalClient).
+func (r *Relay) ListForClient(ctx context.Context, platform, platformUserID string) ([]*core.Ticket, error) {
+	u, err := r.userByPlatform(ctx, platform, platformUserID)
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return nil, core.Errorf(core.EFORBIDDEN, "%s", RefusalClient)
+	}
+	f := core.TicketFilter{Limit: 25}
+	if !u.IsStaff() {
+		f.VisibleTo = &u.ID
+	}
+	return r.Store.ListTickets(ctx, f)
+}
+
+// displayName is who a message shows as on the other side.
+func displayName(in *InboundMessage, u *core.User) string {
+	if n := strings.TrimSpace(in.AuthorName); n != "" {
+		return n
+	}
+	if u != nil && u.Name != "" {
+		return u.Name
+	}
+	return "unknown"
+}
+
+// ticketLabel is "#12 Subject".
+func ticketLabel(t *core.Ticket) string { return fmt.Sprintf("#%d %s", t.Number, t.Subject) }

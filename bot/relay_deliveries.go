@@ -1,0 +1,90 @@
+package bot
+
+import (
+	"fmt"
+
+	"github.com/jayaya/jayayacrm/core"
+)
+
+// Builders of the relay's outbox rows. Every row of a ticket goes to the
+// stream of its target platform, so a stream's rows leave in the order
+// they were queued and a slow platform never holds the other one up.
+
+func delivery(t *core.Ticket, kind, platform string, payload any) *core.Delivery {
+	id := t.ID
+	return &core.Delivery{Stream: TicketStream(t.ID, platform), Kind: kind, Platform: platform, TicketID: &id, Payload: mustJSON(payload)}
+}
+
+func (r *Relay) slackOn() bool   { return r.SlackChannel != "" }
+func (r *Relay) discordOn() bool { return r.DiscordChannel != "" }
+
+// openDeliveries opens the ticket's threads on both sides and welcomes the
+// client in theirs.
+func (r *Relay) openDeliveries(t *core.Ticket, client *core.User, clientDiscordID string) []*core.Delivery {
+	var out []*core.Delivery
+	if r.discordOn() {
+		out = append(out,
+			delivery(t, KindDiscordOpenThread, core.PlatformDiscord, DiscordOpenThreadPayload{
+				TicketID: t.ID, Number: t.Number, Subject: t.Subject, Public: t.Visibility == core.TicketPublic,
+				ParentID: r.DiscordChannel, ClientDiscordID: clientDiscordID,
+			}),
+			delivery(t, KindDiscordNotice, core.PlatformDiscord, DiscordNoticePayload{
+				TicketID: t.ID,
+				Text: fmt.Sprintf("Hello %s, this is ticket #%d: %s. Write here and our team will answer in this thread.",
+					client.Name, t.Number, t.Subject),
+			}))
+	}
+	if r.slackOn() {
+		out = append(out, delivery(t, KindSlackOpenThread, core.PlatformSlack, SlackOpenThreadPayload{TicketID: t.ID, Channel: r.SlackChannel}))
+	}
+	return out
+}
+
+// toSlack relays a Discord message to the ticket's Slack thread, split at
+// Slack's limit; attachments go with the last part.
+func (r *Relay) toSlack(t *core.Ticket, m *core.Message, avatar string) []*core.Delivery {
+	if !r.slackOn() {
+		return nil
+	}
+	parts := SplitText(DiscordToSlack(m.Body), SlackTextLimit)
+	out := make([]*core.Delivery, len(parts))
+	for i, p := range parts {
+		pl := SlackPostPayload{TicketID: t.ID, MessageID: m.ID, AuthorName: m.AuthorName, AvatarURL: avatar, Text: p, Part: i, Parts: len(parts)}
+		if i == len(parts)-1 {
+			pl.Attachments = m.Attachments
+		}
+		out[i] = delivery(t, KindSlackPost, core.PlatformSlack, pl)
+		out[i].MessageID = &m.ID
+	}
+	return out
+}
+
+// discordText is a message's text for Discord: converted from Slack when
+// it came from there, with attachment links appended.
+func discordText(m *core.Message) string {
+	text := m.Body
+	if m.SourcePlatform == core.PlatformSlack {
+		text = SlackToDiscord(text)
+	} else {
+		text = neutralizeMass(discordRoleMention.ReplaceAllString(text, "@"+zwsp+"role"))
+	}
+	return text + attachmentLines(m.Attachments)
+}
+
+// toDiscord posts a message in the ticket's Discord thread through the
+// webhook, split at Discord's limit. copy marks a client's first message
+// copied from the support channel.
+func (r *Relay) toDiscord(t *core.Ticket, m *core.Message, avatar string, copy bool) []*core.Delivery {
+	if !r.discordOn() {
+		return nil
+	}
+	parts := SplitText(discordText(m), DiscordTextLimit)
+	out := make([]*core.Delivery, len(parts))
+	for i, p := range parts {
+		out[i] = delivery(t, KindDiscordPost, core.PlatformDiscord, DiscordPostPayload{
+			TicketID: t.ID, MessageID: m.ID, AuthorName: m.AuthorName, AvatarURL: avatar, Text: p, Part: i, Parts: len(parts), Copy: copy,
+		})
+		out[i].MessageID = &m.ID
+	}
+	return out
+}

@@ -1,0 +1,199 @@
+package bot_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jayaya/jayayacrm/bot"
+	"github.com/jayaya/jayayacrm/core"
+)
+
+// sent is one Deliver call a recSender saw.
+type sent struct {
+	ID       int64
+	Kind     string
+	Stream   string
+	Payload  string
+	Worker   string
+	RemoteID string
+}
+
+// recSender is a Sender that records what it is asked to deliver and
+// returns "<platform>-<delivery ID>" as the remote ID. fail, when set,
+// decides a call's error first (nil: deliver).
+type recSender struct {
+	platform string
+	worker   string
+
+	mu    sync.Mutex
+	sent  []sent
+	calls int
+	fail  func(d *core.Delivery, call int) error
+	// block, when set, is waited on before delivering.
+	block chan struct{}
+}
+
+func (s *recSender) Platform() string { return s.platform }
+
+func (s *recSender) Deliver(ctx context.Context, d *core.Delivery) (string, error) {
+	if s.block != nil {
+		<-s.block
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls++
+	if s.fail != nil {
+		if err := s.fail(d, s.calls); err != nil {
+			return "", err
+		}
+	}
+	remote := fmt.Sprintf("%s-%d", s.platform, d.ID)
+	s.sent = append(s.sent, sent{ID: d.ID, Kind: d.Kind, Stream: d.Stream, Payload: d.Payload, Worker: s.worker, RemoteID: remote})
+	return remote, nil
+}
+
+func (s *recSender) Sent() []sent {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]sent(nil), s.sent...)
+}
+
+func (s *recSender) kinds() []string {
+	var out []string
+	for _, x := range s.Sent() {
+		out = append(out, x.Kind)
+	}
+	return out
+}
+
+func quietLog() *slog.Logger {
+	if os.Getenv("JAYAYA_TEST_LOG") != "" {
+		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	return slog.New(slog.NewTextHandler(io.Discard, nil))
+}
+
+// waitFor polls cond (a database or recorder condition, which has no
+// change notification) until it holds or timeout passes.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out after %s waiting for %s", timeout, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// waitIdle waits until the outbox has no pending delivery.
+func waitIdle(t *testing.T, st *core.Store) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		s, err := st.OutboxStats(context.Background())
+		if err == nil && s.Pending == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			var ds []*core.Delivery
+			st.DB.NewSelect().Model(&ds).Where("status <> ?", core.DeliveryDone).Scan(context.Background())
+			for _, d := range ds {
+				t.Logf("left: %d %s %s %s attempts=%d locked_by=%q err=%q", d.ID, d.Stream, d.Kind, d.Status, d.Attempts, d.LockedBy, d.LastError)
+			}
+			t.Fatalf("timed out waiting for an idle outbox (%+v, %v)", s, err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// mustCreateUser creates a user linked to platform IDs.
+func mustCreateUser(t *testing.T, st *core.Store, login, role, slackID, discordID string) *core.User {
+	t.Helper()
+	u, err := st.CreateUser(context.Background(), core.NewUser{Login: login, Name: login + " Name", Role: role, SlackID: slackID, DiscordID: discordID})
+	if err != nil {
+		t.Fatalf("create user %s: %v", login, err)
+	}
+	return u
+}
+
+// relayRig is a relay with recording senders for both platforms and a
+// worker sending to them.
+type relayRig struct {
+	st      *core.Store
+	relay   *bot.Relay
+	slack   *recSender
+	discord *recSender
+	worker  *bot.Worker
+	client  *core.User
+	staff   *core.User
+}
+
+func newRelayRig(t *testing.T, st *core.Store) *relayRig {
+	t.Helper()
+	r := &relayRig{st: st, slack: &recSender{platform: core.PlatformSlack}, discord: &recSender{platform: core.PlatformDiscord}}
+	r.relay = &bot.Relay{Store: st, Log: quietLog(), SlackChannel: "CSTAFF", DiscordChannel: "D-SUPPORT"}
+	r.worker = bot.NewWorker(st, quietLog(), r.slack, r.discord)
+	r.worker.OnDone, r.worker.OnParked = r.relay.OnDone, r.relay.OnParked
+	r.worker.NoListen = true
+	r.relay.Notify = r.worker.Kick
+	r.client = mustCreateUser(t, st, "client", core.RoleClient, "", "100000000000000001")
+	r.staff = mustCreateUser(t, st, "staff", core.RoleStaff, "U0STAFF1", "")
+	return r
+}
+
+// start runs the worker until the test ends.
+func (r *relayRig) start(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.worker.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+}
+
+// open opens a ticket by a Discord message and returns it.
+func (r *relayRig) open(t *testing.T, sourceID, text string) bot.Result {
+	t.Helper()
+	res, err := r.relay.OpenTicket(context.Background(), bot.InboundOpen{
+		Platform: core.PlatformDiscord, ClientPlatformUserID: "100000000000000001", Subject: "Printer on fire",
+		First: &bot.InboundMessage{Platform: core.PlatformDiscord, SourceID: sourceID, ChannelID: "D-SUPPORT",
+			AuthorPlatformID: "100000000000000001", AuthorName: "Client C", Text: text},
+	})
+	if err != nil || res.Outcome != bot.Stored {
+		t.Fatalf("open ticket: %v %v", res.Outcome, err)
+	}
+	return res
+}
+
+// staffSays relays a Slack reply in the ticket's thread.
+func (r *relayRig) staffSays(t *testing.T, tk *core.Ticket, ts, text string) bot.Result {
+	t.Helper()
+	cur, err := r.st.Ticket(context.Background(), tk.ID)
+	if err != nil || cur.SlackThreadTS == nil {
+		t.Fatalf("ticket #%d has no Slack thread yet (%v)", tk.Number, err)
+	}
+	res, err := r.relay.Inbound(context.Background(), bot.InboundMessage{
+		Platform: core.PlatformSlack, SourceID: ts, ChannelID: "CSTAFF", ThreadID: *cur.SlackThreadTS,
+		AuthorPlatformID: "U0STAFF1", AuthorName: "Sam Staff", Text: text,
+	})
+	if err != nil {
+		t.Fatalf("staff reply: %v", err)
+	}
+	return res
+}
+
+// payload decodes a recorded payload.
+func payload[T any](t *testing.T, s sent) T {
+	t.Helper()
+	v, err := bot.DecodePayload[T](&core.Delivery{ID: s.ID, Kind: s.Kind, Payload: s.Payload})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v
+}

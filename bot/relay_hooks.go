@@ -1,0 +1,123 @@
+package bot
+
+import (
+	"context"
+
+	"github.com/uptrace/bun"
+
+	"github.com/jayaya/jayayacrm/core"
+)
+
+// OnDone is the delivery worker's hook for a delivery the platform
+// accepted, run in the transaction that marks it done: it records the
+// ticket's threads (open_thread), the message's target IDs (post, edit)
+// and queues the ✅ reaction on the source once the last part of a
+// relayed message is delivered. It reports whether it queued anything.
+func (r *Relay) OnDone(ctx context.Context, tx bun.Tx, d *core.Delivery, remoteID string) (bool, error) {
+	switch d.Kind {
+	case KindSlackOpenThread:
+		p, err := DecodePayload[SlackOpenThreadPayload](d)
+		if err != nil || remoteID == "" {
+			return false, err
+		}
+		return false, r.Store.SetTicketThreads(ctx, tx, p.TicketID, "", p.Channel, remoteID)
+	case KindDiscordOpenThread:
+		p, err := DecodePayload[DiscordOpenThreadPayload](d)
+		if err != nil || remoteID == "" {
+			return false, err
+		}
+		return false, r.Store.SetTicketThreads(ctx, tx, p.TicketID, remoteID, "", "")
+	case KindSlackPost:
+		p, err := DecodePayload[SlackPostPayload](d)
+		if err != nil {
+			return false, err
+		}
+		return r.posted(ctx, tx, p.MessageID, remoteID, p.Part == p.Parts-1)
+	case KindDiscordPost:
+		p, err := DecodePayload[DiscordPostPayload](d)
+		if err != nil || p.Copy {
+			return false, err
+		}
+		return r.posted(ctx, tx, p.MessageID, remoteID, p.Part == p.Parts-1)
+	case KindSlackEdit, KindDiscordEdit:
+		if remoteID != "" && d.MessageID != nil {
+			return false, r.Store.SetMessageTarget(ctx, tx, *d.MessageID, remoteID)
+		}
+	}
+	return false, nil
+}
+
+// posted records one delivered part of a relayed message and, after the
+// last one, queues ✅ on its source.
+func (r *Relay) posted(ctx context.Context, tx bun.Tx, messageID int64, remoteID string, last bool) (bool, error) {
+	if remoteID != "" {
+		if err := r.Store.AppendMessageTarget(ctx, tx, messageID, remoteID); err != nil {
+			return false, err
+		}
+	}
+	if !last {
+		return false, nil
+	}
+	return r.reactOnSource(ctx, tx, messageID, ReactDelivered)
+}
+
+// OnParked is the delivery worker's hook for a delivery that can never
+// succeed, run in the transaction that parks it: a relayed message whose
+// post is parked gets ⚠️ on its source, where its author sees it.
+func (r *Relay) OnParked(ctx context.Context, tx bun.Tx, d *core.Delivery, reason string) (bool, error) {
+	if d.MessageID == nil {
+		return false, nil
+	}
+	switch d.Kind {
+	case KindSlackPost:
+	case KindDiscordPost:
+		p, err := DecodePayload[DiscordPostPayload](d)
+		if err != nil || p.Copy {
+			return false, nil
+		}
+	default:
+		return false, nil
+	}
+	return r.reactOnSource(ctx, tx, *d.MessageID, ReactParked)
+}
+
+// reactOnSource queues a reaction on the message where it was written.
+func (r *Relay) reactOnSource(ctx context.Context, tx bun.Tx, messageID int64, reaction string) (bool, error) {
+	m := new(core.Message)
+	if err := tx.NewSelect().Model(m).Where("id = ?", messageID).Scan(ctx); err != nil {
+		return false, err
+	}
+	t, err := r.Store.TicketTx(ctx, tx, m.TicketID)
+	if err != nil {
+		return false, err
+	}
+	var d *core.Delivery
+	switch m.SourcePlatform {
+	case core.PlatformSlack:
+		if !r.slackOn() || t.SlackChannelID == nil {
+			return false, nil
+		}
+		d = delivery(t, KindSlackReact, core.PlatformSlack, SlackReactPayload{
+			TicketID: t.ID, MessageID: m.ID, Channel: *t.SlackChannelID, TS: m.SourceID, Reaction: reaction,
+		})
+	case core.PlatformDiscord:
+		if !r.discordOn() {
+			return false, nil
+		}
+		p := DiscordReactPayload{TicketID: t.ID, MessageID: m.ID, Reaction: reaction}
+		copies, err := r.Store.CountMessageDeliveries(ctx, tx, m.ID, KindDiscordPost)
+		if err != nil {
+			return false, err
+		}
+		if copies == 0 && t.DiscordThreadID != nil {
+			// Written in the thread; a first message copied from the
+			// support channel is found through its copy at send time.
+			p.ChannelID, p.DiscordMessageID = *t.DiscordThreadID, m.SourceID
+		}
+		d = delivery(t, KindDiscordReact, core.PlatformDiscord, p)
+	default:
+		return false, nil
+	}
+	d.MessageID = &m.ID
+	return true, r.Store.EnqueueTx(ctx, tx, d)
+}

@@ -1,0 +1,271 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/uptrace/bun"
+
+	"github.com/jayaya/jayayacrm/core"
+)
+
+// OpenTicket opens a ticket for a registered client: the ticket, its
+// first message (when opened by a message) and every delivery (Discord
+// thread, welcome, copy of the message, removal of the public original,
+// Slack card and relay) commit together. An unregistered or disabled
+// author is Refused with RefusalClient and nothing is stored; a first
+// message already stored is a Duplicate. Errors: EINVALID (subject,
+// visibility), EINTERNAL.
+func (r *Relay) OpenTicket(ctx context.Context, in InboundOpen) (Result, error) {
+	u, err := r.userByPlatform(ctx, in.Platform, in.ClientPlatformUserID)
+	if err != nil {
+		return Result{}, err
+	}
+	if u == nil {
+		return Result{Outcome: Refused, Reason: RefusalClient}, nil
+	}
+	if in.First != nil {
+		if m, err := r.Store.MessageBySource(ctx, in.Platform, in.First.SourceID); err == nil {
+			t, _ := r.Store.Ticket(ctx, m.TicketID)
+			return Result{Outcome: Duplicate, Ticket: t, Message: m, User: u}, nil
+		} else if core.ErrorCode(err) != core.ENOTFOUND {
+			return Result{}, err
+		}
+	}
+	clientDiscordID := ""
+	if u.DiscordID != nil {
+		clientDiscordID = *u.DiscordID
+	}
+	res := Result{Outcome: Stored, User: u}
+	err = r.inTx(ctx, func(ctx context.Context, tx bun.Tx) (bool, error) {
+		t, err := r.Store.OpenTicketTx(ctx, tx, u, in.Subject, in.Visibility)
+		if err != nil {
+			return false, err
+		}
+		res.Ticket = t
+		if err := r.Store.EnqueueTx(ctx, tx, r.openDeliveries(t, u, clientDiscordID)...); err != nil {
+			return false, err
+		}
+		if in.First == nil {
+			return true, nil
+		}
+		f := in.First
+		m := &core.Message{TicketID: t.ID, AuthorID: &u.ID, AuthorName: displayName(f, u), Body: f.Text,
+			Attachments: f.Attachments, SourcePlatform: in.Platform, SourceID: f.SourceID}
+		dup, err := r.Store.RecordMessageTx(ctx, tx, m)
+		if err != nil {
+			return false, err
+		}
+		if dup {
+			return false, errDuplicate
+		}
+		res.Message = m
+		var ds []*core.Delivery
+		if in.Platform == core.PlatformDiscord {
+			ds = append(ds, r.toDiscord(t, m, f.AvatarURL, true)...)
+			if r.discordOn() && f.ChannelID != "" {
+				del := delivery(t, KindDiscordDelete, core.PlatformDiscord, DiscordDeletePayload{
+					TicketID: t.ID, ChannelID: f.ChannelID, DiscordMessageID: f.SourceID, BestEffort: true,
+				})
+				del.MessageID = &m.ID
+				ds = append(ds, del)
+			}
+			ds = append(ds, r.toSlack(t, m, f.AvatarURL)...)
+		}
+		return true, r.Store.EnqueueTx(ctx, tx, ds...)
+	})
+	if errors.Is(err, errDuplicate) {
+		m, err := r.Store.MessageBySource(ctx, in.Platform, in.First.SourceID)
+		if err != nil {
+			return Result{}, err
+		}
+		t, _ := r.Store.Ticket(ctx, m.TicketID)
+		return Result{Outcome: Duplicate, Ticket: t, Message: m, User: u}, nil
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	r.log().Info("ticket opened", "ticket", res.Ticket.Number, "platform", in.Platform, "user", u.ID, "by_message", in.First != nil)
+	return res, nil
+}
+
+// IsNote reports whether a Slack reply is an internal note ("note: …").
+func IsNote(text string) bool {
+	t := strings.TrimSpace(text)
+	return len(t) >= len(NotePrefix) && strings.EqualFold(t[:len(NotePrefix)], NotePrefix)
+}
+
+// Inbound stores a message written in a ticket thread and queues its
+// relay to the other side. Outcomes: NotTicket (the thread is no
+// ticket's), Duplicate (already stored), Refused (unregistered author,
+// non-staff on Slack, a client outside the ticket, a closed ticket;
+// Reason says why) or Stored. A Slack reply starting with "note:" is
+// stored as an internal note: it is not relayed and gets a 🔒 reaction.
+// A staff member replying on Slack becomes a participant (the card is
+// updated). Errors: EINVALID, EINTERNAL.
+func (r *Relay) Inbound(ctx context.Context, in InboundMessage) (Result, error) {
+	t, err := r.ticketOf(ctx, &in)
+	if err != nil || t == nil {
+		return Result{Outcome: NotTicket}, err
+	}
+	if m, err := r.Store.MessageBySource(ctx, in.Platform, in.SourceID); err == nil {
+		return Result{Outcome: Duplicate, Ticket: t, Message: m}, nil
+	} else if core.ErrorCode(err) != core.ENOTFOUND {
+		return Result{}, err
+	}
+	u, err := r.userByPlatform(ctx, in.Platform, in.AuthorPlatformID)
+	if err != nil {
+		return Result{}, err
+	}
+	switch {
+	case u == nil && in.Platform == core.PlatformSlack:
+		return Result{Outcome: Refused, Ticket: t, Reason: RefusalStaff}, nil
+	case u == nil:
+		return Result{Outcome: Refused, Ticket: t, Reason: RefusalClient}, nil
+	case in.Platform == core.PlatformSlack && !u.IsStaff():
+		return Result{Outcome: Refused, Ticket: t, User: u, Reason: RefusalStaff}, nil
+	}
+	if ok, err := r.Store.CanRead(ctx, u, t); err != nil {
+		return Result{}, err
+	} else if !ok {
+		return Result{Outcome: Refused, Ticket: t, User: u, Reason: RefusalNoAccess}, nil
+	}
+	note := in.Platform == core.PlatformSlack && IsNote(in.Text)
+	if t.Status == core.TicketClosed && !note {
+		return Result{Outcome: Refused, Ticket: t, User: u,
+			Reason: "Ticket " + ticketLabel(t) + " is closed: reopen it before writing to the client."}, nil
+	}
+	m := &core.Message{TicketID: t.ID, AuthorID: &u.ID, AuthorName: displayName(&in, u), Body: in.Text,
+		Attachments: in.Attachments, Internal: note, SourcePlatform: in.Platform, SourceID: in.SourceID}
+	err = r.inTx(ctx, func(ctx context.Context, tx bun.Tx) (bool, error) {
+		dup, err := r.Store.RecordMessageTx(ctx, tx, m)
+		if err != nil {
+			return false, err
+		}
+		if dup {
+			return false, errDuplicate
+		}
+		var ds []*core.Delivery
+		switch {
+		case note:
+			react := delivery(t, KindSlackReact, core.PlatformSlack, SlackReactPayload{
+				TicketID: t.ID, MessageID: m.ID, Channel: in.ChannelID, TS: in.SourceID, Reaction: ReactNote,
+			})
+			react.MessageID = &m.ID
+			ds = append(ds, react)
+		case in.Platform == core.PlatformSlack:
+			ds = append(ds, r.toDiscord(t, m, in.AvatarURL, false)...)
+		default:
+			ds = append(ds, r.toSlack(t, m, in.AvatarURL)...)
+		}
+		added, err := r.Store.AddParticipant(ctx, tx, t.ID, u.ID)
+		if err != nil {
+			return false, err
+		}
+		if added && r.slackOn() {
+			ds = append(ds, delivery(t, KindSlackCard, core.PlatformSlack, SlackCardPayload{TicketID: t.ID}))
+		}
+		return len(ds) > 0, r.Store.EnqueueTx(ctx, tx, ds...)
+	})
+	if errors.Is(err, errDuplicate) {
+		return Result{Outcome: Duplicate, Ticket: t, Message: m, User: u}, nil
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	r.log().Debug("message stored", "ticket", t.Number, "platform", in.Platform, "message", m.ID, "note", note)
+	return Result{Outcome: Stored, Ticket: t, Message: m, User: u, Note: note}, nil
+}
+
+// Edit follows an edit of a stored message to the other side. Outcomes:
+// NotTicket (the relay never stored the message), Duplicate (deleted, or
+// the text did not change) or Stored. Internal notes are updated and
+// stay in Slack. Errors: EINVALID, EINTERNAL.
+func (r *Relay) Edit(ctx context.Context, in InboundEdit) (Result, error) {
+	m, err := r.Store.MessageBySource(ctx, in.Platform, in.SourceID)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return Result{Outcome: NotTicket}, nil
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	t, err := r.Store.Ticket(ctx, m.TicketID)
+	if err != nil {
+		return Result{}, err
+	}
+	changed := false
+	err = r.inTx(ctx, func(ctx context.Context, tx bun.Tx) (bool, error) {
+		if changed, err = r.Store.EditMessageTx(ctx, tx, m.ID, in.Text); err != nil || !changed {
+			return false, err
+		}
+		m.Body = in.Text
+		if m.Internal {
+			return false, nil
+		}
+		var d *core.Delivery
+		if m.SourcePlatform == core.PlatformSlack {
+			if !r.discordOn() {
+				return false, nil
+			}
+			d = delivery(t, KindDiscordEdit, core.PlatformDiscord, DiscordEditPayload{
+				TicketID: t.ID, MessageID: m.ID, AuthorName: m.AuthorName, Text: discordText(m),
+			})
+		} else {
+			if !r.slackOn() {
+				return false, nil
+			}
+			d = delivery(t, KindSlackEdit, core.PlatformSlack, SlackEditPayload{TicketID: t.ID, MessageID: m.ID, Text: DiscordToSlack(m.Body)})
+		}
+		d.MessageID = &m.ID
+		return true, r.Store.EnqueueTx(ctx, tx, d)
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	if !changed {
+		return Result{Outcome: Duplicate, Ticket: t, Message: m}, nil
+	}
+	return Result{Outcome: Stored, Ticket: t, Message: m}, nil
+}
+
+// Delete follows a deletion of a stored message to the other side.
+// Outcomes: NotTicket (never stored), Duplicate (already deleted) or
+// Stored. Errors: EINTERNAL.
+func (r *Relay) Delete(ctx context.Context, platform, sourceID string) (Result, error) {
+	m, err := r.Store.MessageBySource(ctx, platform, sourceID)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return Result{Outcome: NotTicket}, nil
+	}
+	if err != nil {
+		return Result{}, err
+	}
+	t, err := r.Store.Ticket(ctx, m.TicketID)
+	if err != nil {
+		return Result{}, err
+	}
+	deleted := false
+	err = r.inTx(ctx, func(ctx context.Context, tx bun.Tx) (bool, error) {
+		if deleted, err = r.Store.DeleteMessageTx(ctx, tx, m.ID); err != nil || !deleted || m.Internal {
+			return false, err
+		}
+		var d *core.Delivery
+		switch {
+		case m.SourcePlatform == core.PlatformSlack && r.discordOn():
+			d = delivery(t, KindDiscordDelete, core.PlatformDiscord, DiscordDeletePayload{TicketID: t.ID, MessageID: m.ID})
+		case m.SourcePlatform == core.PlatformDiscord && r.slackOn():
+			d = delivery(t, KindSlackDelete, core.PlatformSlack, SlackDeletePayload{TicketID: t.ID, MessageID: m.ID})
+		default:
+			return false, nil
+		}
+		d.MessageID = &m.ID
+		return true, r.Store.EnqueueTx(ctx, tx, d)
+	})
+	if err != nil {
+		return Result{}, err
+	}
+	if !deleted {
+		return Result{Outcome: Duplicate, Ticket: t, Message: m}, nil
+	}
+	return Result{Outcome: Stored, Ticket: t, Message: m}, nil
+}

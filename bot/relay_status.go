@@ -1,0 +1,72 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uptrace/bun"
+
+	"github.com/jayaya/jayayacrm/core"
+)
+
+// SetStatus closes (core.TicketClosed) or reopens (core.TicketOpen) a
+// ticket from either side and reports whether it changed. On a change it
+// queues, in the same transaction, a notice in both threads, the Slack
+// card update and the Discord thread's archive+lock (or unarchive+unlock).
+// by is who did it: staff, or a client who opened or takes part in the
+// ticket; nil for the system. Errors: ENOTFOUND, EINVALID, EFORBIDDEN.
+func (r *Relay) SetStatus(ctx context.Context, ticketID int64, status string, by *core.User) (bool, error) {
+	t, err := r.Store.Ticket(ctx, ticketID)
+	if err != nil {
+		return false, err
+	}
+	if by != nil && !by.IsStaff() {
+		ok := by.DisabledAt == nil && t.OpenerID != nil && *t.OpenerID == by.ID
+		if !ok && by.DisabledAt == nil {
+			if ok, err = r.Store.IsParticipant(ctx, nil, t.ID, by.ID); err != nil {
+				return false, err
+			}
+		}
+		if !ok {
+			return false, core.Errorf(core.EFORBIDDEN, "Only staff or the ticket's participants can close or reopen it.")
+		}
+	}
+	who := "JayayaCRM"
+	if by != nil {
+		who = by.Name
+	}
+	changed := false
+	err = r.inTx(ctx, func(ctx context.Context, tx bun.Tx) (bool, error) {
+		if changed, err = r.Store.SetTicketStatus(ctx, tx, t.ID, status); err != nil || !changed {
+			return false, err
+		}
+		closed := status == core.TicketClosed
+		line := fmt.Sprintf("Ticket #%d was reopened by %s.", t.Number, who)
+		if closed {
+			line = fmt.Sprintf("Ticket #%d was closed by %s.", t.Number, who)
+		}
+		var ds []*core.Delivery
+		if r.discordOn() {
+			notice := delivery(t, KindDiscordNotice, core.PlatformDiscord, DiscordNoticePayload{TicketID: t.ID, Text: neutralizeMass(line)})
+			status := delivery(t, KindDiscordStatus, core.PlatformDiscord, DiscordStatusPayload{TicketID: t.ID, Closed: closed})
+			if closed {
+				ds = append(ds, notice, status) // say it, then archive and lock
+			} else {
+				ds = append(ds, status, notice) // unlock, then say it
+			}
+		}
+		if r.slackOn() {
+			ds = append(ds,
+				delivery(t, KindSlackNotice, core.PlatformSlack, SlackNoticePayload{TicketID: t.ID, Text: DiscordToSlack(line)}),
+				delivery(t, KindSlackCard, core.PlatformSlack, SlackCardPayload{TicketID: t.ID}))
+		}
+		return len(ds) > 0, r.Store.EnqueueTx(ctx, tx, ds...)
+	})
+	if err != nil {
+		return false, err
+	}
+	if changed {
+		r.log().Info("ticket status changed", "ticket", t.Number, "status", status)
+	}
+	return changed, nil
+}

@@ -1,0 +1,328 @@
+package bot_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun"
+
+	"github.com/jayaya/jayayacrm/bot"
+	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/coretest"
+)
+
+// enqueueStreams queues perStream notices on each of n streams (tickets
+// that do not need to exist: deliveries only need a stream) and returns
+// the IDs per stream, in order.
+func enqueueStreams(t *testing.T, st *core.Store, n, perStream int) map[string][]int64 {
+	t.Helper()
+	out := map[string][]int64{}
+	var all []*core.Delivery
+	for i := 0; i < perStream; i++ {
+		for s := 0; s < n; s++ {
+			stream := fmt.Sprintf("test:%d", s)
+			all = append(all, &core.Delivery{Stream: stream, Kind: "discord.notice", Platform: core.PlatformDiscord, Payload: fmt.Sprintf(`{"text":"%d"}`, i)})
+		}
+	}
+	if err := st.Enqueue(context.Background(), all...); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range all {
+		out[d.Stream] = append(out[d.Stream], d.ID)
+	}
+	return out
+}
+
+// checkOnceInOrder asserts that every delivery was sent exactly once and
+// each stream's in order.
+func checkOnceInOrder(t *testing.T, want map[string][]int64, sends []sent) {
+	t.Helper()
+	seen := map[int64]int{}
+	got := map[string][]int64{}
+	for _, s := range sends {
+		seen[s.ID]++
+		got[s.Stream] = append(got[s.Stream], s.ID)
+	}
+	total := 0
+	for stream, ids := range want {
+		total += len(ids)
+		if !slices.Equal(got[stream], ids) {
+			t.Fatalf("stream %s sent %v, want %v", stream, got[stream], ids)
+		}
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Fatalf("delivery %d sent %d times", id, n)
+		}
+	}
+	if len(sends) != total {
+		t.Fatalf("%d sends, want %d", len(sends), total)
+	}
+}
+
+func runWorker(t *testing.T, w *bot.Worker) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { w.Run(ctx); close(done) }()
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
+	return stop
+}
+
+func TestWorkerHonoursRetryAfterAndKeepsOrder(t *testing.T) {
+	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
+		want := enqueueStreams(t, st, 4, 10)
+		s := &recSender{platform: core.PlatformDiscord}
+		var (
+			mu       sync.Mutex
+			limited  = map[int64]time.Time{}
+			tooEarly []int64
+		)
+		s.fail = func(d *core.Delivery, call int) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if at, ok := limited[d.ID]; ok {
+				if time.Now().Before(at) {
+					tooEarly = append(tooEarly, d.ID)
+				}
+				return nil
+			}
+			if d.ID%3 == 0 { // a 429 storm on a third of the rows
+				limited[d.ID] = time.Now().Add(40 * time.Millisecond)
+				return bot.RetryAfter(40*time.Millisecond, errors.New("429"))
+			}
+			return nil
+		}
+		w := bot.NewWorker(st, quietLog(), s)
+		w.NoListen = true
+		runWorker(t, w)
+		waitIdle(t, st)
+		checkOnceInOrder(t, want, s.Sent())
+		if len(tooEarly) > 0 {
+			t.Fatalf("retried before retry_after: %v", tooEarly)
+		}
+	})
+}
+
+func TestWorkerRetriesTransientWithBackoff(t *testing.T) {
+	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
+		want := enqueueStreams(t, st, 2, 3)
+		s := &recSender{platform: core.PlatformDiscord}
+		s.fail = func(d *core.Delivery, call int) error {
+			if call <= 4 {
+				return errors.New("503 outage")
+			}
+			return nil
+		}
+		w := bot.NewWorker(st, quietLog(), s)
+		w.NoListen = true
+		var attempts []int
+		var mu sync.Mutex
+		w.Backoff = func(attempt int) time.Duration {
+			mu.Lock()
+			attempts = append(attempts, attempt)
+			mu.Unlock()
+			return 10 * time.Millisecond
+		}
+		runWorker(t, w)
+		waitIdle(t, st)
+		checkOnceInOrder(t, want, s.Sent())
+		mu.Lock()
+		defer mu.Unlock()
+		if len(attempts) != 4 {
+			t.Fatalf("backoff asked %d times (%v), want 4", len(attempts), attempts)
+		}
+	})
+}
+
+func TestDefaultBackoffGrowsWithJitter(t *testing.T) {
+	for attempt, base := range map[int]time.Duration{1: 250 * time.Millisecond, 3: time.Second, 30: 5 * time.Minute} {
+		for i := 0; i < 50; i++ {
+			d := bot.DefaultBackoff(attempt)
+			if d < base/2 || d > base {
+				t.Fatalf("attempt %d: %s outside [%s, %s]", attempt, d, base/2, base)
+			}
+		}
+	}
+}
+
+func TestWorkerParksPermanentFailureWithWarningOnSource(t *testing.T) {
+	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
+		ctx := context.Background()
+		r := newRelayRig(t, st)
+		open := r.open(t, "D-1", "hello")
+		r.start(t)
+		waitIdle(t, st)
+		r.discord.mu.Lock()
+		r.discord.fail = func(d *core.Delivery, call int) error {
+			if d.Kind == bot.KindDiscordPost {
+				return bot.Permanent(errors.New("404 Unknown Channel"))
+			}
+			return nil
+		}
+		r.discord.mu.Unlock()
+		r.staffSays(t, open.Ticket, "4000.1", "are you there?")
+		r.staffSays(t, open.Ticket, "4000.2", "hello?")
+		waitIdle(t, st)
+		stats, _ := st.OutboxStats(ctx)
+		if stats.Parked != 2 {
+			t.Fatalf("parked %d, want 2", stats.Parked)
+		}
+		var warned []string
+		for _, s := range r.slack.Sent() {
+			if p := payload[bot.SlackReactPayload](t, s); s.Kind == bot.KindSlackReact && p.Reaction == bot.ReactParked {
+				warned = append(warned, p.TS)
+			}
+		}
+		if !slices.Equal(warned, []string{"4000.1", "4000.2"}) {
+			t.Fatalf("⚠️ on %v", warned)
+		}
+		ds, _ := st.TicketDeliveries(ctx, open.Ticket.ID)
+		for _, d := range ds {
+			if d.Status == core.DeliveryParked && (d.Attempts != 1 || d.LastError == "") {
+				t.Fatalf("parked row retried or without reason: %+v", d)
+			}
+		}
+	})
+}
+
+func TestWorkerTakesOverAfterCrash(t *testing.T) {
+	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
+		ctx := context.Background()
+		want := enqueueStreams(t, st, 3, 4)
+		// A worker that claimed the heads of every stream and died.
+		dead, err := st.ClaimDeliveries(ctx, "dead-worker", 10, 300*time.Millisecond)
+		if err != nil || len(dead) != 3 {
+			t.Fatalf("dead claim: %d %v", len(dead), err)
+		}
+		s := &recSender{platform: core.PlatformDiscord}
+		w := bot.NewWorker(st, quietLog(), s)
+		w.NoListen = true
+		w.Poll = 50 * time.Millisecond
+		runWorker(t, w)
+		waitIdle(t, st)
+		checkOnceInOrder(t, want, s.Sent())
+		for _, d := range dead {
+			got, _ := st.Delivery(ctx, d.ID)
+			if got.Status != core.DeliveryDone || got.Attempts != 2 {
+				t.Fatalf("taken-over row %+v", got)
+			}
+		}
+	})
+}
+
+func TestWorkerStopDrainsInFlightSends(t *testing.T) {
+	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
+		ctx := context.Background()
+		want := enqueueStreams(t, st, 2, 1)
+		s := &recSender{platform: core.PlatformDiscord, block: make(chan struct{})}
+		w := bot.NewWorker(st, quietLog(), s)
+		w.NoListen = true
+		stop := runWorker(t, w)
+		waitFor(t, 10*time.Second, "both rows claimed", func() bool {
+			n, _ := st.DB.NewSelect().Model((*core.Delivery)(nil)).Where("locked_by = ?", w.Name).Count(ctx)
+			return n == 2
+		})
+		stopped := make(chan struct{})
+		go func() { stop(); close(stopped) }()
+		select {
+		case <-stopped:
+			t.Fatal("worker returned with sends in flight")
+		case <-time.After(50 * time.Millisecond):
+		}
+		close(s.block)
+		<-stopped
+		stats, _ := st.OutboxStats(ctx)
+		if stats.Pending != 0 {
+			t.Fatalf("%d deliveries still pending after a drained stop", stats.Pending)
+		}
+		checkOnceInOrder(t, want, s.Sent())
+	})
+}
+
+// TestWorkersOnOnePostgresNeverSendTwice runs three workers (replicas),
+// each with its own connection pool, against one PostgreSQL database.
+func TestWorkersOnOnePostgresNeverSendTwice(t *testing.T) {
+	st := coretest.MustOpenPostgres(t)
+	want := enqueueStreams(t, st, 20, 25)
+	var senders []*recSender
+	var stops []func()
+	for i := 0; i < 3; i++ {
+		replica, err := core.Open(context.Background(), st.DSN())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { replica.Close() })
+		s := &recSender{platform: core.PlatformDiscord, worker: fmt.Sprint("w", i)}
+		s.fail = func(d *core.Delivery, call int) error {
+			time.Sleep(time.Millisecond) // a send takes a while: the others contend meanwhile
+			return nil
+		}
+		w := bot.NewWorker(replica, quietLog(), s)
+		w.Name = fmt.Sprint("w", i)
+		w.Concurrency = 8
+		w.NoListen = true
+		senders = append(senders, s)
+		stops = append(stops, runWorker(t, w))
+	}
+	waitIdle(t, st)
+	for _, stop := range stops {
+		stop()
+	}
+	var all []sent
+	busy := 0
+	for _, s := range senders {
+		all = append(all, s.Sent()...)
+		if len(s.Sent()) > 0 {
+			busy++
+		}
+		t.Logf("worker %s sent %d", s.worker, len(s.Sent()))
+	}
+	slices.SortFunc(all, func(a, b sent) int { return int(a.ID - b.ID) })
+	checkOnceInOrder(t, want, all)
+	if busy < 2 {
+		t.Fatalf("only %d worker(s) sent anything: no contention was tested", busy)
+	}
+}
+
+func TestListenWakesOnNotifyFromAnotherConnection(t *testing.T) {
+	st := coretest.MustOpenPostgres(t)
+	other, err := core.Open(context.Background(), st.DSN())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	kicks := make(chan struct{}, 10)
+	ready := make(chan struct{}, 1)
+	go bot.Listen(ctx, other, quietLog(), func() { kicks <- struct{}{} }, func() { ready <- struct{}{} })
+	<-ready
+	// A rolled-back transaction wakes nobody; a committed one does.
+	st.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if err := bot.NotifyTx(ctx, st, tx); err != nil {
+			t.Fatal(err)
+		}
+		return errors.New("roll back")
+	})
+	if err := st.InTx(ctx, func(ctx context.Context, tx bun.Tx) error { return bot.NotifyTx(ctx, st, tx) }); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-kicks:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no wake-up from NOTIFY")
+	}
+	select {
+	case <-kicks:
+		t.Fatal("woken twice: the rolled-back NOTIFY was delivered")
+	case <-time.After(100 * time.Millisecond):
+	}
+}

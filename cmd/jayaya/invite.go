@@ -1,0 +1,121 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/bwmarrin/discordgo"
+)
+
+// discordPermission is one permission the bot needs in the support channel
+// (and the threads under it), and why.
+type discordPermission struct {
+	Bit  int64
+	Name string
+	Why  string
+}
+
+// discordPermissions are exactly the permissions JayayaCRM's bot uses:
+// `jayaya discord-invite` asks for them and `jayaya doctor` checks the bot
+// has them in the support channel.
+var discordPermissions = []discordPermission{
+	{discordgo.PermissionViewChannel, "View Channels", "see the support channel and its threads"},
+	{discordgo.PermissionSendMessages, "Send Messages", "answer in the support channel"},
+	{discordgo.PermissionSendMessagesInThreads, "Send Messages in Threads", "post staff replies in ticket threads"},
+	{discordgo.PermissionCreatePrivateThreads, "Create Private Threads", "open each ticket as a private thread"},
+	{discordgo.PermissionCreatePublicThreads, "Create Public Threads", "open public tickets"},
+	{discordgo.PermissionManageThreads, "Manage Threads", "add participants, archive and lock closed tickets, reopen them"},
+	{discordgo.PermissionManageWebhooks, "Manage Webhooks", "post staff replies under each staff member's name and avatar"},
+	{discordgo.PermissionReadMessageHistory, "Read Message History", "catch up on messages missed while disconnected"},
+	{discordgo.PermissionAddReactions, "Add Reactions", "mark relayed messages ✅ delivered"},
+	{discordgo.PermissionManageMessages, "Manage Messages", "move a client's opening message out of the public channel into the ticket"},
+	{discordgo.PermissionEmbedLinks, "Embed Links", "show ticket cards and links"},
+	{discordgo.PermissionAttachFiles, "Attach Files", "relay staff attachments"},
+}
+
+// botPermissions is the sum of discordPermissions, the invite's permissions.
+func botPermissions() int64 {
+	var p int64
+	for _, d := range discordPermissions {
+		p |= d.Bit
+	}
+	return p
+}
+
+// inviteURL is the OAuth2 URL that adds the bot with its slash commands
+// and permissions; guildID, when set, preselects the server.
+func inviteURL(appID, guildID string) string {
+	q := url.Values{}
+	q.Set("client_id", appID)
+	q.Set("scope", "bot applications.commands")
+	q.Set("permissions", strconv.FormatInt(botPermissions(), 10))
+	if guildID != "" {
+		q.Set("guild_id", guildID)
+		q.Set("disable_guild_select", "true")
+	}
+	return "https://discord.com/oauth2/authorize?" + q.Encode()
+}
+
+var snowflakeRE = regexp.MustCompile(`^[0-9]{15,21}$`)
+
+func cmdDiscordInvite(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("discord-invite", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	appID := fs.String("app-id", "", "the Discord application ID (default: asked from Discord with DISCORD_BOT_TOKEN)")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "jayaya discord-invite: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if *appID != "" && !snowflakeRE.MatchString(*appID) {
+		fmt.Fprintf(stderr, "jayaya discord-invite: --app-id: want the numeric application ID from the Developer Portal, got %q\n", *appID)
+		return 2
+	}
+	r := &envReader{getenv: getenv}
+	token := r.get("DISCORD_BOT_TOKEN", "")
+	apiURL := strings.TrimRight(r.get("DISCORD_API_URL", "https://discord.com"), "/")
+	guildID := r.get("DISCORD_GUILD_ID", "")
+	if r.err != nil {
+		fmt.Fprintf(stderr, "jayaya: %v\n", r.err)
+		return 1
+	}
+	if *appID == "" {
+		if token == "" {
+			fmt.Fprintln(stderr, "jayaya discord-invite: set DISCORD_BOT_TOKEN (Developer Portal → your application → Bot → Reset Token) or pass --app-id (General Information → Application ID)")
+			return 2
+		}
+		if err := checkURL("DISCORD_API_URL", apiURL); err != nil {
+			fmt.Fprintf(stderr, "jayaya: %v\n", err)
+			return 1
+		}
+		s, err := newDiscordSession(token, apiURL)
+		if err != nil {
+			fmt.Fprintf(stderr, "jayaya: %v\n", err)
+			return 1
+		}
+		app, err := s.Application("@me")
+		if err != nil {
+			fmt.Fprintf(stderr, "jayaya discord-invite: DISCORD_BOT_TOKEN: cannot read the application: %s\n", discordErr(err))
+			return 1
+		}
+		*appID = app.ID
+	}
+	fmt.Fprintf(stdout, "Open this URL as a server admin to add the bot to your Discord server:\n\n  %s\n\n", inviteURL(*appID, guildID))
+	fmt.Fprintf(stdout, "It asks for the bot and applications.commands scopes and these permissions (%d):\n", botPermissions())
+	for _, p := range discordPermissions {
+		fmt.Fprintf(stdout, "  - %-25s %s\n", p.Name, p.Why)
+	}
+	fmt.Fprint(stdout, `
+Then switch on the privileged intent JayayaCRM needs to read what clients write:
+  Developer Portal → your application → Bot → Privileged Gateway Intents → MESSAGE CONTENT INTENT → on, Save.
+Without it Discord closes the bot's connection (code 4014) and tickets stay empty.
+`)
+	return 0
+}

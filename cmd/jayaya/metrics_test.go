@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jayaya/jayayacrm/adapters/slack/slacktest"
+	"github.com/jayaya/jayayacrm/core"
+)
+
+// serveInProcess runs `jayaya serve` in-process and returns its address;
+// it stops when the test ends.
+func serveInProcess(t *testing.T, env map[string]string) (addr string, logs *syncBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs = &syncBuffer{}
+	done := make(chan int)
+	go func() { done <- run(ctx, []string{"serve"}, envFunc(env), strings.NewReader(""), io.Discard, logs) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case code := <-done:
+			if code != 0 {
+				t.Errorf("serve exited %d: %s", code, logs.String())
+			}
+		case <-time.After(15 * time.Second):
+			t.Error("serve did not stop")
+		}
+	})
+	return waitForAddr(t, logs), logs
+}
+
+func get(t *testing.T, url string) (int, string, http.Header) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+func TestMetricsAndReadyzEndpoints(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "j.db"), "JAYAYA_ADDR": "127.0.0.1:0"}
+	addr, _ := serveInProcess(t, env)
+	base := "http://" + addr
+
+	if code, body, _ := get(t, base+"/readyz"); code != 200 || !strings.Contains(body, "database: ok") {
+		t.Fatalf("readyz: %d %q", code, body)
+	}
+	get(t, base+"/healthz")
+	get(t, base+"/healthz")
+	if code, _, _ := get(t, base+"/no/such/page"); code != http.StatusNotFound {
+		t.Fatalf("unknown page answered %d", code)
+	}
+	code, body, h := get(t, base+"/metrics")
+	if code != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/plain") {
+		t.Fatalf("metrics: %d %s", code, h.Get("Content-Type"))
+	}
+	for _, want := range []string{
+		`jayaya_http_request_duration_seconds_count{code="200",method="GET",route="/healthz"} 2`,
+		`jayaya_http_request_duration_seconds_count{code="404",method="GET",route="unmatched"} 1`,
+		`jayaya_http_request_duration_seconds_count{code="200",method="GET",route="/readyz"} 1`,
+		"jayaya_outbox_pending 0",
+		"jayaya_outbox_parked 0",
+		"jayaya_outbox_oldest_pending_age_seconds 0",
+		`jayaya_relay_deliveries_total{outcome="done",platform="discord"} 0`,
+		`jayaya_inbound_events_total{platform="slack",result="bad_signature"} 0`,
+		"jayaya_reminder_dms_sent_total 0",
+		"# TYPE jayaya_relay_delivery_latency_seconds histogram",
+		"go_goroutines ",
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Logf("metrics:\n%s", body)
+	}
+}
+
+// scrapeMetrics reads GET /metrics into a map from series (as printed,
+// like `jayaya_outbox_pending` or `x_total{a="b"}`) to value.
+func scrapeMetrics(t *testing.T, addr string) map[string]float64 {
+	t.Helper()
+	code, body, _ := get(t, "http://"+addr+"/metrics")
+	if code != 200 {
+		t.Fatalf("metrics: %d", code)
+	}
+	out := map[string]float64{}
+	for _, line := range strings.Split(body, "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		i := strings.LastIndexByte(line, ' ')
+		v, err := strconv.ParseFloat(line[i+1:], 64)
+		if err != nil {
+			t.Fatalf("metrics line %q: %v", line, err)
+		}
+		out[line[:i]] = v
+	}
+	return out
+}
+
+// TestMetricsMoveWithTheRelay runs the binary between the fake Slack and
+// the fake Discord and scrapes /metrics as a ticket's messages go through:
+// inbound events by result, deliveries and their latency, the gateway
+// state, HTTP requests and the outbox draining.
+func TestMetricsMoveWithTheRelay(t *testing.T) {
+	w := newRelayWorld(t, core.EngineSQLite)
+	addr := w.proc.addr
+	before := scrapeMetrics(t, addr)
+	if before[`jayaya_gateway_connected{platform="discord"}`] != 1 {
+		t.Fatalf("discord gateway not reported connected: %v", before[`jayaya_gateway_connected{platform="discord"}`])
+	}
+
+	ts := w.openByMessage(1, "The printer jams")
+	w.clientSays(ts, "Every page")
+	w.waitSlack(func(*slacktest.State) bool { return len(w.relayedToSlack(ts)) == 2 })
+	r := w.staffSays(ts, w.staff.ID, "Try the other tray")
+	w.waitDiscord("the staff reply", func() bool { return len(w.relayedToDiscord(ts)) == 1 })
+	w.waitSlack(func(st *slacktest.State) bool {
+		m, _ := st.Message(w.staffCh, r.TS)
+		return hasReaction(m, "white_check_mark")
+	})
+	ctx := context.Background()
+	// The same reply again (Slack redelivering it), a stranger's reply,
+	// and a forged request.
+	if d, err := w.slack.HTTP().MessageEvent(ctx, w.staffCh, r.TS); err != nil || !d.OK() {
+		t.Fatalf("redelivery: %+v %v", d, err)
+	}
+	w.staffSays(ts, w.stranger.ID, "I am not staff")
+	if d, err := w.slack.HTTP().MessageEvent(ctx, w.staffCh, r.TS, slacktest.BadSignature()); err != nil || d.Status != http.StatusUnauthorized {
+		t.Fatalf("forged event: %+v %v", d, err)
+	}
+
+	var after map[string]float64
+	w.waitDB("the outbox to drain", func(context.Context) bool {
+		after = scrapeMetrics(t, addr)
+		return after["jayaya_outbox_pending"] == 0
+	})
+	moved := func(series string) float64 { return after[series] - before[series] }
+	atLeast := map[string]float64{
+		`jayaya_inbound_events_total{platform="discord",result="accepted"}`:                          2, // the opening message and the next
+		`jayaya_inbound_events_total{platform="slack",result="accepted"}`:                            1,
+		`jayaya_inbound_events_total{platform="slack",result="duplicate"}`:                           1,
+		`jayaya_inbound_events_total{platform="slack",result="refused"}`:                             1,
+		`jayaya_inbound_events_total{platform="slack",result="bad_signature"}`:                       1,
+		`jayaya_relay_deliveries_total{outcome="done",platform="slack"}`:                             3, // card, two relayed messages
+		`jayaya_relay_deliveries_total{outcome="done",platform="discord"}`:                           2, // thread, staff reply
+		`jayaya_relay_delivery_latency_seconds_count{platform="slack"}`:                              3,
+		`jayaya_relay_delivery_latency_seconds_count{platform="discord"}`:                            2,
+		`jayaya_http_request_duration_seconds_count{code="200",method="POST",route="/slack/events"}`: 3,
+		`jayaya_http_request_duration_seconds_count{code="401",method="POST",route="/slack/events"}`: 1,
+	}
+	for series, min := range atLeast {
+		if got := moved(series); got < min {
+			t.Errorf("%s moved by %v, want at least %v", series, got, min)
+		}
+	}
+	if got := moved(`jayaya_relay_deliveries_total{outcome="parked",platform="discord"}`) + moved(`jayaya_relay_deliveries_total{outcome="parked",platform="slack"}`); got != 0 {
+		t.Errorf("%v deliveries parked", got)
+	}
+	if after["jayaya_outbox_parked"] != 0 || after["jayaya_outbox_oldest_pending_age_seconds"] != 0 {
+		t.Errorf("outbox after draining: parked %v, oldest %v", after["jayaya_outbox_parked"], after["jayaya_outbox_oldest_pending_age_seconds"])
+	}
+}

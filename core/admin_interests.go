@@ -1,0 +1,84 @@
+package core
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/uptrace/bun"
+)
+
+// CreateInterestAs adds an interest on behalf of an admin and records it in
+// the audit log, in one transaction. Errors: like CreateInterest.
+func (s *Store) CreateInterestAs(ctx context.Context, a Actor, name, color string) (*Interest, error) {
+	var in *Interest
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if in, err = s.CreateInterestTx(ctx, tx, name, color); err != nil {
+			return err
+		}
+		return s.RecordAudit(ctx, tx, a.entry(AuditInterestCreate, "interest", in.ID, in.Name, "colour "+in.Color))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return in, nil
+}
+
+// UpdateInterestAs renames and/or recolours an interest on behalf of an
+// admin and records the change. Errors: like UpdateInterest.
+func (s *Store) UpdateInterestAs(ctx context.Context, a Actor, id int64, up InterestUpdate) (*Interest, error) {
+	var after *Interest
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		before, err := interestByID(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if after, err = s.UpdateInterestTx(ctx, tx, id, up); err != nil {
+			return err
+		}
+		var detail string
+		if before.Name != after.Name {
+			detail = fmt.Sprintf("name: %q → %q", before.Name, after.Name)
+		}
+		if before.Color != after.Color {
+			if detail != "" {
+				detail += "; "
+			}
+			detail += fmt.Sprintf("colour: %s → %s", before.Color, after.Color)
+		}
+		if detail == "" {
+			return nil
+		}
+		return s.RecordAudit(ctx, tx, a.entry(AuditInterestUpdate, "interest", after.ID, after.Name, detail))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return after, nil
+}
+
+// DeleteInterestAs deletes an interest on behalf of an admin, detaching it
+// from its companies, and records how many lost it. Errors: ENOTFOUND.
+func (s *Store) DeleteInterestAs(ctx context.Context, a Actor, id int64) (lost int, err error) {
+	err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		in, n, err := s.DeleteInterestTx(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		lost = n
+		return s.RecordAudit(ctx, tx, a.entry(AuditInterestDelete, "interest", in.ID, in.Name, fmt.Sprintf("%d companies lost it", n)))
+	})
+	return lost, err
+}
+
+// InterestWithCount returns one interest with the number of companies that
+// have it. Errors: ENOTFOUND.
+func (s *Store) InterestWithCount(ctx context.Context, id int64) (*Interest, error) {
+	in, err := s.Interest(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	n, err := s.DB.NewSelect().Model((*CompanyInterest)(nil)).Where("interest_id = ?", id).Count(ctx)
+	in.Companies = int(n)
+	return in, err
+}

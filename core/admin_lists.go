@@ -1,0 +1,68 @@
+package core
+
+import (
+	"context"
+	"strings"
+
+	"github.com/uptrace/bun"
+)
+
+// BrowseCompanies returns companies for the web panel, with their interests: those matching query
+// (like SearchCompanies) or, when query is blank, the first ones by name; at
+// most limit (default 100).
+func (s *Store) BrowseCompanies(ctx context.Context, query string, limit int) ([]*Company, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	if strings.TrimSpace(query) != "" {
+		return s.SearchCompanies(ctx, query, limit)
+	}
+	var out []*Company
+	err := s.DB.NewSelect().Model(&out).OrderExpr("company.name_key, company.id").Limit(int64(limit)).
+		Relation("Interests", func(q *bun.SelectQuery) *bun.SelectQuery { return q.OrderExpr("interest.name_key") }).
+		Scan(ctx)
+	return out, err
+}
+
+// BrowsePeople returns people for the web panel: those matching query (like
+// SearchPeople) or, when query is blank, the first ones by name; at most
+// limit (default 100).
+func (s *Store) BrowsePeople(ctx context.Context, query string, limit int) ([]*Person, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	if strings.TrimSpace(query) != "" {
+		return s.SearchPeople(ctx, query, limit)
+	}
+	var out []*Person
+	err := s.DB.NewSelect().Model(&out).OrderExpr("search, id").Limit(int64(limit)).Scan(ctx)
+	return out, err
+}
+
+// RetryDeliveryAs puts a parked delivery of a ticket back in line on behalf
+// of a staff user, and records it in the audit log. Errors: ENOTFOUND (no
+// such delivery on this ticket), ECONFLICT (not parked).
+func (s *Store) RetryDeliveryAs(ctx context.Context, a Actor, ticketID, deliveryID int64) error {
+	d, err := s.Delivery(ctx, deliveryID)
+	if err != nil {
+		return err
+	}
+	if d.TicketID == nil || *d.TicketID != ticketID {
+		return Errorf(ENOTFOUND, "No such delivery on this ticket.")
+	}
+	if err := s.RequeueDelivery(ctx, deliveryID); err != nil {
+		return err
+	}
+	return s.RecordAudit(ctx, nil, a.entry(AuditDeliveryRetry, "delivery", d.ID, d.Kind, "ticket "+d.Stream+", last error: "+d.LastError))
+}
+
+// TicketPeople returns the users taking part in a ticket, by name, for the
+// transcript page. It selects the User model's columns only, so columns
+// other features add to users never break it.
+func (s *Store) TicketPeople(ctx context.Context, ticketID int64) ([]*User, error) {
+	var out []*User
+	err := s.DB.NewSelect().Model(&out).
+		Where("id IN (SELECT user_id FROM ticket_participants WHERE ticket_id = ?)", ticketID).
+		OrderExpr("name, id").Scan(ctx)
+	return out, err
+}

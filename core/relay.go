@@ -1,0 +1,155 @@
+package core
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/uptrace/bun"
+)
+
+// Storage helpers of the ticket relay (package bot): message lookups and
+// changes that must compose inside the relay's transactions.
+
+// MessageByID returns a message by ID. Errors: ENOTFOUND.
+func (s *Store) MessageByID(ctx context.Context, id int64) (*Message, error) {
+	return messageWhere(ctx, s.DB, "id = ?", id)
+}
+
+// MessageBySourceTx is MessageBySource inside the caller's transaction.
+// Errors: ENOTFOUND.
+func (s *Store) MessageBySourceTx(ctx context.Context, tx bun.IDB, platform, sourceID string) (*Message, error) {
+	return messageWhere(ctx, tx, "source_platform = ? AND source_id = ?", platform, sourceID)
+}
+
+// AppendMessageTarget adds a part ID to the comma-separated IDs a message
+// got on the platform it was relayed to (split messages have several).
+func (s *Store) AppendMessageTarget(ctx context.Context, tx bun.IDB, messageID int64, targetID string) error {
+	var cur sql.NullString
+	err := tx.NewSelect().Model((*Message)(nil)).Column("target_id").Where("id = ?", messageID).Scan(ctx, &cur)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Errorf(ENOTFOUND, "No such message.")
+	}
+	if err != nil {
+		return err
+	}
+	next := targetID
+	if cur.Valid && cur.String != "" {
+		next = cur.String + "," + targetID
+	}
+	_, err = tx.NewUpdate().Model((*Message)(nil)).Set("target_id = ?", next).Where("id = ?", messageID).Exec(ctx)
+	return err
+}
+
+// EditMessageTx records a message's new text and when it was edited; it
+// reports false when the message is deleted or already has that text.
+func (s *Store) EditMessageTx(ctx context.Context, tx bun.IDB, messageID int64, body string) (bool, error) {
+	if len([]rune(body)) > MaxMessageLen {
+		return false, Invalid("body", "Message is longer than %d characters.", MaxMessageLen)
+	}
+	res, err := tx.NewUpdate().Model((*Message)(nil)).Set("body = ?", body).Set("edited_at = ?", s.now()).
+		Where("id = ? AND deleted_at IS NULL AND body <> ?", messageID, body).Exec(ctx)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// DeleteMessageTx marks a message deleted (its text is kept for the
+// record); it reports false when it already was.
+func (s *Store) DeleteMessageTx(ctx context.Context, tx bun.IDB, messageID int64) (bool, error) {
+	res, err := tx.NewUpdate().Model((*Message)(nil)).Set("deleted_at = ?", s.now()).
+		Where("id = ? AND deleted_at IS NULL", messageID).Exec(ctx)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// TicketTx returns a ticket inside the caller's transaction. Errors:
+// ENOTFOUND.
+func (s *Store) TicketTx(ctx context.Context, tx bun.IDB, id int64) (*Ticket, error) {
+	return ticketWhere(ctx, tx, "id = ?", id)
+}
+
+// IsParticipant reports whether user takes part in ticket.
+func (s *Store) IsParticipant(ctx context.Context, tx bun.IDB, ticketID, userID int64) (bool, error) {
+	if tx == nil {
+		tx = s.DB
+	}
+	n, err := tx.NewSelect().Model((*TicketParticipant)(nil)).Where("ticket_id = ? AND user_id = ?", ticketID, userID).Count(ctx)
+	return n > 0, err
+}
+
+// DoneRemoteID returns the remote ID of the latest completed delivery of
+// kind for a message, "" when there is none.
+func (s *Store) DoneRemoteID(ctx context.Context, tx bun.IDB, messageID int64, kind string) (string, error) {
+	if tx == nil {
+		tx = s.DB
+	}
+	var ids []string
+	err := tx.NewSelect().Model((*Delivery)(nil)).Column("remote_id").
+		Where("message_id = ? AND kind = ? AND status = ?", messageID, kind, DeliveryDone).
+		OrderExpr("id DESC").Limit(1).Scan(ctx, &ids)
+	if err != nil || len(ids) == 0 {
+		return "", err
+	}
+	return ids[0], nil
+}
+
+// CountMessageDeliveries counts a message's deliveries of kind, whatever
+// their status.
+func (s *Store) CountMessageDeliveries(ctx context.Context, tx bun.IDB, messageID int64, kind string) (int, error) {
+	if tx == nil {
+		tx = s.DB
+	}
+	n, err := tx.NewSelect().Model((*Delivery)(nil)).Where("message_id = ? AND kind = ?", messageID, kind).Count(ctx)
+	return int(n), err
+}
+
+// ParkDeliveryTx is ParkDelivery inside the caller's transaction, so that
+// what parking causes (a ⚠️ reaction) is queued atomically with it.
+func (s *Store) ParkDeliveryTx(ctx context.Context, tx bun.IDB, id int64, worker, reason string) (bool, error) {
+	return s.finishDelivery(ctx, tx, id, worker, func(q *bun.UpdateQuery) *bun.UpdateQuery {
+		return q.Set("status = ?", DeliveryParked).Set("last_error = ?", truncate(reason, 1000))
+	})
+}
+
+// DiscordTicketThread is an open ticket's Discord thread and the newest
+// Discord message ID the relay stored from it.
+type DiscordTicketThread struct {
+	TicketID int64
+	ThreadID string
+	// LastSeenID is the greatest Discord source ID stored for the ticket
+	// (any channel), "" when none.
+	LastSeenID string
+}
+
+// OpenDiscordThreads lists the open tickets that have a Discord thread,
+// with the newest Discord message ID stored from each (snowflakes compare
+// by length, then text).
+func (s *Store) OpenDiscordThreads(ctx context.Context) ([]DiscordTicketThread, error) {
+	var tickets []*Ticket
+	if err := s.DB.NewSelect().Model(&tickets).Where("status = ? AND discord_thread_id IS NOT NULL", TicketOpen).
+		OrderExpr("id").Scan(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]DiscordTicketThread, 0, len(tickets))
+	for _, t := range tickets {
+		var ids []string
+		err := s.DB.NewSelect().Model((*Message)(nil)).Column("source_id").
+			Where("ticket_id = ? AND source_platform = ?", t.ID, PlatformDiscord).
+			OrderExpr("LENGTH(source_id) DESC, source_id DESC").Limit(1).Scan(ctx, &ids)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		th := DiscordTicketThread{TicketID: t.ID, ThreadID: *t.DiscordThreadID}
+		if len(ids) > 0 {
+			th.LastSeenID = ids[0]
+		}
+		out = append(out, th)
+	}
+	return out, nil
+}

@@ -1,0 +1,228 @@
+package core
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/uptrace/bun"
+)
+
+// Task reminders. A task has at most two kinds of reminder pending:
+//
+//   - an early one at RemindAt: the lead time before the deadline
+//     (RemindMinutes, 60 by default), or a time its owner snoozed it to;
+//   - the one at the deadline itself, until DeadlineNotifiedAt is set.
+//
+// DueReminder decides, as a pure function of the task and the clock, which
+// one is due; ClaimReminders claims due tasks in the database so that each
+// reminder is handed out once, across restarts and across replicas.
+
+// ReminderKind names the reminder a task needs.
+type ReminderKind string
+
+// Reminder kinds.
+const (
+	// ReminderNone: nothing is due.
+	ReminderNone ReminderKind = ""
+	// ReminderBefore: the deadline is still ahead (lead time, or a snooze
+	// that ends before the deadline).
+	ReminderBefore ReminderKind = "before"
+	// ReminderDeadline: the deadline has come and the task is open. An early
+	// reminder due at the same moment is folded into it.
+	ReminderDeadline ReminderKind = "deadline"
+	// ReminderOverdue: a snooze ended after the deadline was notified.
+	ReminderOverdue ReminderKind = "overdue"
+)
+
+// DueReminder returns the reminder t needs at now. A done task needs none.
+func DueReminder(t *Task, now time.Time) ReminderKind {
+	if t == nil || t.DoneAt != nil {
+		return ReminderNone
+	}
+	switch {
+	case t.DeadlineNotifiedAt == nil && !now.Before(t.DueAt):
+		return ReminderDeadline
+	case t.RemindAt != nil && !now.Before(*t.RemindAt):
+		if now.Before(t.DueAt) {
+			return ReminderBefore
+		}
+		return ReminderOverdue
+	}
+	return ReminderNone
+}
+
+// markReminded records that the reminder of kind was claimed at now: the
+// early reminder it covered is cleared (a snooze set beyond the deadline
+// stays), and the deadline one is recorded.
+func (t *Task) markReminded(kind ReminderKind, now time.Time) {
+	if kind == ReminderNone {
+		return
+	}
+	t.RemindedAt = &now
+	if t.RemindAt != nil && !now.Before(*t.RemindAt) {
+		t.RemindAt = nil
+	}
+	if kind == ReminderDeadline {
+		t.DeadlineNotifiedAt = &now
+	}
+}
+
+// armReminders sets the reminder schedule for the task's deadline and lead
+// time, as of now, forgetting what was sent for an earlier schedule.
+// Reminders whose moment has already passed are not sent: a task created
+// (or moved) inside its lead window gets only the deadline reminder, and
+// one whose deadline is already past gets none.
+func (t *Task) armReminders(now time.Time) {
+	t.RemindAt, t.DeadlineNotifiedAt = nil, nil
+	if at := t.DueAt.Add(-time.Duration(t.RemindMinutes) * time.Minute); at.After(now) && at.Before(t.DueAt) {
+		t.RemindAt = &at
+	}
+	if !t.DueAt.After(now) {
+		t.DeadlineNotifiedAt = &now
+	}
+}
+
+// DueTask is a task whose reminder was claimed, with its owner and the
+// reminder it needs.
+type DueTask struct {
+	Task  *Task
+	Owner *User
+	Kind  ReminderKind
+}
+
+// ClaimReminders claims up to limit tasks whose reminder is due at the
+// store's clock, records each as reminded, and calls send with them inside
+// the same transaction (send enqueues the DMs; if it fails nothing is
+// claimed). It returns how many tasks were claimed; 0 means none was due.
+// On PostgreSQL rows are taken with FOR UPDATE SKIP LOCKED, so schedulers
+// on several replicas claim disjoint tasks and each reminder once.
+func (s *Store) ClaimReminders(ctx context.Context, limit int, send func(ctx context.Context, tx bun.Tx, due []DueTask) error) (int, error) {
+	if limit <= 0 {
+		limit = 500
+	}
+	n := 0
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		now := s.now()
+		var tasks []*Task
+		q := tx.NewSelect().Model(&tasks).
+			Where("done_at IS NULL").
+			WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+				return q.Where("remind_at IS NOT NULL AND remind_at <= ?", now).
+					WhereOr("deadline_notified_at IS NULL AND due_at <= ?", now)
+			}).
+			Limit(int64(limit))
+		if s.engine == EnginePostgres {
+			q = q.For("UPDATE SKIP LOCKED")
+		}
+		if err := q.Scan(ctx); err != nil || len(tasks) == 0 {
+			return err
+		}
+		owners, err := usersByID(ctx, tx, tasks)
+		if err != nil {
+			return err
+		}
+		var due []DueTask
+		var deadline, early []int64
+		for _, t := range tasks {
+			kind := DueReminder(t, now)
+			if kind == ReminderNone {
+				continue
+			}
+			t.markReminded(kind, now)
+			if kind == ReminderDeadline {
+				deadline = append(deadline, t.ID)
+			} else {
+				early = append(early, t.ID)
+			}
+			due = append(due, DueTask{Task: t, Owner: owners[t.OwnerID], Kind: kind})
+		}
+		if len(deadline) > 0 {
+			if _, err := tx.NewUpdate().Model((*Task)(nil)).
+				Set("reminded_at = ?", now).Set("deadline_notified_at = ?", now).
+				Set("remind_at = CASE WHEN remind_at <= ? THEN NULL ELSE remind_at END", now).
+				Where("id IN (?)", bun.In(deadline)).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		if len(early) > 0 {
+			if _, err := tx.NewUpdate().Model((*Task)(nil)).
+				Set("reminded_at = ?", now).Set("remind_at = NULL").
+				Where("id IN (?)", bun.In(early)).Exec(ctx); err != nil {
+				return err
+			}
+		}
+		n = len(tasks)
+		return send(ctx, tx, due)
+	})
+	if err != nil {
+		return 0, err
+	}
+	return n, nil
+}
+
+func usersByID(ctx context.Context, db bun.IDB, tasks []*Task) (map[int64]*User, error) {
+	ids := make([]int64, 0, len(tasks))
+	seen := map[int64]bool{}
+	for _, t := range tasks {
+		if !seen[t.OwnerID] {
+			seen[t.OwnerID] = true
+			ids = append(ids, t.OwnerID)
+		}
+	}
+	var users []*User
+	if err := db.NewSelect().Model(&users).Where("id IN (?)", bun.In(ids)).Scan(ctx); err != nil {
+		return nil, err
+	}
+	out := make(map[int64]*User, len(users))
+	for _, u := range users {
+		out[u.ID] = u
+	}
+	return out, nil
+}
+
+// SnoozeTask moves the next reminder of one of owner's open tasks to
+// until, which must lie ahead. Errors: ENOTFOUND, EINVALID (until not
+// ahead), ECONFLICT (the task is done).
+func (s *Store) SnoozeTask(ctx context.Context, owner *User, id int64, until time.Time) (*Task, error) {
+	var t *Task
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if t, err = s.lockedTaskOf(ctx, tx, owner, id); err != nil {
+			return err
+		}
+		now := s.now()
+		if t.DoneAt != nil {
+			return Errorf(ECONFLICT, "Task #%d is already done.", id)
+		}
+		if !until.After(now) {
+			return Invalid("until", "A snooze must end in the future.")
+		}
+		t.snooze(until.UTC().Truncate(time.Second), now)
+		t.UpdatedAt = now
+		_, err = tx.NewUpdate().Model(t).Column("remind_at", "deadline_notified_at", "updated_at").WherePK().Exec(ctx)
+		return err
+	})
+	return t, err
+}
+
+// snooze moves the next reminder to at. Snoozing past a deadline not yet
+// notified means "leave me alone until then": the deadline reminder is
+// dropped and the one at at says the task is overdue.
+func (t *Task) snooze(at, now time.Time) {
+	t.RemindAt = &at
+	if t.DeadlineNotifiedAt == nil && at.After(t.DueAt) {
+		t.DeadlineNotifiedAt = &now
+	}
+}
+
+// lockedTaskOf reads one of owner's tasks for update inside tx.
+func (s *Store) lockedTaskOf(ctx context.Context, tx bun.IDB, owner *User, id int64) (*Task, error) {
+	t := new(Task)
+	err := s.forUpdate(tx.NewSelect().Model(t).Where("id = ? AND owner_id = ?", id, owner.ID)).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, Errorf(ENOTFOUND, "You have no task #%d.", id)
+	}
+	return t, err
+}

@@ -1,0 +1,6 @@
+CREATE TABLE login_failures (
+    login_key    TEXT PRIMARY KEY,
+    failures     INTEGER NOT NULL DEFAULT 0,
+    locked_until TIMESTAMP,
+    updated_at   TIMESTAMP NOT NULL
+);
