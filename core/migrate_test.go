@@ -63,3 +63,37 @@ func TestConcurrentMigrateOnPostgres(t *testing.T) {
 		t.Fatalf("bun_migrations holds %d rows, want %d", rows, len(list))
 	}
 }
+
+// TestEveryMigrationGoesDownAndUp undoes every migration, newest first,
+// down to an empty schema, then applies them all again.
+func TestEveryMigrationGoesDownAndUp(t *testing.T) {
+	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
+		ctx := context.Background()
+		list, err := st.Migrations(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := len(list) - 1; i >= 0; i-- {
+			undone, err := st.MigrateDown(ctx)
+			if err != nil {
+				t.Fatalf("down from %s: %v", list[i].Name, err)
+			}
+			if want := list[i].Name + "_" + list[i].Comment; undone != want {
+				t.Fatalf("undid %q, want %q", undone, want)
+			}
+		}
+		if undone, err := st.MigrateDown(ctx); err != nil || undone != "" {
+			t.Fatalf("down past the first migration: %q %v", undone, err)
+		}
+		if _, err := st.CreateInterest(ctx, "x", "#000000"); err == nil {
+			t.Fatal("tables remain after every migration went down")
+		}
+		applied, err := st.Migrate(ctx)
+		if err != nil || len(applied) != len(list) {
+			t.Fatalf("up again: %d of %d applied, %v", len(applied), len(list), err)
+		}
+		if _, err := st.CreateInterest(ctx, "x", "#000000"); err != nil {
+			t.Fatalf("schema unusable after going down and up: %v", err)
+		}
+	})
+}

@@ -99,9 +99,9 @@ func (s *Store) AddParticipant(ctx context.Context, tx bun.IDB, ticketID, userID
 // Participants returns the users taking part in a ticket, by join time.
 func (s *Store) Participants(ctx context.Context, ticketID int64) ([]*User, error) {
 	var out []*User
-	err := s.DB.NewSelect().Model(&out).ModelTableExpr("users AS u").ColumnExpr("u.*").
-		Join("JOIN ticket_participants AS tp ON tp.user_id = u.id").
-		Where("tp.ticket_id = ?", ticketID).OrderExpr("tp.joined_at, u.id").Scan(ctx)
+	err := s.DB.NewSelect().Model(&out).
+		Join("JOIN ticket_participants AS tp ON tp.user_id = ?TableAlias.id").
+		Where("tp.ticket_id = ?", ticketID).OrderExpr("tp.joined_at, ?TableAlias.id").Scan(ctx)
 	return out, err
 }
 
