@@ -134,10 +134,17 @@ func TestBrowserWalkthrough(t *testing.T) {
 		t.Fatalf("the last admin: %+v %v", u, err)
 	}
 
+	// The audit log tells who did all that.
+	b.open(p.srv.URL + "/admin/audit")
+	b.wantText("interest.create")
+	b.wantText("user.create")
+	b.wantText("login.failed")
+	shot("11-audit")
+
 	// Log out.
 	b.submit("form.logout button")
 	b.wantText("You are logged out.")
-	shot("11-logged-out")
+	shot("12-logged-out")
 	if n, _ := st.CountSessions(context.Background(), ada.ID); n != 0 {
 		t.Fatalf("%d sessions after logout", n)
 	}

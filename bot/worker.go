@@ -61,6 +61,9 @@ type Worker struct {
 	Backoff func(attempt int) time.Duration
 	// NoListen turns off the PostgreSQL LISTEN connection (tests).
 	NoListen bool
+	// Metrics, when set, counts every attempt's outcome and the latency
+	// of completed deliveries.
+	Metrics *Metrics
 
 	kick chan struct{}
 }
@@ -227,6 +230,7 @@ func (w *Worker) handle(ctx context.Context, s Sender, d *core.Delivery) outcome
 			queued, err := w.OnDone(ctx, tx, d, remoteID)
 			return ok, queued, err
 		})
+		w.Metrics.Delivery(d, OutcomeDone, time.Now())
 		return outcome{}
 	case IsPermanent(err):
 		log.Warn("delivery parked", "err", err)
@@ -239,9 +243,11 @@ func (w *Worker) handle(ctx context.Context, s Sender, d *core.Delivery) outcome
 			queued, err := w.OnParked(ctx, tx, d, reason)
 			return ok, queued, err
 		})
+		w.Metrics.Delivery(d, OutcomeParked, time.Now())
 		return outcome{}
 	case errors.As(err, &retry):
 		at := time.Now().Add(retry.After)
+		w.Metrics.Delivery(d, OutcomeRetry, time.Now())
 		log.Info("delivery rate limited", "retry_after", retry.After)
 		if _, rerr := w.Store.RetryDelivery(base, d.ID, w.Name, at, err.Error()); rerr != nil {
 			log.Error("record retry", "err", rerr)
@@ -249,6 +255,7 @@ func (w *Worker) handle(ctx context.Context, s Sender, d *core.Delivery) outcome
 		return outcome{retryAt: at}
 	default:
 		at := time.Now().Add(w.Backoff(d.Attempts))
+		w.Metrics.Delivery(d, OutcomeRetry, time.Now())
 		log.Warn("delivery failed; will retry", "err", err, "retry_at", at)
 		if _, rerr := w.Store.RetryDelivery(base, d.ID, w.Name, at, err.Error()); rerr != nil {
 			log.Error("record retry", "err", rerr)

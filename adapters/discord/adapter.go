@@ -36,6 +36,11 @@ type Config struct {
 
 // Adapter connects JayayaCRM to one Discord guild.
 type Adapter struct {
+	// Metrics and Ready, when set (before Run), follow the gateway
+	// connection and count inbound events.
+	Metrics *bot.Metrics
+	Ready   *bot.Readiness
+
 	cfg   Config
 	dg    *discordgo.Session
 	relay *bot.Relay
@@ -76,6 +81,8 @@ func New(cfg Config, relay *bot.Relay, log *slog.Logger) (*Adapter, error) {
 	// stored (and relayed) in the order they were written.
 	dg.SyncEvents = true
 	a := &Adapter{cfg: cfg, dg: dg, relay: relay, store: relay.Store, log: log.With("platform", core.PlatformDiscord), runCtx: context.Background()}
+	dg.AddHandler(a.onConnect)
+	dg.AddHandler(a.onDisconnect)
 	dg.AddHandler(a.onReady)
 	dg.AddHandler(a.onResumed)
 	dg.AddHandler(a.onMessageCreate)
@@ -149,6 +156,17 @@ func (a *Adapter) onReady(_ *discordgo.Session, r *discordgo.Ready) {
 	if err := a.CatchUp(ctx); err != nil && ctx.Err() == nil {
 		a.log.Error("catch-up", "err", err)
 	}
+}
+
+// onConnect and onDisconnect follow the gateway connection.
+func (a *Adapter) onConnect(_ *discordgo.Session, _ *discordgo.Connect) {
+	a.Metrics.GatewayConnected(core.PlatformDiscord, true)
+	a.Ready.Set(core.PlatformDiscord, true, "")
+}
+
+func (a *Adapter) onDisconnect(_ *discordgo.Session, _ *discordgo.Disconnect) {
+	a.Metrics.GatewayConnected(core.PlatformDiscord, false)
+	a.Ready.Set(core.PlatformDiscord, false, "gateway disconnected; reconnecting")
 }
 
 // onResumed follows a RESUME: Discord replays what was missed.

@@ -49,6 +49,7 @@ func (a *Adapter) handleMessage(ctx context.Context, m *discordgo.Message) {
 			log.Error("open ticket from message", "err", err)
 			return
 		}
+		a.Metrics.InboundOutcome(core.PlatformDiscord, res.Outcome)
 		if res.Outcome == bot.Refused {
 			a.refuse(ctx, m.Author.ID, res.Reason)
 		}
@@ -62,6 +63,7 @@ func (a *Adapter) handleMessage(ctx context.Context, m *discordgo.Message) {
 		log.Error("relay inbound message", "err", err)
 		return
 	}
+	a.Metrics.InboundOutcome(core.PlatformDiscord, res.Outcome)
 	if res.Outcome == bot.Refused {
 		a.refuse(ctx, m.Author.ID, res.Reason)
 	}
@@ -119,6 +121,7 @@ func (a *Adapter) onMessageUpdate(_ *discordgo.Session, ev *discordgo.MessageUpd
 		a.log.Error("relay edit", "message", m.ID, "err", err)
 		return
 	}
+	a.Metrics.InboundOutcome(core.PlatformDiscord, res.Outcome)
 	a.log.Debug("inbound edit", "message", m.ID, "outcome", res.Outcome)
 }
 
@@ -134,6 +137,7 @@ func (a *Adapter) onMessageDelete(_ *discordgo.Session, ev *discordgo.MessageDel
 		a.log.Error("relay delete", "message", ev.ID, "err", err)
 		return
 	}
+	a.Metrics.InboundOutcome(core.PlatformDiscord, res.Outcome)
 	a.log.Debug("inbound delete", "message", ev.ID, "outcome", res.Outcome)
 }
 

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/slack-go/slack"
@@ -146,7 +145,7 @@ type button struct {
 	BlockID, ActionID, Value, Label, URL string
 }
 
-// buttons lists the buttons in JSON blocks (sections' accessories and
+// buttons lists the buttons of a message body (sections' accessories and
 // actions blocks).
 func buttons(raw []byte) []button {
 	var doc struct {
@@ -172,10 +171,7 @@ func buttons(raw []byte) []button {
 			} `json:"elements"`
 		} `json:"blocks"`
 	}
-	if json.Unmarshal(raw, &doc) != nil {
-		var blocks json.RawMessage = raw
-		_ = json.Unmarshal([]byte(`{"blocks":`+string(blocks)+`}`), &doc)
-	}
+	_ = json.Unmarshal(raw, &doc)
 	var out []button
 	for _, b := range doc.Blocks {
 		if a := b.Accessory; a != nil && a.Type == "button" {
@@ -380,5 +376,3 @@ func postgresWorld(t *testing.T, withTickets bool) *crmWorld {
 	t.Helper()
 	return newCRMWorld(t, coretest.MustOpenPostgres(t), withTickets)
 }
-
-var _ = time.Second

@@ -43,6 +43,7 @@ func BenchmarkReminders100k(b *testing.B) {
 		b.StartTimer()
 		start := time.Now()
 		r.tickBoth(b)
+		b.Logf("ticks took %s", time.Since(start))
 		r.waitDone(b, total)
 		elapsed := time.Since(start)
 		b.StopTimer()
@@ -162,6 +163,9 @@ func (r *benchReplicas) waitDone(b *testing.B, total int) {
 		}
 		if n >= int64(total) {
 			return
+		}
+		if os.Getenv("JAYAYA_BENCH_LOG") != "" && time.Now().Second()%5 == 0 && time.Now().Nanosecond() < 25e6 {
+			b.Logf("%d done", n)
 		}
 		if time.Now().After(deadline) {
 			b.Fatalf("only %d of %d DMs sent after 3 minutes", n, total)

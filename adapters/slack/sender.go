@@ -25,9 +25,7 @@ func (a *Adapter) Platform() string { return core.PlatformSlack }
 // come back as bot.RetryAfter, gone conversations, threads and messages or
 // a revoked token as bot.Permanent, and anything else is retried.
 func (a *Adapter) Deliver(ctx context.Context, d *core.Delivery) (string, error) {
-	a.log.Debug("TMP deliver start", "delivery", d.ID, "kind", d.Kind)
 	id, err := a.deliver(ctx, d)
-	a.log.Debug("TMP deliver end", "delivery", d.ID, "kind", d.Kind)
 	if err != nil {
 		var perm *bot.PermanentError
 		var retry *bot.RetryAfterError

@@ -150,6 +150,7 @@ func (a *app) wire(ctx context.Context) error {
 	}
 	a.worker = bot.NewWorker(a.store, a.log.With("component", "delivery"))
 	a.worker.OnDone, a.worker.OnParked = a.relay.OnDone, a.relay.OnParked
+	a.worker.Metrics = metrics
 	a.relay.Notify = a.worker.Kick
 	// /crm company, person, comment, interests, tickets, ticket. Ticket
 	// close/reopen goes through the relay (*bot.Relay satisfies
@@ -183,6 +184,7 @@ func (a *app) wire(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		a.discord.Metrics, a.discord.Ready = metrics, ready
 		a.worker.Senders = append(a.worker.Senders, a.discord)
 		a.goWorker(ctx, "discord", a.discord.RunExclusive)
 	}
