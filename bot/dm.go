@@ -59,31 +59,27 @@ func DecodeDM(d *core.Delivery) (DMPayload, error) {
 // deadline the reminder was about. It reports why not, for the log. A
 // database error is returned, so that the delivery is retried.
 func DMStillWanted(ctx context.Context, st *core.Store, p DMPayload) (ok bool, why string, err error) {
-	u, err := st.UserByID(ctx, p.UserID)
-	if core.ErrorCode(err) == core.ENOTFOUND {
-		return false, "user removed", nil
-	} else if err != nil {
-		return false, "", err
+	var taskID int64
+	if p.Purpose == DMReminder {
+		taskID = p.TaskID
 	}
-	if !u.IsStaff() {
-		return false, "user disabled or no longer staff", nil
-	}
-	if u.SlackID == nil || *u.SlackID != p.SlackUserID {
-		return false, "user's Slack account changed", nil
-	}
-	if p.Purpose != DMReminder {
-		return true, "", nil
-	}
-	t, err := st.Task(ctx, u, p.TaskID)
-	if core.ErrorCode(err) == core.ENOTFOUND {
-		return false, "task deleted", nil
-	} else if err != nil {
-		return false, "", err
-	}
+	c, err := st.CheckDM(ctx, p.UserID, taskID)
 	switch {
-	case t.DoneAt != nil:
+	case err != nil:
+		return false, "", err
+	case c.User == nil:
+		return false, "user removed", nil
+	case !c.User.IsStaff():
+		return false, "user disabled or no longer staff", nil
+	case c.User.SlackID == nil || *c.User.SlackID != p.SlackUserID:
+		return false, "user's Slack account changed", nil
+	case p.Purpose != DMReminder:
+		return true, "", nil
+	case c.Task == nil:
+		return false, "task deleted", nil
+	case c.Task.DoneAt != nil:
 		return false, "task done", nil
-	case !t.DueAt.Equal(p.DueAt):
+	case !c.Task.DueAt.Equal(p.DueAt):
 		return false, "deadline moved", nil
 	}
 	return true, "", nil

@@ -86,6 +86,9 @@ func (r *Reminders) Tick(ctx context.Context) (TickResult, error) {
 			return res, fmt.Errorf("claim reminders: %w", err)
 		}
 		res.Reminders += n
+		if res.DMs > 0 && r.Kick != nil {
+			r.Kick() // the worker starts on this batch while we claim the next
+		}
 		if n < batch {
 			break
 		}

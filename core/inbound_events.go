@@ -1,6 +1,10 @@
 package core
 
-import "context"
+import (
+	"context"
+
+	"github.com/uptrace/bun"
+)
 
 // EventSeen reports whether a platform event ID was already recorded by
 // SeenEvent, without recording it: an adapter checks it before handling an
@@ -9,4 +13,24 @@ import "context"
 func (s *Store) EventSeen(ctx context.Context, platform, eventID string) (bool, error) {
 	return s.DB.NewSelect().Model((*InboundEvent)(nil)).
 		Where("platform = ? AND event_id = ?", platform, eventID).Exists(ctx)
+}
+
+// MarkEventSeen records a platform event ID as handled, after the event's
+// effects committed, and reports whether it was recorded before. On
+// PostgreSQL the record commits without waiting for the disk
+// (synchronous_commit off): losing it in a crash only costs the cheap
+// check, since what the event carried is keyed by its own IDs too.
+func (s *Store) MarkEventSeen(ctx context.Context, platform, eventID string) (bool, error) {
+	var seen bool
+	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		if s.engine == EnginePostgres {
+			if _, err := tx.ExecContext(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
+				return err
+			}
+		}
+		var err error
+		seen, err = s.SeenEvent(ctx, tx, platform, eventID)
+		return err
+	})
+	return seen, err
 }

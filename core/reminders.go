@@ -239,3 +239,37 @@ func (s *Store) RefreshOutboxStats(ctx context.Context) error {
 	_, err := s.DB.ExecContext(ctx, "ANALYZE deliveries")
 	return err
 }
+
+// DMCheck is what the send-time re-check of a reminder DM reads in one
+// query: the recipient (Role, DisabledAt and SlackID only; nil when the
+// user is gone) and, when asked, one of their tasks (ID, DueAt and DoneAt
+// only; nil when it is gone or not theirs).
+type DMCheck struct {
+	User *User
+	Task *Task
+}
+
+// CheckDM reads a DM's recipient and, when taskID is not 0, their task.
+func (s *Store) CheckDM(ctx context.Context, userID, taskID int64) (DMCheck, error) {
+	var rows []struct {
+		Role       string     `bun:"role"`
+		DisabledAt *time.Time `bun:"disabled_at"`
+		SlackID    *string    `bun:"slack_id"`
+		TaskID     *int64     `bun:"task_id"`
+		DueAt      *time.Time `bun:"due_at"`
+		DoneAt     *time.Time `bun:"done_at"`
+	}
+	err := s.DB.NewSelect().TableExpr("users AS u").
+		ColumnExpr("u.role, u.disabled_at, u.slack_id, t.id AS task_id, t.due_at, t.done_at").
+		Join("LEFT JOIN tasks AS t ON t.id = ? AND t.owner_id = u.id", taskID).
+		Where("u.id = ?", userID).Limit(1).Scan(ctx, &rows)
+	if err != nil || len(rows) == 0 {
+		return DMCheck{}, err
+	}
+	r := rows[0]
+	c := DMCheck{User: &User{ID: userID, Role: r.Role, DisabledAt: r.DisabledAt, SlackID: r.SlackID}}
+	if r.TaskID != nil && r.DueAt != nil {
+		c.Task = &Task{ID: *r.TaskID, OwnerID: userID, DueAt: *r.DueAt, DoneAt: r.DoneAt}
+	}
+	return c, nil
+}

@@ -52,6 +52,13 @@ type Adapter struct {
 	webhook *discordgo.Webhook // the support channel's webhook, with token
 
 	runCtx context.Context
+	// caughtUp is closed when the catch-up after the latest READY is
+	// done; live message events wait for it so that a thread's messages
+	// are stored in the order they were written.
+	caughtUp chan struct{}
+	catchups sync.WaitGroup
+	// queues handle message events per channel, in gateway order.
+	queues channelQueues
 }
 
 var _ bot.Sender = (*Adapter)(nil)
@@ -77,10 +84,11 @@ func New(cfg Config, relay *bot.Relay, log *slog.Logger) (*Adapter, error) {
 	dg.Identify.Intents = discordgo.IntentGuilds | discordgo.IntentGuildMessages |
 		discordgo.IntentMessageContent | discordgo.IntentDirectMessages
 	dg.LogLevel = -1
-	// One event at a time, in gateway order: a thread's messages are
-	// stored (and relayed) in the order they were written.
+	// Handlers run in gateway order; message events are then queued per
+	// channel (channelQueues), so a thread's messages are stored in the
+	// order they were written.
 	dg.SyncEvents = true
-	a := &Adapter{cfg: cfg, dg: dg, relay: relay, store: relay.Store, log: log.With("platform", core.PlatformDiscord), runCtx: context.Background()}
+	a := &Adapter{cfg: cfg, dg: dg, relay: relay, store: relay.Store, log: log.With("platform", core.PlatformDiscord), runCtx: context.Background(), caughtUp: closedChan()}
 	dg.AddHandler(a.onConnect)
 	dg.AddHandler(a.onDisconnect)
 	dg.AddHandler(a.onReady)
@@ -119,7 +127,11 @@ func (a *Adapter) Run(ctx context.Context) error {
 		case <-time.After(delay):
 		}
 	}
-	defer a.dg.Close()
+	defer func() {
+		a.dg.Close()
+		a.catchups.Wait()
+		a.queues.wait()
+	}()
 	if err := a.registerCommands(ctx); err != nil {
 		a.log.Error("register slash commands", "err", err)
 	}
@@ -142,20 +154,44 @@ func (a *Adapter) botUserID() string {
 }
 
 // onReady follows a fresh IDENTIFY (first connection, or after the
-// session was invalidated): nothing missed is replayed, so catch up.
+// session was invalidated): nothing missed is replayed, so catch up. The
+// catch-up runs beside the event loop (which must keep reading, for
+// heartbeat acknowledgements) while live message events wait for it.
 func (a *Adapter) onReady(_ *discordgo.Session, r *discordgo.Ready) {
+	gate := make(chan struct{})
 	a.mu.Lock()
 	if r.User != nil {
 		a.botID = r.User.ID
 	}
 	ctx := a.runCtx
+	a.caughtUp = gate
 	a.mu.Unlock()
 	a.log.Info("discord session ready; catching up on ticket threads", "session", r.SessionID)
-	// Events are handled one at a time (SyncEvents): live messages wait
-	// until the missed ones before them are stored, so order is kept.
-	if err := a.CatchUp(ctx); err != nil && ctx.Err() == nil {
-		a.log.Error("catch-up", "err", err)
+	a.catchups.Add(1)
+	go func() {
+		defer a.catchups.Done()
+		defer close(gate)
+		if err := a.CatchUp(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("catch-up", "err", err)
+		}
+	}()
+}
+
+// afterCatchUp waits until the current catch-up is done (or ctx ends).
+func (a *Adapter) afterCatchUp(ctx context.Context) {
+	a.mu.Lock()
+	gate := a.caughtUp
+	a.mu.Unlock()
+	select {
+	case <-gate:
+	case <-ctx.Done():
 	}
+}
+
+func closedChan() chan struct{} {
+	c := make(chan struct{})
+	close(c)
+	return c
 }
 
 // onConnect and onDisconnect follow the gateway connection.

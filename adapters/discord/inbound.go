@@ -26,7 +26,14 @@ func (a *Adapter) isEcho(m *discordgo.Message) bool {
 }
 
 func (a *Adapter) onMessageCreate(_ *discordgo.Session, ev *discordgo.MessageCreate) {
-	a.handleMessage(a.ctx(), ev.Message)
+	if a.isEcho(ev.Message) {
+		return
+	}
+	a.queues.push(ev.ChannelID, func() {
+		ctx := a.ctx()
+		a.afterCatchUp(ctx)
+		a.handleMessage(ctx, ev.Message)
+	})
 }
 
 // handleMessage opens a ticket for a message in the support channel and
@@ -116,13 +123,17 @@ func (a *Adapter) onMessageUpdate(_ *discordgo.Session, ev *discordgo.MessageUpd
 	if m == nil || m.EditedTimestamp == nil || a.isEcho(m) || m.ChannelID == a.cfg.SupportChannel {
 		return
 	}
-	res, err := a.relay.Edit(a.ctx(), bot.InboundEdit{Platform: core.PlatformDiscord, SourceID: m.ID, Text: m.ContentWithMentionsReplaced()})
-	if err != nil {
-		a.log.Error("relay edit", "message", m.ID, "err", err)
-		return
-	}
-	a.Metrics.InboundOutcome(core.PlatformDiscord, res.Outcome)
-	a.log.Debug("inbound edit", "message", m.ID, "outcome", res.Outcome)
+	a.queues.push(m.ChannelID, func() {
+		ctx := a.ctx()
+		a.afterCatchUp(ctx)
+		res, err := a.relay.Edit(ctx, bot.InboundEdit{Platform: core.PlatformDiscord, SourceID: m.ID, Text: m.ContentWithMentionsReplaced()})
+		if err != nil {
+			a.log.Error("relay edit", "message", m.ID, "err", err)
+			return
+		}
+		a.Metrics.InboundOutcome(core.PlatformDiscord, res.Outcome)
+		a.log.Debug("inbound edit", "message", m.ID, "outcome", res.Outcome)
+	})
 }
 
 // onMessageDelete follows a deletion in a ticket thread. Deletions in the
@@ -132,13 +143,17 @@ func (a *Adapter) onMessageDelete(_ *discordgo.Session, ev *discordgo.MessageDel
 	if ev.Message == nil || ev.ChannelID == a.cfg.SupportChannel {
 		return
 	}
-	res, err := a.relay.Delete(a.ctx(), core.PlatformDiscord, ev.ID)
-	if err != nil {
-		a.log.Error("relay delete", "message", ev.ID, "err", err)
-		return
-	}
-	a.Metrics.InboundOutcome(core.PlatformDiscord, res.Outcome)
-	a.log.Debug("inbound delete", "message", ev.ID, "outcome", res.Outcome)
+	a.queues.push(ev.ChannelID, func() {
+		ctx := a.ctx()
+		a.afterCatchUp(ctx)
+		res, err := a.relay.Delete(ctx, core.PlatformDiscord, ev.ID)
+		if err != nil {
+			a.log.Error("relay delete", "message", ev.ID, "err", err)
+			return
+		}
+		a.Metrics.InboundOutcome(core.PlatformDiscord, res.Outcome)
+		a.log.Debug("inbound delete", "message", ev.ID, "outcome", res.Outcome)
+	})
 }
 
 // refuse tells a user, once a day, in a DM, why nothing happened.

@@ -162,22 +162,14 @@ func TestDMParkedByWorker(t *testing.T) {
 		go func() { done <- w.Run(wctx) }()
 		defer func() { cancel(); <-done }()
 		w.Kick()
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			got, err := st.Delivery(ctx, d.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.Status == core.DeliveryParked {
-				if got.Attempts != 1 || !strings.Contains(got.LastError, "user_disabled") {
-					t.Fatalf("parked after %d attempts: %q", got.Attempts, got.LastError)
-				}
-				return
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("delivery still %s after %d attempts: %q", got.Status, got.Attempts, got.LastError)
-			}
-			time.Sleep(20 * time.Millisecond)
+		var got *core.Delivery
+		waitDB(t, func() bool {
+			var err error
+			got, err = st.Delivery(ctx, d.ID)
+			return err == nil && got.Status != core.DeliveryPending
+		})
+		if got.Status != core.DeliveryParked || got.Attempts != 1 || !strings.Contains(got.LastError, "user_disabled") {
+			t.Fatalf("delivery %s after %d attempts: %q", got.Status, got.Attempts, got.LastError)
 		}
 	})
 }

@@ -82,7 +82,7 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent, ra
 		return err
 	}
 	if eventID != "" {
-		if _, err := a.store.SeenEvent(ctx, nil, core.PlatformSlack, eventID); err != nil {
+		if _, err := a.store.MarkEventSeen(ctx, core.PlatformSlack, eventID); err != nil {
 			// What the event carried is committed; a redelivery is a
 			// no-op through the message's ts.
 			a.log.Warn("could not record event ID", "event", eventID, "err", err)

@@ -118,7 +118,9 @@ func waitDB(t *testing.T, cond func() bool) {
 	}
 }
 
-func (e *tasksE2E) dms() []slacktest.Message { return e.fake.State().Messages(e.fake.State().DM("U0SAM01")) }
+func (e *tasksE2E) dms() []slacktest.Message {
+	return e.fake.State().Messages(e.fake.State().DM("U0SAM01"))
+}
 
 func TestTasksEndToEnd(t *testing.T) {
 	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {

@@ -71,7 +71,7 @@ func BenchmarkRelay(b *testing.B) {
 			continue
 		}
 		best := 0
-		for _, rate := range []int{100, 200, 300, 400, 500, 600, 800, 1000, 1250, 1500} {
+		for _, rate := range []int{10, 25, 50, 75, 100, 150, 200, 300, 400, 500, 750, 1000} {
 			r := lb.run(rate, 10*time.Second)
 			r.report(b)
 			if !r.sustained() {
@@ -229,6 +229,6 @@ func (r *loadResult) report(b *testing.B) {
 		b.ReportMetric(ms(percentile(r.latencies[0], 0.99)), "d2s-p99-ms")
 		b.ReportMetric(ms(percentile(r.latencies[1], 0.5)), "s2d-p50-ms")
 		b.ReportMetric(ms(percentile(r.latencies[1], 0.99)), "s2d-p99-ms")
-		b.ReportMetric(float64(r.sent[0]+r.sent[1]-r.delivered[0]-r.delivered[1]), "lost")
+		b.ReportMetric(float64(r.sent[0]+r.sent[1]-r.delivered[0]-r.delivered[1]), "undelivered")
 	}
 }

@@ -125,10 +125,22 @@ func TestRelayEndToEnd(t *testing.T) {
 			})
 
 			// An unregistered Discord user writing in the support channel
-			// opens nothing.
+			// opens nothing and gets a polite DM.
 			if _, err := w.discord.SendUserMessage(discordtest.UserMessage{ChannelID: w.support, AuthorID: w.outsider.ID, Content: "let me in"}); err != nil {
 				t.Fatal(err)
 			}
+			dm, err := w.discord.OpenDM(w.outsider.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			w.waitDiscord("the refusal DM", func() bool {
+				for _, m := range w.discord.Messages(dm) {
+					if m.Content == bot.RefusalClient {
+						return true
+					}
+				}
+				return false
+			})
 
 			// Edits follow the message both ways.
 			if _, err := sl.EditAsUser(ctx, w.staffCh, r1.TS, "Please unplug it now"); err != nil {

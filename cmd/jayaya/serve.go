@@ -169,6 +169,12 @@ func (a *app) wire(ctx context.Context) error {
 		a.slack.SetRelay(a.relay)
 		a.slack.FileRoutes(a.router)
 		bot.RegisterTicketActions(a.ui, a.relay)
+		// Tasks: /crm task(s) in each user's Slack time zone, and the
+		// reminder scheduler (cron, every minute). Every replica runs one;
+		// the database claims make each reminder and digest leave once.
+		bot.RegisterTasks(a.ui, bot.TaskDeps{Zones: a.slack})
+		reminders := &bot.Reminders{Store: a.store, Log: a.log.With("component", "reminders"), Zones: a.slack, Kick: a.worker.Kick}
+		a.goWorker(ctx, "reminders", reminders.Run)
 		a.goWorker(ctx, "slack-whoami", func(ctx context.Context) error { a.slack.LearnBotUser(ctx); return nil })
 		if a.cfg.SlackAppToken != "" {
 			a.goWorker(ctx, "slack-socket-mode", a.slack.RunSocketMode)
