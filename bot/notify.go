@@ -2,8 +2,11 @@ package bot
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"log/slog"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -16,16 +19,67 @@ import (
 // workers of every replica when deliveries are queued.
 const NotifyChannel = "jayaya_outbox"
 
-// NotifyTx sends NOTIFY NotifyChannel inside tx on PostgreSQL, so that
-// every replica's worker wakes when tx commits (and none if it rolls
-// back). On SQLite (one process) it does nothing: the in-process Kick is
-// enough.
-func NotifyTx(ctx context.Context, st *core.Store, tx bun.IDB) error {
+// Announce wakes the delivery workers of every replica: on PostgreSQL it
+// sends NOTIFY NotifyChannel, soon, from a goroutine of its own; on SQLite
+// (one process) it does nothing, the in-process Kick being enough. Call it
+// after the commit that queued deliveries.
+//
+// The NOTIFY runs in its own transaction, outside the caller's, because
+// PostgreSQL serialises committing transactions that sent NOTIFY on one
+// lock held across the disk flush, which would make every relay commit
+// wait for the others. Announcements made while one is being sent are
+// coalesced into the next.
+func Announce(st *core.Store) {
 	if st.Engine() != core.EnginePostgres {
-		return nil
+		return
 	}
-	_, err := tx.ExecContext(ctx, "SELECT pg_notify(?, '')", NotifyChannel)
-	return err
+	v, _ := announcers.LoadOrStore(st, &announcer{st: st, wake: make(chan struct{}, 1)})
+	a := v.(*announcer)
+	a.once.Do(func() { go a.run() })
+	select {
+	case a.wake <- struct{}{}:
+	default:
+	}
+}
+
+var announcers sync.Map // *core.Store → *announcer
+
+type announcer struct {
+	st   *core.Store
+	wake chan struct{}
+	once sync.Once
+}
+
+// run sends one NOTIFY per batch of announcements until the store is
+// closed.
+func (a *announcer) run() {
+	defer announcers.Delete(a.st)
+	for range a.wake {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		err := a.st.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			// A lost wake-up costs one poll interval, not a message.
+			if _, err := tx.ExecContext(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, "SELECT pg_notify(?, '')", NotifyChannel)
+			return err
+		})
+		cancel()
+		if errors.Is(err, sql.ErrConnDone) || (err != nil && strings.Contains(err.Error(), "database is closed")) {
+			return
+		}
+		if err != nil {
+			slog.Default().Warn("outbox announce failed; workers will poll", "err", err)
+		}
+	}
+}
+
+// NotifyTx announces queued deliveries to every replica. Deprecated: call
+// Announce after the commit instead; this one announces at once, so a
+// replica may wake before tx commits and then wait one poll interval.
+func NotifyTx(ctx context.Context, st *core.Store, tx bun.IDB) error {
+	Announce(st)
+	return nil
 }
 
 // Listen holds a dedicated PostgreSQL connection listening on

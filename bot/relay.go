@@ -148,8 +148,9 @@ type InboundEdit struct {
 // errDuplicate rolls back a transaction whose input turned out stored.
 var errDuplicate = errors.New("duplicate")
 
-// inTx runs fn in one transaction, sends the NOTIFY that wakes other
-// replicas inside it, and kicks the local worker after commit.
+// inTx runs fn in one transaction and, after a commit that queued
+// deliveries, wakes the workers of every replica (Announce) and kicks the
+// local one.
 func (r *Relay) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) (queued bool, err error)) error {
 	var queued bool
 	err := r.Store.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -157,13 +158,13 @@ func (r *Relay) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx
 		if queued, err = fn(ctx, tx); err != nil {
 			return err
 		}
-		if queued {
-			return NotifyTx(ctx, r.Store, tx)
-		}
 		return nil
 	})
-	if err == nil && queued && r.Notify != nil {
-		r.Notify()
+	if err == nil && queued {
+		Announce(r.Store)
+		if r.Notify != nil {
+			r.Notify()
+		}
 	}
 	return err
 }

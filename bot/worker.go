@@ -276,7 +276,8 @@ func (w *Worker) handle(ctx context.Context, s Sender, d *core.Delivery) outcome
 	}
 }
 
-// record runs fn in a transaction (with NOTIFY when fn queued something),
+// record runs fn in a transaction (announcing to every replica after the
+// commit when fn queued something),
 // retrying a few times on database errors: the send already happened, so
 // losing its outcome would send it again once the lease runs out.
 func (w *Worker) record(ctx context.Context, log *slog.Logger, d *core.Delivery, fn func(ctx context.Context, tx bun.Tx) (held, queued bool, err error)) {
@@ -285,10 +286,8 @@ func (w *Worker) record(ctx context.Context, log *slog.Logger, d *core.Delivery,
 		var held, queued bool
 		err := w.Store.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 			var err error
-			if held, queued, err = fn(ctx, tx); err != nil || !queued {
-				return err
-			}
-			return NotifyTx(ctx, w.Store, tx)
+			held, queued, err = fn(ctx, tx)
+			return err
 		})
 		if err == nil {
 			if !held {
@@ -297,6 +296,7 @@ func (w *Worker) record(ctx context.Context, log *slog.Logger, d *core.Delivery,
 				log.Debug("delivery outcome recorded")
 			}
 			if queued {
+				Announce(w.Store)
 				w.Kick()
 			}
 			return

@@ -6,10 +6,10 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/uptrace/bun"
 
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
@@ -301,28 +301,29 @@ func TestListenWakesOnNotifyFromAnotherConnection(t *testing.T) {
 	defer other.Close()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	kicks := make(chan struct{}, 10)
+	kicks := make(chan struct{}, 100)
+	var woken atomic.Int64
 	ready := make(chan struct{}, 1)
-	go bot.Listen(ctx, other, quietLog(), func() { kicks <- struct{}{} }, func() { ready <- struct{}{} })
+	go bot.Listen(ctx, other, quietLog(), func() { woken.Add(1); kicks <- struct{}{} }, func() { ready <- struct{}{} })
 	<-ready
-	// A rolled-back transaction wakes nobody; a committed one does.
-	st.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if err := bot.NotifyTx(ctx, st, tx); err != nil {
-			t.Fatal(err)
-		}
-		return errors.New("roll back")
-	})
-	if err := st.InTx(ctx, func(ctx context.Context, tx bun.Tx) error { return bot.NotifyTx(ctx, st, tx) }); err != nil {
-		t.Fatal(err)
-	}
+	// An announcement wakes the other process's listener; a burst of
+	// them is coalesced rather than queued one NOTIFY each.
+	bot.Announce(st)
 	select {
 	case <-kicks:
 	case <-time.After(10 * time.Second):
 		t.Fatal("no wake-up from NOTIFY")
 	}
+	for i := 0; i < 50; i++ {
+		bot.Announce(st)
+	}
 	select {
 	case <-kicks:
-		t.Fatal("woken twice: the rolled-back NOTIFY was delivered")
-	case <-time.After(100 * time.Millisecond):
+	case <-time.After(10 * time.Second):
+		t.Fatal("no wake-up after a burst of announcements")
+	}
+	time.Sleep(200 * time.Millisecond)
+	if n := woken.Load(); n > 10 {
+		t.Fatalf("%d wake-ups for a burst of 50: not coalesced", n)
 	}
 }
