@@ -134,14 +134,21 @@ func (m *Metrics) Registry() *prometheus.Registry {
 
 // Delivery records one attempt of outbox delivery d with its outcome
 // (OutcomeDone, OutcomeRetry, OutcomeParked). For OutcomeDone it also
-// observes the delivery's latency: now minus d.CreatedAt.
+// observes the delivery's latency (now minus d.CreatedAt) and counts a
+// sent task reminder or digest when d is a KindSlackDM.
 func (m *Metrics) Delivery(d *core.Delivery, outcome string, now time.Time) {
 	if m == nil || d == nil {
 		return
 	}
 	m.deliveries.WithLabelValues(d.Platform, outcome).Inc()
-	if outcome == OutcomeDone && !d.CreatedAt.IsZero() {
+	if outcome != OutcomeDone {
+		return
+	}
+	if !d.CreatedAt.IsZero() {
 		m.latency.WithLabelValues(d.Platform).Observe(max(0, now.Sub(d.CreatedAt).Seconds()))
+	}
+	if d.Kind == KindSlackDM {
+		m.ReminderSent()
 	}
 }
 
@@ -168,7 +175,8 @@ func (m *Metrics) InboundOutcome(platform string, o Outcome) {
 	}
 }
 
-// ReminderSent counts one task reminder DM sent.
+// ReminderSent counts one task reminder DM sent. Delivery calls it for
+// every KindSlackDM delivered, so the delivery worker needs no more.
 func (m *Metrics) ReminderSent() {
 	if m == nil {
 		return

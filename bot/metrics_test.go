@@ -152,7 +152,10 @@ func TestMetricsCountEvents(t *testing.T) {
 		}
 	}
 
-	m.ReminderSent()
+	// A reminder DM counts once delivered, not when it fails.
+	dm := &core.Delivery{Platform: core.PlatformSlack, Kind: bot.KindSlackDM, CreatedAt: now}
+	m.Delivery(dm, bot.OutcomeRetry, now)
+	m.Delivery(dm, bot.OutcomeDone, now)
 	m.ReminderSent()
 	if v := mustValue(t, reg, "jayaya_reminder_dms_sent_total", nil); v != 2 {
 		t.Errorf("reminders = %v", v)

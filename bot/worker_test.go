@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"

@@ -53,6 +53,11 @@ type Adapter struct {
 	// "working on it" and the real answer follows through response_url
 	// (Slack gives 3 s in all).
 	AnswerWithin time.Duration
+
+	// Metrics and Ready, when set (before Routes and RunSocketMode), count
+	// inbound events and follow the Socket Mode connection.
+	Metrics *bot.Metrics
+	Ready   *bot.Readiness
 }
 
 // maxBody caps what is read of a request from Slack.
@@ -100,6 +105,7 @@ func (a *Adapter) verified(next func(w http.ResponseWriter, r *http.Request, bod
 		}
 		if err := a.verify(r.Header, body); err != nil {
 			a.log.Warn("rejected unsigned or stale Slack request", "path", r.URL.Path, "err", err)
+			a.Metrics.Inbound(core.PlatformSlack, bot.InboundBadSignature)
 			http.Error(w, "invalid signature", http.StatusUnauthorized)
 			return
 		}

@@ -75,6 +75,7 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent, ra
 		}
 		if seen {
 			a.log.Debug("event redelivered; ignored", "event", eventID)
+			a.Metrics.Inbound(core.PlatformSlack, bot.InboundDuplicate)
 			return nil
 		}
 	}
@@ -109,6 +110,7 @@ func (a *Adapter) onMessageEvent(ctx context.Context, rs *relayState, msg *slack
 			return nil
 		}
 		res, err := rs.relay.Edit(ctx, bot.InboundEdit{Platform: core.PlatformSlack, SourceID: m.Timestamp, Text: m.Text})
+		a.Metrics.InboundOutcome(core.PlatformSlack, res.Outcome)
 		if err == nil && res.Outcome == bot.Stored {
 			a.log.Debug("edit relayed", "ticket", res.Ticket.Number, "message", res.Message.ID)
 		}
@@ -117,7 +119,8 @@ func (a *Adapter) onMessageEvent(ctx context.Context, rs *relayState, msg *slack
 		if rs.fromBot(msg.PreviousMessage) || msg.DeletedTimeStamp == "" {
 			return nil
 		}
-		_, err := rs.relay.Delete(ctx, core.PlatformSlack, msg.DeletedTimeStamp)
+		res, err := rs.relay.Delete(ctx, core.PlatformSlack, msg.DeletedTimeStamp)
+		a.Metrics.InboundOutcome(core.PlatformSlack, res.Outcome)
 		return err
 	case !newMessageSubtypes[msg.SubType]:
 		return nil
@@ -139,6 +142,7 @@ func (a *Adapter) onMessageEvent(ctx context.Context, rs *relayState, msg *slack
 	if err != nil {
 		return err
 	}
+	a.Metrics.InboundOutcome(core.PlatformSlack, res.Outcome)
 	switch res.Outcome {
 	case bot.Refused:
 		a.log.Info("reply not relayed", "user", msg.User, "ticket", res.Ticket.Number)

@@ -21,6 +21,10 @@ import (
 // earlier post instead of posting twice.
 const deliveryMetadataType = "jayaya_delivery"
 
+// lookBackAfter is the age past which even a first attempt looks for an
+// earlier post (the delivery worker's default lease).
+const lookBackAfter = 30 * time.Second
+
 // permanentCodes are Slack error codes that no retry can fix: the
 // conversation, thread or message is gone, the bot was removed or its token
 // revoked, or the request itself is refused.
@@ -105,11 +109,13 @@ func metadataMatches(m slack.Msg, id int64, part int) bool {
 // findPosted looks for what an earlier attempt of d already posted: in the
 // thread threadTS of channel, or among the channel's top-level messages when
 // threadTS is empty. It returns the ts of every part found, by part number.
-// Only retried deliveries look (the first attempt cannot have posted), and
-// only at messages since shortly before d was created.
+// Only deliveries that may have been tried before look: retried ones, and
+// first attempts older than a worker's lease (in case the claim that
+// counted an earlier attempt was lost in a crash). They look only at
+// messages since shortly before d was created.
 func (a *Adapter) findPosted(ctx context.Context, d *core.Delivery, channel, threadTS string) (map[int]string, error) {
 	found := map[int]string{}
-	if d.Attempts <= 1 {
+	if d.Attempts <= 1 && time.Since(d.CreatedAt) < lookBackAfter {
 		return found, nil
 	}
 	oldest := strconv.FormatInt(d.CreatedAt.Add(-10*time.Minute).Unix(), 10) + ".000000"

@@ -72,6 +72,13 @@ func TestSenderNoDoublePost(t *testing.T) {
 			t.Errorf("post: %+v", m)
 		}
 
+		// A first attempt of an old delivery looks too: the claim that
+		// counted an earlier attempt may have been lost.
+		d.Attempts, d.CreatedAt = 1, time.Now().Add(-time.Minute)
+		if again, err := e.a.Deliver(ctx, d); err != nil || again != ts {
+			t.Fatalf("old first attempt: %q %v; want %q", again, err, ts)
+		}
+
 		// A retried delivery that had not posted yet posts now.
 		d2 := e.delivery(bot.KindSlackPost, bot.SlackPostPayload{TicketID: e.ticket.ID, MessageID: 2, AuthorName: "Carl Client", Text: "second", Parts: 1})
 		d2.Attempts = 3

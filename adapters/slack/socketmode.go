@@ -9,6 +9,8 @@ import (
 	"github.com/slack-go/slack"
 	"github.com/slack-go/slack/slackevents"
 	"github.com/slack-go/slack/socketmode"
+
+	"github.com/jayaya/jayayacrm/core"
 )
 
 // RunSocketMode connects to Slack over Socket Mode (SLACK_APP_TOKEN) and
@@ -52,14 +54,24 @@ func (a *Adapter) RunSocketMode(ctx context.Context) error {
 // onSocketEvent handles one Socket Mode event.
 func (a *Adapter) onSocketEvent(ctx context.Context, client *socketmode.Client, evt socketmode.Event, inflight *sync.WaitGroup) {
 	switch evt.Type {
+	case socketmode.EventTypeConnecting:
+		a.Ready.Set(core.PlatformSlack, false, "connecting to Socket Mode")
 	case socketmode.EventTypeConnected:
 		a.log.Info("socket mode connected")
+		a.Metrics.GatewayConnected(core.PlatformSlack, true)
+		a.Ready.Set(core.PlatformSlack, true, "")
 	case socketmode.EventTypeConnectionError:
 		a.log.Warn("socket mode connection failed; slack-go retries", "err", evt.Data)
+		a.Metrics.GatewayConnected(core.PlatformSlack, false)
+		a.Ready.Set(core.PlatformSlack, false, "Socket Mode connection failed; retrying")
 	case socketmode.EventTypeInvalidAuth:
 		a.log.Error("socket mode: invalid app token")
+		a.Metrics.GatewayConnected(core.PlatformSlack, false)
+		a.Ready.Set(core.PlatformSlack, false, "invalid app-level token (SLACK_APP_TOKEN)")
 	case socketmode.EventTypeDisconnect:
 		a.log.Info("socket mode: Slack asked to reconnect")
+		a.Metrics.GatewayConnected(core.PlatformSlack, false)
+		a.Ready.Set(core.PlatformSlack, false, "Socket Mode reconnecting")
 	case socketmode.EventTypeEventsAPI:
 		ev, ok := evt.Data.(slackevents.EventsAPIEvent)
 		if !ok || evt.Request == nil {

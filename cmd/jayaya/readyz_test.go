@@ -8,7 +8,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/jayaya/jayayacrm/adapters/slack/slacktest"
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
@@ -66,5 +68,64 @@ func TestReadyzWhileMigrating(t *testing.T) {
 	}
 	if code, _ := probe(t, st, bot.NewReadiness()); code != 200 {
 		t.Fatalf("after migrating: %d", code)
+	}
+}
+
+// waitProbe polls GET /readyz until it answers code with every want in
+// its body, failing the test after waitTimeout.
+func waitProbe(t *testing.T, base string, code int, want ...string) {
+	t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		got, body, _ := get(t, base+"/readyz")
+		ok := got == code
+		for _, w := range want {
+			ok = ok && strings.Contains(body, w)
+		}
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("readyz: %d %q; want %d with %q", got, body, code, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// TestReadyzFollowsConnections runs the binary with Slack over Socket
+// Mode and Discord's gateway, against the fakes: ready once both are
+// connected, not ready while Slack cannot reconnect, ready again after;
+// the gateway metrics follow.
+func TestReadyzFollowsConnections(t *testing.T) {
+	w := setupRelayWorld(t, core.EngineSQLite)
+	w.extraEnv = map[string]string{"SLACK_APP_TOKEN": w.slack.Config().AppToken}
+	w.proc = w.start(w.dbURL)
+	base := "http://" + w.proc.addr
+	w.waitSlack(func(st *slacktest.State) bool { return st.SocketConnections() > 0 })
+	waitProbe(t, base, http.StatusOK, "slack: ok", "discord: ok")
+	m := scrapeMetrics(t, w.proc.addr)
+	if m[`jayaya_gateway_connected{platform="slack"}`] != 1 || m[`jayaya_gateway_connected{platform="discord"}`] != 1 {
+		t.Fatalf("connected gauges: slack %v discord %v", m[`jayaya_gateway_connected{platform="slack"}`], m[`jayaya_gateway_connected{platform="discord"}`])
+	}
+
+	// Slack's socket drops and apps.connections.open is down.
+	w.slack.SetOutage("apps.connections.open", true)
+	w.slack.DropSocket()
+	waitProbe(t, base, http.StatusServiceUnavailable, "slack: not ready: ", "discord: ok")
+	if v := scrapeMetrics(t, w.proc.addr)[`jayaya_gateway_connected{platform="slack"}`]; v != 0 {
+		t.Errorf("slack connected gauge during the outage: %v", v)
+	}
+	w.slack.SetOutage("apps.connections.open", false)
+	waitProbe(t, base, http.StatusOK, "slack: ok")
+
+	// Discord's gateway drops; the adapter resumes.
+	w.discord.DropGateway()
+	w.waitDiscord("a new gateway connection", func() bool { return w.discord.GatewayStats().Connections >= 2 && w.discord.GatewayStats().Connected })
+	waitProbe(t, base, http.StatusOK, "discord: ok")
+	m = scrapeMetrics(t, w.proc.addr)
+	for _, p := range []string{"slack", "discord"} {
+		if m[`jayaya_gateway_reconnects_total{platform="`+p+`"}`] < 1 || m[`jayaya_gateway_connected{platform="`+p+`"}`] != 1 {
+			t.Errorf("%s: reconnects %v, connected %v", p, m[`jayaya_gateway_reconnects_total{platform="`+p+`"}`], m[`jayaya_gateway_connected{platform="`+p+`"}`])
+		}
 	}
 }

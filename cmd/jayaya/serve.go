@@ -162,6 +162,7 @@ func (a *app) wire(ctx context.Context) error {
 			BotToken: a.cfg.SlackBotToken, SigningSecret: a.cfg.SlackSigningSecret, AppToken: a.cfg.SlackAppToken,
 			StaffChannel: a.cfg.SlackStaffChannel, APIURL: a.cfg.SlackAPIURL, PublicURL: a.cfg.PublicURL,
 		}, a.store, a.ui, a.log)
+		a.slack.Metrics, a.slack.Ready = metrics, ready
 		a.slack.Routes(a.router)
 		// Slack side of the relay: staff replies in ticket threads, the
 		// card's Close/Reopen buttons, the proxy serving staff's files to
