@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -48,6 +49,9 @@ type Adapter struct {
 	ui    Interactive
 	log   *slog.Logger
 	http  *http.Client
+
+	// relay is the ticket relay's state, set by SetRelay.
+	relay atomic.Pointer[relayState]
 
 	// AnswerWithin is how long a command may take before Slack is answered
 	// "working on it" and the real answer follows through response_url

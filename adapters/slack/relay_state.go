@@ -20,7 +20,6 @@ import (
 
 // relayState is the ticket relay's side of an Adapter: the relay that
 // stores what staff write, and the bot's own user ID (to drop its echoes).
-// The Adapter struct predates the relay, so the state hangs off it here.
 type relayState struct {
 	relay *bot.Relay
 
@@ -29,24 +28,17 @@ type relayState struct {
 	checked bool
 }
 
-// relays maps each *Adapter to its *relayState.
-var relays sync.Map
-
 // SetRelay connects the adapter to the ticket relay: from now on replies
 // in the staff channel's ticket threads are relayed. Call it before
 // serving.
 func (a *Adapter) SetRelay(r *bot.Relay) {
-	relays.Store(a, &relayState{relay: r})
+	a.relay.Store(&relayState{relay: r})
 }
 
 // relayState returns the adapter's relay state; nil when SetRelay was
 // never called (the relay is off and events are only acknowledged).
 func (a *Adapter) relayState() *relayState {
-	v, ok := relays.Load(a)
-	if !ok {
-		return nil
-	}
-	return v.(*relayState)
+	return a.relay.Load()
 }
 
 func (rs *relayState) setBotUser(id string) {
