@@ -284,7 +284,14 @@ func (w *Worker) record(ctx context.Context, log *slog.Logger, d *core.Delivery,
 	delay := 50 * time.Millisecond
 	for try := 1; ; try++ {
 		var held, queued bool
-		err := w.Store.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		// The outcome of a send is recorded without waiting for the disk
+		// sync. Only a crash of PostgreSQL itself (not of this process) in
+		// the next instant can undo it; the delivery is then sent again
+		// when its lease ends, exactly as after a crash of this process
+		// between the send and this record. Slack posts find their earlier
+		// copy by message metadata and Discord notices carry nonces; a
+		// Discord webhook post has no such key and could repeat.
+		err := w.Store.InTxNoSync(ctx, func(ctx context.Context, tx bun.Tx) error {
 			var err error
 			held, queued, err = fn(ctx, tx)
 			return err

@@ -111,20 +111,9 @@ func (s *Store) ClaimDeliveries(ctx context.Context, worker string, limit int, l
 			Returning("*").Exec(ctx, &out)
 		return err
 	}
-	var err error
-	if s.engine == EnginePostgres {
-		// A lease need not survive a database crash: if it is lost, the
-		// row is simply claimed again. Not waiting for the WAL flush takes
-		// one disk sync off every delivery's path.
-		err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-			if _, err := tx.ExecContext(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
-				return err
-			}
-			return claim(ctx, tx)
-		})
-	} else {
-		err = claim(ctx, s.DB)
-	}
+	// A lease need not survive a database crash: if it is lost, the row is
+	// simply claimed again.
+	err := s.InTxNoSync(ctx, func(ctx context.Context, tx bun.Tx) error { return claim(ctx, tx) })
 	if err != nil {
 		return nil, err
 	}
