@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
-	"unicode"
 
 	"github.com/jayaya/jayayacrm/core"
 )
@@ -212,39 +211,13 @@ func (r *Router) ErrorReply(err error) Reply {
 // SplitArgs splits a command line into words; double or typographic quotes
 // group words ("Dupont & Fils"). An unclosed quote is an error.
 func SplitArgs(s string) ([]string, error) {
-	var (
-		args  []string
-		cur   strings.Builder
-		inQ   bool
-		have  bool
-		close rune
-	)
-	for _, ch := range s {
-		switch {
-		case !inQ && (ch == '"' || ch == '“'):
-			inQ, have = true, true
-			close = '"'
-			if ch == '“' {
-				close = '”'
-			}
-		case inQ && ch == close:
-			inQ = false
-		case !inQ && unicode.IsSpace(ch):
-			if have {
-				args = append(args, cur.String())
-				cur.Reset()
-				have = false
-			}
-		default:
-			cur.WriteRune(ch)
-			have = true
-		}
+	words, err := splitWords(s)
+	if err != nil {
+		return nil, err
 	}
-	if inQ {
-		return nil, fmt.Errorf("A quote is not closed.")
-	}
-	if have {
-		args = append(args, cur.String())
+	var args []string
+	for _, w := range words {
+		args = append(args, w.text)
 	}
 	return args, nil
 }

@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -52,6 +53,9 @@ type Adapter struct {
 
 	// relay is the ticket relay's state, set by SetRelay.
 	relay atomic.Pointer[relayState]
+	// dmCache remembers each user's DM channel (see dm.go).
+	dmOnce  sync.Once
+	dmCache *dmChannels
 
 	// AnswerWithin is how long a command may take before Slack is answered
 	// "working on it" and the real answer follows through response_url

@@ -27,11 +27,9 @@ type dmChannels struct {
 	m  map[string]string
 }
 
-var dmCache sync.Map // *Adapter → *dmChannels
-
 func (a *Adapter) dms() *dmChannels {
-	c, _ := dmCache.LoadOrStore(a, &dmChannels{m: map[string]string{}})
-	return c.(*dmChannels)
+	a.dmOnce.Do(func() { a.dmCache = &dmChannels{m: map[string]string{}} })
+	return a.dmCache
 }
 
 // deliverDM sends a slack.dm delivery (bot.DMPayload): it re-checks that

@@ -24,6 +24,21 @@ func openStore(ctx context.Context, getenv func(string) string, stderr io.Writer
 	return cfg, st, true
 }
 
+// openMigrated is openStore followed by migrating the database, for the
+// subcommands that work on the data.
+func openMigrated(ctx context.Context, getenv func(string) string, stderr io.Writer) (*core.Store, bool) {
+	_, st, ok := openStore(ctx, getenv, stderr)
+	if !ok {
+		return nil, false
+	}
+	if _, err := st.Migrate(ctx); err != nil {
+		st.Close()
+		fmt.Fprintf(stderr, "jayaya: %v\n", err)
+		return nil, false
+	}
+	return st, true
+}
+
 func cmdMigrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	action := "up"
 	if len(args) > 0 {

@@ -32,15 +32,11 @@ func cmdDemoData(ctx context.Context, args []string, getenv func(string) string,
 		fmt.Fprintln(stderr, demoDataUse)
 		return 2
 	}
-	_, st, ok := openStore(ctx, getenv, stderr)
+	st, ok := openMigrated(ctx, getenv, stderr)
 	if !ok {
 		return 1
 	}
 	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		fmt.Fprintf(stderr, "jayaya: %v\n", err)
-		return 1
-	}
 	n, err := st.CountCompanies(ctx)
 	if err != nil {
 		fmt.Fprintf(stderr, "jayaya: %v\n", err)

@@ -95,15 +95,11 @@ func userAdd(ctx context.Context, args []string, getenv func(string) string, std
 			return 2
 		}
 	}
-	_, st, ok := openStore(ctx, getenv, stderr)
+	st, ok := openMigrated(ctx, getenv, stderr)
 	if !ok {
 		return 1
 	}
 	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		fmt.Fprintf(stderr, "jayaya: %v\n", err)
-		return 1
-	}
 	u, err := st.CreateUser(ctx, in)
 	if err != nil {
 		return userError(stderr, err)
@@ -118,15 +114,11 @@ func userList(ctx context.Context, args []string, getenv func(string) string, st
 	if !parseFlags(fs, args, stderr) {
 		return 2
 	}
-	_, st, ok := openStore(ctx, getenv, stderr)
+	st, ok := openMigrated(ctx, getenv, stderr)
 	if !ok {
 		return 1
 	}
 	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		fmt.Fprintf(stderr, "jayaya: %v\n", err)
-		return 1
-	}
 	users, err := st.ListUsers(ctx, core.UserFilter{Role: role})
 	if err != nil {
 		return userError(stderr, err)
@@ -168,15 +160,11 @@ func userDelete(ctx context.Context, args []string, getenv func(string) string, 
 		fmt.Fprintln(stderr, "jayaya user delete: --login is required")
 		return 2
 	}
-	_, st, ok := openStore(ctx, getenv, stderr)
+	st, ok := openMigrated(ctx, getenv, stderr)
 	if !ok {
 		return 1
 	}
 	defer st.Close()
-	if _, err := st.Migrate(ctx); err != nil {
-		fmt.Fprintf(stderr, "jayaya: %v\n", err)
-		return 1
-	}
 	u, err := st.UserByLogin(ctx, *login)
 	if err != nil {
 		fmt.Fprintf(stderr, "jayaya user delete: no user with login %q\n", *login)
