@@ -20,6 +20,10 @@ import (
 	"github.com/jayaya/jayayacrm/core"
 )
 
+// Intents are the gateway intents the adapter asks for. Message content is
+// privileged: it must be switched on for the bot in the developer portal.
+const Intents = discordgo.IntentGuilds | discordgo.IntentGuildMessages | discordgo.IntentMessageContent | discordgo.IntentDirectMessages
+
 // Config is the Discord part of JayayaCRM's configuration.
 type Config struct {
 	// Token is the bot token, without "Bot ".
@@ -81,8 +85,7 @@ func New(cfg Config, relay *bot.Relay, log *slog.Logger) (*Adapter, error) {
 	// 429s come back as *discordgo.RateLimitError: the delivery worker
 	// schedules the retry instead of discordgo sleeping on it.
 	dg.ShouldRetryOnRateLimit = false
-	dg.Identify.Intents = discordgo.IntentGuilds | discordgo.IntentGuildMessages |
-		discordgo.IntentMessageContent | discordgo.IntentDirectMessages
+	dg.Identify.Intents = Intents
 	dg.LogLevel = -1
 	// Handlers run in gateway order; message events are then queued per
 	// channel (channelQueues), so a thread's messages are stored in the

@@ -28,6 +28,16 @@ var commands = []*discordgo.ApplicationCommand{
 	{Name: "close", Description: "Close the ticket of this thread"},
 }
 
+// CommandNames returns the names of the guild slash commands the adapter
+// registers (for `jayaya doctor` to check they are in place).
+func CommandNames() []string {
+	names := make([]string, len(commands))
+	for i, c := range commands {
+		names[i] = c.Name
+	}
+	return names
+}
+
 // registerCommands replaces the guild's commands with ours.
 func (a *Adapter) registerCommands(ctx context.Context) error {
 	appID := a.dg.State.User.ID

@@ -11,16 +11,16 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
+	discordad "github.com/jayaya/jayayacrm/adapters/discord"
 	"github.com/jayaya/jayayacrm/core"
 )
 
 // discordIntents are the gateway intents the Discord adapter asks for;
 // message content is privileged.
-const discordIntents = discordgo.IntentGuilds | discordgo.IntentGuildMessages | discordgo.IntentMessageContent | discordgo.IntentDirectMessages
+const discordIntents = discordad.Intents
 
-// discordCommands are the slash commands the Discord adapter registers
-// for the guild (adapters/discord/commands.go) when it connects.
-var discordCommands = []string{"ticket", "tickets", "close"}
+// discordCommands are the slash commands the Discord adapter registers.
+var discordCommands = discordad.CommandNames()
 
 // discordOrigin sends requests for discord.com to another origin
 // (DISCORD_API_URL), keeping their /api/v9/… paths: discordgo fixes its
