@@ -93,6 +93,9 @@ func (a *Adapter) cmdTicket(ctx context.Context, userID string, opts []*discordg
 	res, err := a.relay.OpenTicket(ctx, bot.InboundOpen{
 		Platform: core.PlatformDiscord, ClientPlatformUserID: userID, Subject: subject, Visibility: visibility,
 	})
+	if err == nil {
+		a.Metrics.InboundOutcome(core.PlatformDiscord, res.Outcome)
+	}
 	switch {
 	case err != nil && core.ErrorCode(err) == core.EINVALID:
 		return core.ErrorMessage(err)
