@@ -183,16 +183,9 @@ func (r *Relay) Inbound(ctx context.Context, in InboundMessage) (Result, error) 
 // the text did not change) or Stored. Internal notes are updated and
 // stay in Slack. Errors: EINVALID, EINTERNAL.
 func (r *Relay) Edit(ctx context.Context, in InboundEdit) (Result, error) {
-	m, err := r.Store.MessageBySource(ctx, in.Platform, in.SourceID)
-	if core.ErrorCode(err) == core.ENOTFOUND {
-		return Result{Outcome: NotTicket}, nil
-	}
-	if err != nil {
-		return Result{}, err
-	}
-	t, err := r.Store.Ticket(ctx, m.TicketID)
-	if err != nil {
-		return Result{}, err
+	m, t, res, err := r.storedMessage(ctx, in.Platform, in.SourceID)
+	if m == nil {
+		return res, err
 	}
 	changed := false
 	err = r.inTx(ctx, func(ctx context.Context, tx bun.Tx) (bool, error) {
@@ -220,29 +213,16 @@ func (r *Relay) Edit(ctx context.Context, in InboundEdit) (Result, error) {
 		d.MessageID = &m.ID
 		return true, r.Store.EnqueueTx(ctx, tx, d)
 	})
-	if err != nil {
-		return Result{}, err
-	}
-	if !changed {
-		return Result{Outcome: Duplicate, Ticket: t, Message: m}, nil
-	}
-	return Result{Outcome: Stored, Ticket: t, Message: m}, nil
+	return followed(t, m, changed, err)
 }
 
 // Delete follows a deletion of a stored message to the other side.
 // Outcomes: NotTicket (never stored), Duplicate (already deleted) or
 // Stored. Errors: EINTERNAL.
 func (r *Relay) Delete(ctx context.Context, platform, sourceID string) (Result, error) {
-	m, err := r.Store.MessageBySource(ctx, platform, sourceID)
-	if core.ErrorCode(err) == core.ENOTFOUND {
-		return Result{Outcome: NotTicket}, nil
-	}
-	if err != nil {
-		return Result{}, err
-	}
-	t, err := r.Store.Ticket(ctx, m.TicketID)
-	if err != nil {
-		return Result{}, err
+	m, t, res, err := r.storedMessage(ctx, platform, sourceID)
+	if m == nil {
+		return res, err
 	}
 	deleted := false
 	err = r.inTx(ctx, func(ctx context.Context, tx bun.Tx) (bool, error) {
@@ -261,10 +241,34 @@ func (r *Relay) Delete(ctx context.Context, platform, sourceID string) (Result, 
 		d.MessageID = &m.ID
 		return true, r.Store.EnqueueTx(ctx, tx, d)
 	})
+	return followed(t, m, deleted, err)
+}
+
+// storedMessage finds the stored message an edit or deletion is about, and
+// its ticket. A nil message comes with the Result (NotTicket) or error to
+// return.
+func (r *Relay) storedMessage(ctx context.Context, platform, sourceID string) (*core.Message, *core.Ticket, Result, error) {
+	m, err := r.Store.MessageBySource(ctx, platform, sourceID)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return nil, nil, Result{Outcome: NotTicket}, nil
+	}
+	if err != nil {
+		return nil, nil, Result{}, err
+	}
+	t, err := r.Store.Ticket(ctx, m.TicketID)
+	if err != nil {
+		return nil, nil, Result{}, err
+	}
+	return m, t, Result{}, nil
+}
+
+// followed is the outcome of an edit or deletion: Stored when it changed
+// the message, Duplicate when it had already been applied.
+func followed(t *core.Ticket, m *core.Message, changed bool, err error) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	if !deleted {
+	if !changed {
 		return Result{Outcome: Duplicate, Ticket: t, Message: m}, nil
 	}
 	return Result{Outcome: Stored, Ticket: t, Message: m}, nil
