@@ -60,9 +60,12 @@ func (s *Store) MigrationsRunning(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	// A bigint advisory key shows in pg_locks as classid (high 32 bits),
-	// objid (low 32 bits) and objsubid 1.
+	// objid (low 32 bits) and objsubid 1. Advisory locks belong to one
+	// database: a migration of another database on the same server (its
+	// own lock of the same key) does not count.
 	var held bool
 	err := s.DB.NewRaw(`SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted
+		AND database = (SELECT oid FROM pg_database WHERE datname = current_database())
 		AND classid::bigint = ? AND objid::bigint = ? AND objsubid = 1)`,
 		int64(migrationLockKey>>32), int64(migrationLockKey&0xffffffff)).Scan(ctx, &held)
 	return held, err

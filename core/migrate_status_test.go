@@ -62,6 +62,22 @@ func TestMigrationsRunning(t *testing.T) {
 	if running, err := st.MigrationsRunning(ctx); running || err != nil {
 		t.Fatalf("idle: %v %v", running, err)
 	}
+	// A migration of another database on the same server does not count.
+	other := coretest.MustOpenPostgres(t)
+	oconn, err := other.DB.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer oconn.Close()
+	if _, err := oconn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", migrationLockKey); err != nil {
+		t.Fatal(err)
+	}
+	if running, err := st.MigrationsRunning(ctx); running || err != nil {
+		t.Fatalf("another database migrating: %v %v", running, err)
+	}
+	if _, err := oconn.ExecContext(ctx, "SELECT pg_advisory_unlock(?)", migrationLockKey); err != nil {
+		t.Fatal(err)
+	}
 	// Another process (here: a dedicated connection) holds the lock, as
 	// Migrate does while it works.
 	conn, err := st.DB.Conn(ctx)
