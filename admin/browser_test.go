@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -190,11 +191,18 @@ type cdpReply struct {
 // launch starts headless Chromium and connects to its first page.
 func launch(t *testing.T, chromium string) *cdp {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+	// The profile lives outside t.TempDir: Chromium's helper processes may
+	// still be writing into it for a moment after the browser is killed.
+	profile, err := os.MkdirTemp("", "jayaya-chromium-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
 		"--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--disable-dev-shm-usage", "--hide-scrollbars", "--user-data-dir="+t.TempDir(), "--remote-debugging-port=0",
+		"--disable-dev-shm-usage", "--hide-scrollbars", "--user-data-dir="+profile, "--remote-debugging-port=0",
 		"about:blank")
+	// Its own process group, so that stopping it stops its helpers too.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -203,8 +211,15 @@ func launch(t *testing.T, chromium string) *cdp {
 		t.Fatalf("start chromium: %v", err)
 	}
 	t.Cleanup(func() {
-		cancel()
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		cmd.Wait()
+		for try := 0; try < 20; try++ {
+			if os.RemoveAll(profile) == nil {
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		t.Logf("chromium profile %s left behind", profile)
 	})
 	found := make(chan string, 1)
 	go func() {
@@ -281,9 +296,18 @@ func (c *cdp) read() {
 	}
 }
 
-// call sends a command and returns its result.
+// call sends a command and returns its result; any failure fails the test.
 func (c *cdp) call(method string, params any) json.RawMessage {
 	c.t.Helper()
+	res, err := c.tryCall(method, params)
+	if err != "" {
+		c.t.Fatalf("%s: %s", method, err)
+	}
+	return res
+}
+
+// tryCall sends a command and returns its result or what went wrong.
+func (c *cdp) tryCall(method string, params any) (json.RawMessage, string) {
 	c.mu.Lock()
 	c.nextID++
 	id := c.nextID
@@ -292,26 +316,40 @@ func (c *cdp) call(method string, params any) json.RawMessage {
 	err := c.conn.WriteJSON(map[string]any{"id": id, "method": method, "params": params})
 	c.mu.Unlock()
 	if err != nil {
-		c.t.Fatalf("%s: %v", method, err)
+		return nil, err.Error()
 	}
 	select {
 	case r, ok := <-ch:
 		if !ok {
-			c.t.Fatalf("%s: connection to chromium lost", method)
+			return nil, "connection to chromium lost"
 		}
 		if r.Error != nil {
-			c.t.Fatalf("%s: %s", method, r.Error.Message)
+			return nil, r.Error.Message
 		}
-		return r.Result
+		return r.Result, ""
 	case <-time.After(30 * time.Second):
-		c.t.Fatalf("%s: no answer from chromium", method)
+		return nil, "no answer from chromium"
 	}
-	return nil
 }
 
-// eval evaluates a JavaScript expression in the page and returns its value.
+// eval evaluates a JavaScript expression in the page and returns its value;
+// an exception fails the test.
 func (c *cdp) eval(expr string) any {
 	c.t.Helper()
+	v, err := c.tryEval(expr)
+	if err != "" {
+		c.t.Fatalf("eval %s: %s", expr, err)
+	}
+	return v
+}
+
+// tryEval evaluates expr and returns its value or what went wrong (such as
+// the page's context being replaced by a navigation under way).
+func (c *cdp) tryEval(expr string) (any, string) {
+	raw, err := c.tryCall("Runtime.evaluate", map[string]any{"expression": expr, "returnByValue": true})
+	if err != "" {
+		return nil, err
+	}
 	var res struct {
 		Result struct {
 			Value any `json:"value"`
@@ -320,13 +358,13 @@ func (c *cdp) eval(expr string) any {
 			Text string `json:"text"`
 		} `json:"exceptionDetails"`
 	}
-	if err := json.Unmarshal(c.call("Runtime.evaluate", map[string]any{"expression": expr, "returnByValue": true}), &res); err != nil {
-		c.t.Fatal(err)
+	if err := json.Unmarshal(raw, &res); err != nil {
+		return nil, err.Error()
 	}
 	if res.ExceptionDetails != nil {
-		c.t.Fatalf("eval %s: %s", expr, res.ExceptionDetails.Text)
+		return nil, res.ExceptionDetails.Text
 	}
-	return res.Result.Value
+	return res.Result.Value, ""
 }
 
 func (c *cdp) evalJS(expr string) { c.t.Helper(); c.eval(expr) }
@@ -334,9 +372,11 @@ func (c *cdp) evalJS(expr string) { c.t.Helper(); c.eval(expr) }
 // waitFor polls a JavaScript condition until it holds.
 func (c *cdp) waitFor(what, cond string) {
 	c.t.Helper()
+	// While a navigation is under way the page's context can vanish between
+	// two polls: such an error means "not yet", like a false condition.
 	deadline := time.Now().Add(20 * time.Second)
 	for time.Now().Before(deadline) {
-		if v, _ := c.eval("!!(" + cond + ")").(bool); v {
+		if v, err := c.tryEval("!!(" + cond + ")"); err == "" && v == true {
 			return
 		}
 		time.Sleep(50 * time.Millisecond)
