@@ -56,14 +56,9 @@ func (a *announcer) run() {
 	defer announcers.Delete(a.st)
 	for range a.wake {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		err := a.st.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-			// A lost wake-up costs one poll interval, not a message.
-			if _, err := tx.ExecContext(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
-				return err
-			}
-			_, err := tx.ExecContext(ctx, "SELECT pg_notify(?, '')", NotifyChannel)
-			return err
-		})
+		// A lost wake-up costs one poll interval, not a message, so the
+		// notification does not wait for a disk flush.
+		err := a.st.Notify(ctx, NotifyChannel)
 		cancel()
 		if errors.Is(err, sql.ErrConnDone) || (err != nil && strings.Contains(err.Error(), "database is closed")) {
 			return

@@ -29,8 +29,13 @@ type Relay struct {
 	DiscordChannel string
 	// Notify, when set, is called after every commit that queued
 	// deliveries (the local worker's Kick). Other replicas are woken by
-	// PostgreSQL NOTIFY, sent inside the transaction.
+	// PostgreSQL NOTIFY (Announce), sent after the commit. Unused when
+	// Worker is set.
 	Notify func()
+	// Worker, when set, is the local delivery worker: the relay's
+	// transactions run through Worker.InTx, so what they queue that can
+	// leave at once is sent by it right after the commit, without a claim.
+	Worker *Worker
 }
 
 // Outcome says what became of an inbound input.
@@ -152,6 +157,12 @@ var errDuplicate = errors.New("duplicate")
 // deliveries, wakes the workers of every replica (Announce) and kicks the
 // local one.
 func (r *Relay) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) (queued bool, err error)) error {
+	if r.Worker != nil {
+		return r.Worker.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			_, err := fn(ctx, tx)
+			return err
+		})
+	}
 	var queued bool
 	err := r.Store.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error

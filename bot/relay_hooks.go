@@ -47,6 +47,16 @@ func (r *Relay) OnDone(ctx context.Context, tx bun.Tx, d *core.Delivery, remoteI
 	return false, nil
 }
 
+// DoneKinds reports the kinds of delivery OnDone acts on (for
+// Worker.DoneKinds); the others need nothing but their completion.
+func (r *Relay) DoneKinds(kind string) bool {
+	switch kind {
+	case KindSlackOpenThread, KindDiscordOpenThread, KindSlackPost, KindDiscordPost, KindSlackEdit, KindDiscordEdit:
+		return true
+	}
+	return false
+}
+
 // posted records one delivered part of a relayed message and, after the
 // last one, queues ✅ on its source.
 func (r *Relay) posted(ctx context.Context, tx bun.Tx, messageID int64, remoteID string, last bool) (bool, error) {
@@ -119,5 +129,5 @@ func (r *Relay) reactOnSource(ctx context.Context, tx bun.Tx, messageID int64, r
 		return false, nil
 	}
 	d.MessageID = &m.ID
-	return true, r.Store.EnqueueTx(ctx, tx, d)
+	return true, Enqueue(ctx, r.Store, tx, d)
 }

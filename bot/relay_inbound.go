@@ -44,7 +44,7 @@ func (r *Relay) OpenTicket(ctx context.Context, in InboundOpen) (Result, error) 
 			return false, err
 		}
 		res.Ticket = t
-		if err := r.Store.EnqueueTx(ctx, tx, r.openDeliveries(t, u, clientDiscordID)...); err != nil {
+		if err := Enqueue(ctx, r.Store, tx, r.openDeliveries(t, u, clientDiscordID)...); err != nil {
 			return false, err
 		}
 		if in.First == nil {
@@ -73,7 +73,7 @@ func (r *Relay) OpenTicket(ctx context.Context, in InboundOpen) (Result, error) 
 			}
 			ds = append(ds, r.toSlack(t, m, f.AvatarURL)...)
 		}
-		return true, r.Store.EnqueueTx(ctx, tx, ds...)
+		return true, Enqueue(ctx, r.Store, tx, ds...)
 	})
 	if errors.Is(err, errDuplicate) {
 		m, err := r.Store.MessageBySource(ctx, in.Platform, in.First.SourceID)
@@ -166,7 +166,7 @@ func (r *Relay) Inbound(ctx context.Context, in InboundMessage) (Result, error) 
 		if added && r.slackOn() {
 			ds = append(ds, delivery(t, KindSlackCard, core.PlatformSlack, SlackCardPayload{TicketID: t.ID}))
 		}
-		return len(ds) > 0, r.Store.EnqueueTx(ctx, tx, ds...)
+		return len(ds) > 0, Enqueue(ctx, r.Store, tx, ds...)
 	})
 	if errors.Is(err, errDuplicate) {
 		return Result{Outcome: Duplicate, Ticket: t, Message: m, User: u}, nil
@@ -211,7 +211,7 @@ func (r *Relay) Edit(ctx context.Context, in InboundEdit) (Result, error) {
 			d = delivery(t, KindSlackEdit, core.PlatformSlack, SlackEditPayload{TicketID: t.ID, MessageID: m.ID, Text: DiscordToSlack(m.Body)})
 		}
 		d.MessageID = &m.ID
-		return true, r.Store.EnqueueTx(ctx, tx, d)
+		return true, Enqueue(ctx, r.Store, tx, d)
 	})
 	return followed(t, m, changed, err)
 }
@@ -239,7 +239,7 @@ func (r *Relay) Delete(ctx context.Context, platform, sourceID string) (Result, 
 			return false, nil
 		}
 		d.MessageID = &m.ID
-		return true, r.Store.EnqueueTx(ctx, tx, d)
+		return true, Enqueue(ctx, r.Store, tx, d)
 	})
 	return followed(t, m, deleted, err)
 }

@@ -60,7 +60,7 @@ func (r *Relay) SetStatus(ctx context.Context, ticketID int64, status string, by
 				delivery(t, KindSlackNotice, core.PlatformSlack, SlackNoticePayload{TicketID: t.ID, Text: DiscordToSlack(line)}),
 				delivery(t, KindSlackCard, core.PlatformSlack, SlackCardPayload{TicketID: t.ID}))
 		}
-		return len(ds) > 0, r.Store.EnqueueTx(ctx, tx, ds...)
+		return len(ds) > 0, Enqueue(ctx, r.Store, tx, ds...)
 	})
 	if err != nil {
 		return false, err

@@ -9,6 +9,8 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -42,6 +44,10 @@ type Worker struct {
 	// remote ID; OnParked in the one parking it, with the reason.
 	OnDone   DeliveryHook
 	OnParked DeliveryHook
+	// DoneKinds, when set, reports the kinds of delivery OnDone acts on.
+	// The completions of other kinds are recorded many per statement,
+	// without a transaction of their own each.
+	DoneKinds func(kind string) bool
 	// Name identifies the worker in leases; default host-pid-random.
 	Name string
 	// Lease is how long a claimed row stays this worker's (default 30 s):
@@ -66,7 +72,27 @@ type Worker struct {
 	// of completed deliveries.
 	Metrics *Metrics
 
-	kick chan struct{}
+	kick    chan struct{}
+	hand    chan struct{} // a hand-off arrived
+	kicks   atomic.Uint64 // Kick calls so far
+	running atomic.Bool   // Run is taking hand-offs
+
+	completions chan completion // to the batch recorder (Run)
+
+	mu     sync.Mutex
+	handed []handoff // leased by a commit of this process, not started yet
+	// held counts, per stream, the deliveries leased to this worker and
+	// not finished; waiters marks the streams where deliveries were queued
+	// behind them, to be claimed when one finishes.
+	held    map[string]int
+	waiters map[string]bool
+}
+
+// handoff is a delivery a transaction of this process leased to the
+// worker (EnqueueLeasedTx), with the time of the lease.
+type handoff struct {
+	d  *core.Delivery
+	at time.Time
 }
 
 // NewWorker returns a worker with its defaults filled in.
@@ -79,6 +105,7 @@ func NewWorker(st *core.Store, log *slog.Logger, senders ...Sender) *Worker {
 func (w *Worker) init() {
 	if w.kick == nil {
 		w.kick = make(chan struct{}, 1)
+		w.hand = make(chan struct{}, 1)
 	}
 	if w.Log == nil {
 		w.Log = slog.Default()
@@ -120,6 +147,7 @@ func DefaultBackoff(attempt int) time.Duration {
 // Kick wakes the worker to claim at once; it never blocks.
 func (w *Worker) Kick() {
 	w.init()
+	w.kicks.Add(1)
 	select {
 	case w.kick <- struct{}{}:
 	default:
@@ -127,8 +155,12 @@ func (w *Worker) Kick() {
 }
 
 // outcome is what one send left behind: when to look again, if it asked
-// for a retry.
-type outcome struct{ retryAt time.Time }
+// for a retry, and whether to claim again at once (its stream may have a
+// next delivery, or a wake-up came while it was in flight).
+type outcome struct {
+	retryAt time.Time
+	again   bool
+}
 
 // Run sends deliveries until ctx ends, then stops claiming, lets the
 // sends in flight finish and records their outcome before returning.
@@ -150,18 +182,35 @@ func (w *Worker) Run(ctx context.Context) error {
 		go Listen(listenCtx, w.Store, w.Log, w.Kick, nil)
 	}
 	w.Log.Info("delivery worker started", "worker", w.Name, "platforms", platforms)
+	w.running.Store(true)
+	w.completions = make(chan completion, w.Concurrency)
+	recorderDone := make(chan struct{})
+	go func() { w.recordCompletions(); close(recorderDone) }()
+	defer func() { close(w.completions); <-recorderDone }()
 	done := make(chan outcome, w.Concurrency)
 	inflight := 0
 	var retryAt time.Time
 	failures := 0
+	claim := true // claim at start, then when something may be due
 	noteDone := func(o outcome) {
 		inflight--
 		if !o.retryAt.IsZero() && (retryAt.IsZero() || o.retryAt.Before(retryAt)) {
 			retryAt = o.retryAt
 		}
+		claim = claim || o.again
+	}
+	start := func(d *core.Delivery) {
+		inflight++
+		go func() {
+			o := w.handle(ctx, senders[d.Platform], d)
+			o.again = w.finished(d.Stream) || o.again
+			done <- o
+		}()
 	}
 	for {
 		if ctx.Err() != nil {
+			w.running.Store(false)
+			w.releaseHanded()
 			for inflight > 0 {
 				noteDone(<-done)
 			}
@@ -179,24 +228,38 @@ func (w *Worker) Run(ctx context.Context) error {
 				break drain
 			}
 		}
-		want := w.Concurrency - inflight
-		got := 0
-		if want > 0 {
+		// Deliveries this process leased while queuing them go first:
+		// they need no claim.
+		for inflight < w.Concurrency {
+			d := w.nextHanded()
+			if d == nil {
+				break
+			}
+			start(d)
+		}
+		if claim && inflight < w.Concurrency {
+			claim = false
+			want := w.Concurrency - inflight
 			ds, err := w.Store.ClaimDeliveries(ctx, w.Name, want, w.Lease, platforms...)
 			if err != nil && ctx.Err() == nil {
 				failures++
+				claim = true
 				w.Log.Error("claim deliveries", "worker", w.Name, "err", err)
 			} else {
 				failures = 0
 			}
-			got = len(ds)
+			w.mu.Lock()
 			for _, d := range ds {
-				inflight++
-				go func() { done <- w.handle(ctx, senders[d.Platform], d) }()
+				w.holdLocked(d.Stream)
 			}
-		}
-		if got > 0 && got == want {
-			continue // there may be more due
+			w.mu.Unlock()
+			for _, d := range ds {
+				start(d)
+			}
+			if len(ds) > 0 && len(ds) == want {
+				claim = true // there may be more due
+				continue
+			}
 		}
 		wait := w.Poll
 		if failures > 0 {
@@ -207,17 +270,24 @@ func (w *Worker) Run(ctx context.Context) error {
 				wait = max(until, time.Millisecond)
 			}
 		}
+		if claim && failures == 0 && inflight < w.Concurrency {
+			continue
+		}
 		timer := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 		case <-w.kick:
+			claim = true
+		case <-w.hand:
 		case o := <-done:
 			noteDone(o)
 		case <-timer.C:
+			claim = true
 		}
 		timer.Stop()
 		if !retryAt.IsZero() && !time.Now().Before(retryAt) {
 			retryAt = time.Time{}
+			claim = true
 		}
 	}
 }
@@ -227,36 +297,49 @@ func (w *Worker) Run(ctx context.Context) error {
 // by SendTimeout.
 func (w *Worker) handle(ctx context.Context, s Sender, d *core.Delivery) outcome {
 	log := w.Log.With("delivery", d.ID, "kind", d.Kind, "stream", d.Stream, "attempt", d.Attempts)
+	kicks := w.kicks.Load()
+	// A wake-up while this was in flight may have been for the next
+	// delivery of its stream, which no claim could take before this one
+	// ended: claim again once it has.
+	kicked := func() bool { return w.kicks.Load() != kicks }
 	base := context.WithoutCancel(ctx)
 	sctx, cancel := context.WithTimeout(base, w.SendTimeout)
 	remoteID, err := s.Deliver(sctx, d)
 	cancel()
 	var retry *RetryAfterError
 	switch {
+	case err == nil && w.DoneKinds != nil && !w.DoneKinds(d.Kind):
+		reply := make(chan bool, 1)
+		w.completions <- completion{d: d, remoteID: remoteID, log: log, more: reply}
+		more := <-reply
+		w.Metrics.Delivery(d, OutcomeDone, time.Now())
+		return outcome{again: more || kicked()}
 	case err == nil:
-		w.record(base, log, d, func(ctx context.Context, tx bun.Tx) (bool, bool, error) {
-			ok, err := w.Store.CompleteDelivery(ctx, tx, d.ID, w.Name, remoteID)
-			if err != nil || !ok || w.OnDone == nil {
-				return ok, false, err
+		more := false
+		w.record(base, log, func(ctx context.Context, tx bun.Tx) (bool, error) {
+			held, next, err := w.Store.CompleteDeliveryTx(ctx, tx, d.ID, w.Name, remoteID)
+			more = next
+			if err != nil || !held || w.OnDone == nil {
+				return held, err
 			}
-			queued, err := w.OnDone(ctx, tx, d, remoteID)
-			return ok, queued, err
+			_, err = w.OnDone(ctx, tx, d, remoteID)
+			return held, err
 		})
 		w.Metrics.Delivery(d, OutcomeDone, time.Now())
-		return outcome{}
+		return outcome{again: more || kicked()}
 	case IsPermanent(err):
 		log.Warn("delivery parked", "err", err)
 		reason := err.Error()
-		w.record(base, log, d, func(ctx context.Context, tx bun.Tx) (bool, bool, error) {
-			ok, err := w.Store.ParkDeliveryTx(ctx, tx, d.ID, w.Name, reason)
-			if err != nil || !ok || w.OnParked == nil {
-				return ok, false, err
+		w.record(base, log, func(ctx context.Context, tx bun.Tx) (bool, error) {
+			held, err := w.Store.ParkDeliveryTx(ctx, tx, d.ID, w.Name, reason)
+			if err != nil || !held || w.OnParked == nil {
+				return held, err
 			}
-			queued, err := w.OnParked(ctx, tx, d, reason)
-			return ok, queued, err
+			_, err = w.OnParked(ctx, tx, d, reason)
+			return held, err
 		})
 		w.Metrics.Delivery(d, OutcomeParked, time.Now())
-		return outcome{}
+		return outcome{again: true}
 	case errors.As(err, &retry):
 		at := time.Now().Add(retry.After)
 		w.Metrics.Delivery(d, OutcomeRetry, time.Now())
@@ -264,7 +347,7 @@ func (w *Worker) handle(ctx context.Context, s Sender, d *core.Delivery) outcome
 		if _, rerr := w.Store.RetryDelivery(base, d.ID, w.Name, at, err.Error()); rerr != nil {
 			log.Error("record retry", "err", rerr)
 		}
-		return outcome{retryAt: at}
+		return outcome{retryAt: at, again: kicked()}
 	default:
 		at := time.Now().Add(w.Backoff(d.Attempts))
 		w.Metrics.Delivery(d, OutcomeRetry, time.Now())
@@ -272,18 +355,19 @@ func (w *Worker) handle(ctx context.Context, s Sender, d *core.Delivery) outcome
 		if _, rerr := w.Store.RetryDelivery(base, d.ID, w.Name, at, err.Error()); rerr != nil {
 			log.Error("record retry", "err", rerr)
 		}
-		return outcome{retryAt: at}
+		return outcome{retryAt: at, again: kicked()}
 	}
 }
 
-// record runs fn in a transaction (announcing to every replica after the
-// commit when fn queued something),
-// retrying a few times on database errors: the send already happened, so
-// losing its outcome would send it again once the lease runs out.
-func (w *Worker) record(ctx context.Context, log *slog.Logger, d *core.Delivery, fn func(ctx context.Context, tx bun.Tx) (held, queued bool, err error)) {
+// record runs fn in a transaction (deliveries it queues with Enqueue
+// go to this worker or, when they wait behind others, are announced to
+// every replica after the commit), retrying a few times on database
+// errors: the send already happened, so losing its outcome would send it
+// again once the lease runs out.
+func (w *Worker) record(ctx context.Context, log *slog.Logger, fn func(ctx context.Context, tx bun.Tx) (held bool, err error)) {
 	delay := 50 * time.Millisecond
 	for try := 1; ; try++ {
-		var held, queued bool
+		var held bool
 		// The outcome of a send is recorded without waiting for the disk
 		// sync. Only a crash of PostgreSQL itself (not of this process) in
 		// the next instant can undo it; the delivery is then sent again
@@ -291,9 +375,9 @@ func (w *Worker) record(ctx context.Context, log *slog.Logger, d *core.Delivery,
 		// between the send and this record. Slack posts find their earlier
 		// copy by message metadata and Discord notices carry nonces; a
 		// Discord webhook post has no such key and could repeat.
-		err := w.Store.InTxNoSync(ctx, func(ctx context.Context, tx bun.Tx) error {
+		err := w.inTx(ctx, true, func(ctx context.Context, tx bun.Tx) error {
 			var err error
-			held, queued, err = fn(ctx, tx)
+			held, err = fn(ctx, tx)
 			return err
 		})
 		if err == nil {
@@ -301,10 +385,6 @@ func (w *Worker) record(ctx context.Context, log *slog.Logger, d *core.Delivery,
 				log.Warn("delivery lease lost before its outcome was recorded (another worker took it over)")
 			} else {
 				log.Debug("delivery outcome recorded")
-			}
-			if queued {
-				Announce(w.Store)
-				w.Kick()
 			}
 			return
 		}
@@ -314,5 +394,274 @@ func (w *Worker) record(ctx context.Context, log *slog.Logger, d *core.Delivery,
 		}
 		time.Sleep(delay)
 		delay *= 2
+	}
+}
+
+// completion is a delivery sent, to be recorded done by the batch
+// recorder, which answers on more whether its stream holds more.
+type completion struct {
+	d        *core.Delivery
+	remoteID string
+	log      *slog.Logger
+	more     chan bool
+}
+
+// recordCompletions records completions (of kinds without an OnDone
+// hook) until w.completions is closed, as many per statement as have
+// arrived while the previous statement ran.
+func (w *Worker) recordCompletions() {
+	for c := range w.completions {
+		batch := []completion{c}
+	fill:
+		for len(batch) < 256 {
+			select {
+			case c, ok := <-w.completions:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, c)
+			default:
+				break fill
+			}
+		}
+		ids := make([]int64, len(batch))
+		remote := make([]string, len(batch))
+		for i, c := range batch {
+			ids[i], remote[i] = c.d.ID, c.remoteID
+		}
+		var held map[int64]bool
+		delay := 50 * time.Millisecond
+		for try := 1; ; try++ {
+			ctx, cancel := context.WithTimeout(context.Background(), w.SendTimeout)
+			var err error
+			held, err = w.Store.CompleteDeliveries(ctx, w.Name, ids, remote)
+			cancel()
+			if err == nil {
+				break
+			}
+			if try == 5 {
+				w.Log.Error("cannot record delivery outcomes; they will be retried when their leases end", "deliveries", len(ids), "err", err)
+				break
+			}
+			time.Sleep(delay)
+			delay *= 2
+		}
+		for _, c := range batch {
+			more, ok := held[c.d.ID]
+			if !ok && held != nil {
+				c.log.Warn("delivery lease lost before its outcome was recorded (another worker took it over)")
+			}
+			c.more <- more
+		}
+	}
+}
+
+// batchKey carries a *txBatch in the context of a transaction run by
+// Worker.InTx, for Enqueue.
+type batchKey struct{}
+
+// txBatch is what one transaction queued: the deliveries it leased to the
+// worker and how many it left for a claim.
+type txBatch struct {
+	w        *Worker
+	leased   []*core.Delivery
+	behind   []string
+	unleased int
+}
+
+// maxHanded bounds the hand-offs waiting for a free slot; past it new
+// deliveries wait for a claim instead, so that none waits long enough on
+// a lease for its lease to matter.
+func (w *Worker) maxHanded() int { return 4 * w.Concurrency }
+
+// InTx runs fn in one transaction (without waiting for the disk sync at
+// commit when noSync). Deliveries fn queues with Enqueue that can leave
+// at once are leased to this worker in that transaction and sent by it
+// right after the commit, without a claim; when some were left waiting
+// behind others, every replica's worker is woken (Announce, Kick).
+func (w *Worker) InTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
+	return w.inTx(ctx, false, fn)
+}
+
+func (w *Worker) inTx(ctx context.Context, noSync bool, fn func(ctx context.Context, tx bun.Tx) error) error {
+	w.init()
+	var b *txBatch
+	run := func(ctx context.Context, tx bun.Tx) error {
+		b = &txBatch{w: w} // afresh on each attempt
+		return fn(context.WithValue(ctx, batchKey{}, b), tx)
+	}
+	var err error
+	if noSync {
+		err = w.Store.InTxNoSync(ctx, run)
+	} else {
+		err = w.Store.InTx(ctx, run)
+	}
+	if err != nil || b == nil {
+		return err
+	}
+	w.handOff(b.leased)
+	if w.waitBehind(b.behind) {
+		w.Kick()
+	}
+	if b.unleased > 0 {
+		Announce(w.Store)
+		w.Kick()
+	}
+	return nil
+}
+
+// Enqueue queues deliveries in tx. Inside a transaction of Worker.InTx
+// (or of a worker recording an outcome) the first delivery of each idle
+// stream that worker sends is leased to it and sent right after the
+// commit; without one, the deliveries wait for a claim and the caller
+// announces them after its commit.
+func Enqueue(ctx context.Context, st *core.Store, tx bun.IDB, ds ...*core.Delivery) error {
+	if len(ds) == 0 {
+		return nil
+	}
+	b, _ := ctx.Value(batchKey{}).(*txBatch)
+	if b == nil || b.w.Store != st || !b.w.running.Load() || b.w.handedLen() >= b.w.maxHanded() {
+		if b != nil {
+			b.unleased += len(ds)
+		}
+		return st.EnqueueTx(ctx, tx, ds...)
+	}
+	w := b.w
+	q, err := st.EnqueueLeasedTx(ctx, tx, w.Name, st.Now().Add(w.Lease), w.sends, ds...)
+	if err != nil {
+		return err
+	}
+	b.leased = append(b.leased, q.Leased...)
+	b.behind = append(b.behind, q.Behind...)
+	b.unleased += q.Waiting
+	return nil
+}
+
+// sends reports whether the worker has a Sender for d's platform.
+func (w *Worker) sends(d *core.Delivery) bool {
+	for _, s := range w.Senders {
+		if s.Platform() == d.Platform {
+			return true
+		}
+	}
+	return false
+}
+
+// handOff gives the worker deliveries a committed transaction leased to
+// it.
+func (w *Worker) handOff(ds []*core.Delivery) {
+	if len(ds) == 0 {
+		return
+	}
+	now := time.Now()
+	w.mu.Lock()
+	for _, d := range ds {
+		w.handed = append(w.handed, handoff{d: d, at: now})
+		w.holdLocked(d.Stream)
+	}
+	w.mu.Unlock()
+	select {
+	case w.hand <- struct{}{}:
+	default:
+	}
+}
+
+func (w *Worker) handedLen() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.handed)
+}
+
+// nextHanded takes the oldest hand-off, nil when there is none. One that
+// waited for half its lease is left for a claim once the lease ends,
+// rather than sent so late that another worker might take it meanwhile.
+func (w *Worker) nextHanded() *core.Delivery {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for len(w.handed) > 0 {
+		h := w.handed[0]
+		w.handed = w.handed[1:]
+		if time.Since(h.at) < w.Lease/2 {
+			return h.d
+		}
+		w.Log.Warn("handed-off delivery waited too long; leaving it for a claim", "delivery", h.d.ID)
+		if w.releaseLocked(h.d.Stream) {
+			w.kickLocked()
+		}
+	}
+	return nil
+}
+
+// holdLocked counts a delivery of stream this worker now holds (w.mu held).
+func (w *Worker) holdLocked(stream string) {
+	if w.held == nil {
+		w.held, w.waiters = map[string]int{}, map[string]bool{}
+	}
+	w.held[stream]++
+}
+
+// releaseLocked uncounts a held delivery of stream and reports whether
+// deliveries were queued behind it (w.mu held).
+func (w *Worker) releaseLocked(stream string) bool {
+	if w.held[stream]--; w.held[stream] <= 0 {
+		delete(w.held, stream)
+	}
+	waited := w.waiters[stream]
+	delete(w.waiters, stream)
+	return waited
+}
+
+// kickLocked is Kick without the init (w.mu held; init ran).
+func (w *Worker) kickLocked() {
+	w.kicks.Add(1)
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
+}
+
+// finished uncounts a delivery the worker held and reports whether
+// deliveries were queued behind it meanwhile.
+func (w *Worker) finished(stream string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.releaseLocked(stream)
+}
+
+// waitBehind marks streams where a committed transaction queued
+// deliveries behind one this worker holds, so that the worker claims when
+// it finishes it. It reports true when one was finished already (then
+// the caller kicks the worker).
+func (w *Worker) waitBehind(streams []string) bool {
+	if len(streams) == 0 {
+		return false
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	kick := false
+	for _, st := range streams {
+		if w.held[st] > 0 {
+			w.waiters[st] = true
+		} else {
+			kick = true
+		}
+	}
+	return kick
+}
+
+// releaseHanded gives back the hand-offs of a stopping worker.
+func (w *Worker) releaseHanded() {
+	w.mu.Lock()
+	ids := make([]int64, 0, len(w.handed))
+	for _, h := range w.handed {
+		ids = append(ids, h.d.ID)
+		w.releaseLocked(h.d.Stream)
+	}
+	w.handed = nil
+	w.mu.Unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := w.Store.ReleaseDeliveries(ctx, w.Name, ids...); err != nil {
+		w.Log.Warn("could not release handed-off deliveries; they wait for their lease to end", "err", err)
 	}
 }

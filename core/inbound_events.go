@@ -2,8 +2,6 @@ package core
 
 import (
 	"context"
-
-	"github.com/uptrace/bun"
 )
 
 // EventSeen reports whether a platform event ID was already recorded by
@@ -21,16 +19,6 @@ func (s *Store) EventSeen(ctx context.Context, platform, eventID string) (bool, 
 // (synchronous_commit off): losing it in a crash only costs the cheap
 // check, since what the event carried is keyed by its own IDs too.
 func (s *Store) MarkEventSeen(ctx context.Context, platform, eventID string) (bool, error) {
-	var seen bool
-	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if s.engine == EnginePostgres {
-			if _, err := tx.ExecContext(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
-				return err
-			}
-		}
-		var err error
-		seen, err = s.SeenEvent(ctx, tx, platform, eventID)
-		return err
-	})
-	return seen, err
+	// One statement on the pool that does not wait for the disk.
+	return s.SeenEvent(ctx, s.noSync(), platform, eventID)
 }

@@ -79,7 +79,7 @@ func (s *Store) MessageByTarget(ctx context.Context, sourcePlatform, targetID st
 
 func messageWhere(ctx context.Context, db bun.IDB, where string, args ...any) (*Message, error) {
 	m := new(Message)
-	err := db.NewSelect().Model(m).Where(where, args...).Scan(ctx)
+	err := selectOneWhere(ctx, db, m, where, args...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, Errorf(ENOTFOUND, "No such message.")
 	}

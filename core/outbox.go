@@ -3,6 +3,7 @@ package core
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"slices"
 	"time"
 
@@ -101,6 +102,24 @@ func (s *Store) ClaimDeliveries(ctx context.Context, worker string, limit int, l
 		sub = sub.For("UPDATE SKIP LOCKED")
 	}
 	var out []*Delivery
+	if s.engine == EnginePostgres {
+		var plats any // NULL: every platform
+		if len(platforms) > 0 {
+			plats = platforms
+		}
+		err := s.InTxNoSync(ctx, func(ctx context.Context, tx bun.Tx) error {
+			rows, err := pgQuery(ctx, tx, pgClaimDeliveries, worker, now.Add(lease), now, plats, limit)
+			if err != nil {
+				return err
+			}
+			return tx.NewSelect().DB().ScanRows(ctx, rows, &out)
+		})
+		if err != nil {
+			return nil, err
+		}
+		slices.SortFunc(out, func(a, b *Delivery) int { return cmp.Compare(a.ID, b.ID) })
+		return out, nil
+	}
 	claim := func(ctx context.Context, db bun.IDB) error {
 		_, err := db.NewUpdate().Model((*Delivery)(nil)).
 			Set("locked_by = ?", worker).
@@ -120,6 +139,19 @@ func (s *Store) ClaimDeliveries(ctx context.Context, worker string, limit int, l
 	slices.SortFunc(out, func(a, b *Delivery) int { return cmp.Compare(a.ID, b.ID) })
 	return out, nil
 }
+
+// pgClaimDeliveries is ClaimDeliveries' statement on PostgreSQL.
+const pgClaimDeliveries = `UPDATE deliveries
+SET locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3
+WHERE id IN (
+	SELECT d.id FROM deliveries AS d
+	WHERE d.status = 'pending' AND d.next_attempt_at <= $3
+	  AND (d.locked_until IS NULL OR d.locked_until < $3)
+	  AND ($4::text[] IS NULL OR d.platform = ANY ($4::text[]))
+	  AND NOT EXISTS (SELECT 1 FROM deliveries AS e WHERE e.stream = d.stream AND e.id < d.id AND e.status = 'pending')
+	ORDER BY d.id LIMIT $5
+	FOR UPDATE SKIP LOCKED)
+RETURNING *`
 
 // finishDelivery updates a delivery that worker still holds; it reports
 // false when the lease was lost (another worker took it over).
@@ -194,4 +226,217 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
+}
+
+// Queued is what EnqueueLeasedTx did with deliveries.
+type Queued struct {
+	// Leased are the deliveries leased to the worker, in order: each the
+	// first of a stream with nothing else pending.
+	Leased []*Delivery
+	// Behind are the streams whose other new deliveries wait only for a
+	// delivery the worker holds: their turn comes when it finishes it.
+	Behind []string
+	// Waiting counts the new deliveries that wait for anything else: a
+	// delivery another worker holds or that waits for a retry or a
+	// claim, or a platform the worker does not send to.
+	Waiting int
+}
+
+// EnqueueLeasedTx is EnqueueTx for a delivery worker that sends what it
+// can itself, right after the commit: the first of deliveries in each
+// stream that has nothing else pending, and for which lease reports true,
+// is inserted already leased to worker until until (attempt 1), so that
+// no claim is needed for it.
+//
+// On PostgreSQL the streams are locked (transaction advisory locks, in a
+// fixed order) before they are looked at, so two transactions queuing in
+// one stream never both lease their first delivery; a SQLite transaction
+// holds the write lock already.
+func (s *Store) EnqueueLeasedTx(ctx context.Context, tx bun.IDB, worker string, until time.Time, lease func(*Delivery) bool, deliveries ...*Delivery) (Queued, error) {
+	var q Queued
+	var streams []string
+	for _, d := range deliveries {
+		if lease(d) && !slices.Contains(streams, d.Stream) {
+			streams = append(streams, d.Stream)
+		}
+	}
+	heads := map[string]streamHead{}
+	if len(streams) > 0 {
+		slices.Sort(streams)
+		found, err := s.streamHeads(ctx, tx, streams)
+		if err != nil {
+			return q, err
+		}
+		for _, h := range found {
+			heads[h.Stream] = h
+		}
+	}
+	now := s.now()
+	until = until.UTC().Truncate(time.Microsecond)
+	ours := func(h streamHead) bool {
+		return h.LockedBy == worker && h.LockedUntil != nil && h.LockedUntil.After(now)
+	}
+	for _, d := range deliveries {
+		h, pending := heads[d.Stream]
+		switch {
+		case !lease(d):
+			q.Waiting++
+		case !pending:
+			heads[d.Stream] = streamHead{Stream: d.Stream, LockedBy: worker, LockedUntil: &until}
+			d.LockedBy, d.LockedUntil, d.Attempts = worker, &until, 1
+			q.Leased = append(q.Leased, d)
+		case ours(h):
+			if !slices.Contains(q.Behind, d.Stream) {
+				q.Behind = append(q.Behind, d.Stream)
+			}
+		default:
+			q.Waiting++
+		}
+	}
+	if err := s.EnqueueTx(ctx, tx, deliveries...); err != nil {
+		return q, err
+	}
+	return q, nil
+}
+
+// streamHead is the oldest pending delivery of a stream: who holds it.
+type streamHead struct {
+	Stream      string     `bun:"stream"`
+	LockedBy    string     `bun:"locked_by"`
+	LockedUntil *time.Time `bun:"locked_until"`
+}
+
+// streamHeads locks streams (sorted) against other queuing transactions
+// and returns their heads. On PostgreSQL both happen in one call of
+// jayaya_stream_heads (migration 044).
+func (s *Store) streamHeads(ctx context.Context, tx bun.IDB, streams []string) ([]streamHead, error) {
+	var out []streamHead
+	if isPG(tx) {
+		rows, err := pgQuery(ctx, tx, "SELECT head_stream, head_locked_by, head_locked_until FROM jayaya_stream_heads($1)", streams)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var h streamHead
+			var until sql.NullTime
+			if err := rows.Scan(&h.Stream, &h.LockedBy, &until); err != nil {
+				return nil, err
+			}
+			if until.Valid {
+				h.LockedUntil = &until.Time
+			}
+			out = append(out, h)
+		}
+		return out, rows.Err()
+	}
+	err := tx.NewSelect().TableExpr("deliveries AS d").Column("d.stream", "d.locked_by", "d.locked_until").
+		Where("d.status = ?", DeliveryPending).Where("d.stream IN (?)", bun.In(streams)).
+		Where("NOT EXISTS (SELECT 1 FROM deliveries AS e WHERE e.stream = d.stream AND e.id < d.id AND e.status = ?)", DeliveryPending).
+		Scan(ctx, &out)
+	return out, err
+}
+
+// CompleteDeliveryTx is CompleteDelivery inside the caller's transaction
+// that also reports whether the delivery's stream holds other pending
+// deliveries (the next one may now be claimed).
+func (s *Store) CompleteDeliveryTx(ctx context.Context, tx bun.IDB, id int64, worker, remoteID string) (held, more bool, err error) {
+	now := s.now()
+	q := tx.NewUpdate().Model((*Delivery)(nil)).
+		Set("locked_until = NULL").Set("locked_by = ''").Set("updated_at = ?", now).
+		Set("status = ?", DeliveryDone).Set("done_at = ?", now).Set("remote_id = ?", remoteID).Set("last_error = ''").
+		Where("id = ? AND locked_by = ? AND status = ?", id, worker, DeliveryPending)
+	if isPG(tx) {
+		rows, err := pgQuery(ctx, tx, pgCompleteDelivery, id, worker, remoteID, now)
+		if err != nil {
+			return false, false, err
+		}
+		defer rows.Close()
+		if !rows.Next() {
+			return false, false, rows.Err()
+		}
+		if err := rows.Scan(&more); err != nil {
+			return false, false, err
+		}
+		return true, more, rows.Close()
+	}
+	res, err := q.Exec(ctx)
+	if err != nil {
+		return false, false, err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return false, false, nil
+	}
+	more, err = tx.NewSelect().Model((*Delivery)(nil)).
+		Where("status = ? AND stream = (SELECT stream FROM deliveries WHERE id = ?)", DeliveryPending, id).Exists(ctx)
+	return err == nil, more, err
+}
+
+// CompleteDeliveries marks deliveries worker holds sent, with the IDs the
+// platform gave them (remoteIDs[i] for ids[i]), in one statement on
+// PostgreSQL. It returns, for each delivery worker still held, whether its
+// stream holds other pending deliveries; a missing ID had lost its lease.
+func (s *Store) CompleteDeliveries(ctx context.Context, worker string, ids []int64, remoteIDs []string) (map[int64]bool, error) {
+	out := make(map[int64]bool, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	if s.engine != EnginePostgres {
+		err := s.InTxNoSync(ctx, func(ctx context.Context, tx bun.Tx) error {
+			for i, id := range ids {
+				held, more, err := s.CompleteDeliveryTx(ctx, tx, id, worker, remoteIDs[i])
+				if err != nil {
+					return err
+				}
+				if held {
+					out[id] = more
+				}
+			}
+			return nil
+		})
+		return out, err
+	}
+	rows, err := pgQuery(ctx, s.noSync(), pgCompleteDeliveries, ids, worker, s.now(), remoteIDs)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var more bool
+		if err := rows.Scan(&id, &more); err != nil {
+			return nil, err
+		}
+		out[id] = more
+	}
+	return out, rows.Err()
+}
+
+// pgCompleteDeliveries is CompleteDeliveries' statement on PostgreSQL.
+// The rows of one call are of different streams (a worker holds one
+// delivery per stream at a time), so no row's EXISTS sees another row of
+// the call.
+const pgCompleteDeliveries = `UPDATE deliveries AS d
+SET locked_until = NULL, locked_by = '', updated_at = $3, status = 'done', done_at = $3, remote_id = v.remote_id, last_error = ''
+FROM unnest($1::bigint[], $4::text[]) AS v(id, remote_id)
+WHERE d.id = v.id AND d.locked_by = $2 AND d.status = 'pending'
+RETURNING d.id, EXISTS (SELECT 1 FROM deliveries AS e WHERE e.stream = d.stream AND e.status = 'pending' AND e.id <> d.id)`
+
+// pgCompleteDelivery is CompleteDeliveryTx's statement on PostgreSQL.
+const pgCompleteDelivery = `UPDATE deliveries AS d
+SET locked_until = NULL, locked_by = '', updated_at = $4, status = 'done', done_at = $4, remote_id = $3, last_error = ''
+WHERE d.id = $1 AND d.locked_by = $2 AND d.status = 'pending'
+RETURNING EXISTS (SELECT 1 FROM deliveries AS e WHERE e.stream = d.stream AND e.status = 'pending' AND e.id <> d.id)`
+
+// ReleaseDeliveries gives back deliveries worker leased but will not send
+// (it is stopping), so that any worker may claim them at once rather than
+// when the lease ends.
+func (s *Store) ReleaseDeliveries(ctx context.Context, worker string, ids ...int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := s.noSync().NewUpdate().Model((*Delivery)(nil)).
+		Set("locked_until = NULL").Set("locked_by = ''").Set("attempts = attempts - 1").Set("updated_at = ?", s.now()).
+		Where("id IN (?) AND locked_by = ? AND status = ?", bun.In(ids), worker, DeliveryPending).Exec(ctx)
+	return err
 }

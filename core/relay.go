@@ -25,20 +25,16 @@ func (s *Store) MessageBySourceTx(ctx context.Context, tx bun.IDB, platform, sou
 // AppendMessageTarget adds a part ID to the comma-separated IDs a message
 // got on the platform it was relayed to (split messages have several).
 func (s *Store) AppendMessageTarget(ctx context.Context, tx bun.IDB, messageID int64, targetID string) error {
-	var cur sql.NullString
-	err := tx.NewSelect().Model((*Message)(nil)).Column("target_id").Where("id = ?", messageID).Scan(ctx, &cur)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Errorf(ENOTFOUND, "No such message.")
-	}
+	res, err := tx.NewUpdate().Model((*Message)(nil)).
+		Set("target_id = CASE WHEN target_id IS NULL OR target_id = '' THEN ? ELSE target_id || ',' || ? END", targetID, targetID).
+		Where("id = ?", messageID).Exec(ctx)
 	if err != nil {
 		return err
 	}
-	next := targetID
-	if cur.Valid && cur.String != "" {
-		next = cur.String + "," + targetID
+	if n, _ := res.RowsAffected(); n == 0 {
+		return Errorf(ENOTFOUND, "No such message.")
 	}
-	_, err = tx.NewUpdate().Model((*Message)(nil)).Set("target_id = ?", next).Where("id = ?", messageID).Exec(ctx)
-	return err
+	return nil
 }
 
 // EditMessageTx records a message's new text and when it was edited; it

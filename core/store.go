@@ -38,6 +38,9 @@ type Store struct {
 
 	engine string
 	dsn    string
+	// nosync is a second pool on PostgreSQL whose sessions commit without
+	// waiting for the WAL flush (InTxNoSync); DB itself on SQLite.
+	nosync *bun.DB
 }
 
 // Engine reports which database engine backs the store: EnginePostgres or
@@ -62,6 +65,7 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 	var (
 		sqldb  *sql.DB
 		db     *bun.DB
+		nosync *bun.DB
 		engine string
 		dsn    string
 		err    error
@@ -69,13 +73,25 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 	switch scheme {
 	case "postgres", "postgresql":
 		engine, dsn = EnginePostgres, databaseURL
-		if sqldb, err = sql.Open("pgx", dsn); err != nil {
+		if sqldb, err = sql.Open("pgx", withParams(dsn, pgSessionParams)); err != nil {
 			return nil, fmt.Errorf("DATABASE_URL: %v", err)
 		}
-		sqldb.SetMaxOpenConns(20)
+		// Few connections: on a small machine, more concurrent statements
+		// than cores only add contention inside PostgreSQL (measured with
+		// the relay benchmark: past its capacity, 20+10 connections made
+		// each message cost three times the CPU that 10+4 do).
+		sqldb.SetMaxOpenConns(10)
 		sqldb.SetMaxIdleConns(10)
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)
 		db = bun.NewDB(sqldb, pgdialect.New())
+		nosyncdb, err := sql.Open("pgx", withParams(dsn, pgSessionParams, map[string]string{"synchronous_commit": "off"}))
+		if err != nil {
+			return nil, fmt.Errorf("DATABASE_URL: %v", err)
+		}
+		nosyncdb.SetMaxOpenConns(4)
+		nosyncdb.SetMaxIdleConns(4)
+		nosyncdb.SetConnMaxIdleTime(5 * time.Minute)
+		nosync = bun.NewDB(nosyncdb, pgdialect.New())
 	case "sqlite", "file":
 		engine = EngineSQLite
 		if dsn, err = sqliteDSN(rest); err != nil {
@@ -88,21 +104,65 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		// keeps BEGIN IMMEDIATE transactions from deadlocking each other.
 		sqldb.SetMaxOpenConns(1)
 		db = bun.NewDB(sqldb, sqlitedialect.New())
+		nosync = db
 	default:
 		return nil, fmt.Errorf("DATABASE_URL: unknown scheme %q (want postgres:// or sqlite://)", scheme)
 	}
 	registerModels(db)
+	if nosync != db {
+		registerModels(nosync)
+	}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := db.PingContext(pingCtx); err != nil {
 		db.Close()
+		nosync.Close()
 		return nil, fmt.Errorf("DATABASE_URL: cannot reach %s database at %s: %v", engine, redactURL(databaseURL), redactErr(err, databaseURL))
 	}
-	return &Store{DB: db, Now: time.Now, engine: engine, dsn: dsn}, nil
+	return &Store{DB: db, Now: time.Now, engine: engine, dsn: dsn, nosync: nosync}, nil
+}
+
+// pgSessionParams are added to every PostgreSQL connection of the pool.
+// bun writes every value into the SQL text itself, so no statement has
+// parameters and every one is unique: the simple query protocol runs each
+// in one round trip, where the driver's default would prepare (and cache,
+// and evict) a statement for each.
+var pgSessionParams = map[string]string{"default_query_exec_mode": "simple_protocol"}
+
+// withParams adds query parameters to a postgres:// URL or a key=value DSN,
+// keeping any the operator set.
+func withParams(dsn string, params ...map[string]string) string {
+	u, err := url.Parse(dsn)
+	isURL := err == nil && u.Scheme != ""
+	var q url.Values
+	if isURL {
+		q = u.Query()
+	}
+	for _, ps := range params {
+		for k, v := range ps {
+			switch {
+			case isURL && !q.Has(k):
+				q.Set(k, v)
+			case !isURL && !strings.Contains(dsn, k+"="):
+				dsn += " " + k + "=" + v
+			}
+		}
+	}
+	if isURL {
+		u.RawQuery = q.Encode()
+		return u.String()
+	}
+	return dsn
 }
 
 // Close closes the database handle.
-func (s *Store) Close() error { return s.DB.Close() }
+func (s *Store) Close() error {
+	err := s.DB.Close()
+	if s.nosync != nil && s.nosync != s.DB {
+		err = errors.Join(err, s.nosync.Close())
+	}
+	return err
+}
 
 // Ping reports whether the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.DB.PingContext(ctx) }
@@ -176,14 +236,26 @@ func (s *Store) InTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx
 // transaction survives any crash of JayayaCRM itself; only a PostgreSQL or
 // machine crash in the next fraction of a second can undo it.
 func (s *Store) InTxNoSync(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) error) error {
-	return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if s.engine == EnginePostgres {
-			if _, err := tx.ExecContext(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
-				return err
-			}
-		}
-		return fn(ctx, tx)
-	})
+	return s.noSync().RunInTx(ctx, nil, fn)
+}
+
+// noSync is the pool of InTxNoSync (the store's own on SQLite and on a
+// Store built without Open).
+func (s *Store) noSync() *bun.DB {
+	if s.nosync == nil {
+		return s.DB
+	}
+	return s.nosync
+}
+
+// Notify sends a PostgreSQL notification on channel, in a statement of
+// its own that does not wait for a disk flush. On SQLite it does nothing.
+func (s *Store) Notify(ctx context.Context, channel string) error {
+	if s.engine != EnginePostgres {
+		return nil
+	}
+	_, err := s.noSync().ExecContext(ctx, "SELECT pg_notify(?, '')", channel)
+	return err
 }
 
 // forUpdate adds FOR UPDATE on PostgreSQL; SQLite transactions already hold

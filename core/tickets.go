@@ -154,7 +154,7 @@ func (s *Store) SetTicketThreads(ctx context.Context, tx bun.IDB, ticketID int64
 
 func ticketWhere(ctx context.Context, db bun.IDB, where string, args ...any) (*Ticket, error) {
 	t := new(Ticket)
-	err := db.NewSelect().Model(t).Where(where, args...).Scan(ctx)
+	err := selectOneWhere(ctx, db, t, where, args...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, Errorf(ENOTFOUND, "No such ticket.")
 	}

@@ -193,7 +193,7 @@ func (s *Store) UserByDiscordID(ctx context.Context, discordID string) (*User, e
 
 func userWhere(ctx context.Context, db bun.IDB, where string, arg any) (*User, error) {
 	u := new(User)
-	err := db.NewSelect().Model(u).Where(where, arg).Scan(ctx)
+	err := selectOneWhere(ctx, db, u, where, arg)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, Errorf(ENOTFOUND, "No such user.")
 	}

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -100,6 +101,33 @@ type loadResult struct {
 	latencies  [2][]time.Duration
 	sendErrors int
 	drainedIn  time.Duration
+	// CPU time the whole machine and this process (product and fakes)
+	// spent from the first message to the drained backlog.
+	machineCPU, ownCPU time.Duration
+}
+
+// cpuNow reads the busy CPU time of the machine (/proc/stat) and of this
+// process (/proc/self/stat); zeros where /proc is missing.
+func cpuNow() (machine, own time.Duration) {
+	const tick = 10 * time.Millisecond // USER_HZ = 100 on Linux
+	if b, err := os.ReadFile("/proc/stat"); err == nil {
+		f := strings.Fields(strings.SplitN(string(b), "\n", 2)[0])
+		for i, v := range f[1:] {
+			n, _ := strconv.ParseInt(v, 10, 64)
+			if i != 3 && i != 4 { // idle, iowait
+				machine += time.Duration(n) * tick
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/self/stat"); err == nil {
+		s := string(b)
+		f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+		for _, i := range []int{11, 12} { // utime, stime
+			n, _ := strconv.ParseInt(f[i], 10, 64)
+			own += time.Duration(n) * tick
+		}
+	}
+	return machine, own
 }
 
 var markRE = regexp.MustCompile(`(d2s|s2d)#(\d+)#`)
@@ -116,6 +144,7 @@ func (lb *loadBench) run(rate int, d time.Duration) *loadResult {
 	defer tick.Stop()
 	end := time.Now().Add(d)
 	first := lb.seq
+	m0, o0 := cpuNow()
 	for time.Now().Before(end) {
 		<-tick.C
 		lb.seq++
@@ -162,6 +191,8 @@ func (lb *loadBench) run(rate int, d time.Duration) *loadResult {
 		time.Sleep(20 * time.Millisecond)
 	}
 	res.drainedIn = time.Since(stop)
+	m1, o1 := cpuNow()
+	res.machineCPU, res.ownCPU = m1-m0, o1-o0
 
 	arrived := map[string]time.Time{}
 	note := func(text string, at time.Time) {
@@ -224,6 +255,10 @@ func (r *loadResult) report(b *testing.B) {
 			r.rate, name, r.sent[dir], r.delivered[dir], ms(percentile(l, 0.5)), ms(percentile(l, 0.99)), ms(percentile(l, 1)))
 	}
 	b.Logf("%4d msg/s each way: send errors %d, backlog drained %s after the load, sustained %v", r.rate, r.sendErrors, r.drainedIn.Round(time.Millisecond), r.sustained())
+	if n := r.delivered[0] + r.delivered[1]; n > 0 {
+		b.Logf("%4d msg/s each way: CPU per relayed message %.2f ms on the machine, of which %.2f ms in this process (product and fakes)",
+			r.rate, ms(r.machineCPU)/float64(n), ms(r.ownCPU)/float64(n))
+	}
 	if !*benchMax {
 		b.ReportMetric(ms(percentile(r.latencies[0], 0.5)), "d2s-p50-ms")
 		b.ReportMetric(ms(percentile(r.latencies[0], 0.99)), "d2s-p99-ms")

@@ -150,8 +150,10 @@ func (a *app) wire(ctx context.Context) error {
 	}
 	a.worker = bot.NewWorker(a.store, a.log.With("component", "delivery"))
 	a.worker.OnDone, a.worker.OnParked = a.relay.OnDone, a.relay.OnParked
+	a.worker.DoneKinds = a.relay.DoneKinds
 	a.worker.Metrics = metrics
 	a.relay.Notify = a.worker.Kick
+	a.relay.Worker = a.worker
 	// /crm company, person, comment, interests, tickets, ticket. Ticket
 	// close/reopen goes through the relay (*bot.Relay satisfies
 	// bot.TicketStatusSetter).
