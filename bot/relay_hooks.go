@@ -93,8 +93,8 @@ func (r *Relay) OnParked(ctx context.Context, tx bun.Tx, d *core.Delivery, reaso
 
 // reactOnSource queues a reaction on the message where it was written.
 func (r *Relay) reactOnSource(ctx context.Context, tx bun.Tx, messageID int64, reaction string) (bool, error) {
-	m := new(core.Message)
-	if err := tx.NewSelect().Model(m).Where("id = ?", messageID).Scan(ctx); err != nil {
+	m, err := r.Store.MessageByIDTx(ctx, tx, messageID)
+	if err != nil {
 		return false, err
 	}
 	t, err := r.Store.TicketTx(ctx, tx, m.TicketID)

@@ -40,10 +40,6 @@ type Reminders struct {
 	lastZones time.Time
 }
 
-// burstDMs is how many DMs one tick enqueues before it refreshes the
-// outbox's planner statistics (core.RefreshOutboxStats).
-const burstDMs = 1000
-
 // TickResult counts what one tick did.
 type TickResult struct {
 	Reminders int // tasks claimed
@@ -103,11 +99,6 @@ func (r *Reminders) Tick(ctx context.Context) (TickResult, error) {
 	})
 	res.Digests = n
 	res.DMs += n
-	if res.DMs >= burstDMs {
-		if err := r.Store.RefreshOutboxStats(ctx); err != nil {
-			r.log().Warn("outbox statistics not refreshed", "err", err)
-		}
-	}
 	if res.DMs > 0 && r.Kick != nil {
 		r.Kick()
 	}

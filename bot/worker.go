@@ -237,7 +237,10 @@ func (w *Worker) Run(ctx context.Context) error {
 			}
 			start(d)
 		}
-		if claim && inflight < w.Concurrency {
+		// Under a backlog, wait for a quarter of the slots to be free
+		// before claiming: one claim then fills many slots rather than
+		// each completion paying a claim for one.
+		if claim && w.Concurrency-inflight >= max(1, w.Concurrency/4) {
 			claim = false
 			want := w.Concurrency - inflight
 			ds, err := w.Store.ClaimDeliveries(ctx, w.Name, want, w.Lease, platforms...)
@@ -270,7 +273,7 @@ func (w *Worker) Run(ctx context.Context) error {
 				wait = max(until, time.Millisecond)
 			}
 		}
-		if claim && failures == 0 && inflight < w.Concurrency {
+		if claim && failures == 0 && w.Concurrency-inflight >= max(1, w.Concurrency/4) {
 			continue
 		}
 		timer := time.NewTimer(wait)

@@ -108,6 +108,16 @@ func (s *Store) ClaimDeliveries(ctx context.Context, worker string, limit int, l
 			plats = platforms
 		}
 		err := s.InTxNoSync(ctx, func(ctx context.Context, tx bun.Tx) error {
+			// Walk pending rows in id order and stop at the limit. Without
+			// fresh statistics (a burst of reminders, autovacuum off) the
+			// planner would rather fetch every pending row and sort them,
+			// a cost that grows with the backlog; no other plan avoids a
+			// sort.
+			// A plan cached while the outbox was empty could be as bad:
+			// this one is planned on each call, for the table as it is.
+			if _, err := tx.ExecContext(ctx, "SET LOCAL enable_sort = off; SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
+				return err
+			}
 			rows, err := pgQuery(ctx, tx, pgClaimDeliveries, worker, now.Add(lease), now, plats, limit)
 			if err != nil {
 				return err
@@ -280,7 +290,12 @@ func (s *Store) EnqueueLeasedTx(ctx context.Context, tx bun.IDB, worker string, 
 		h, pending := heads[d.Stream]
 		switch {
 		case !lease(d):
+			// It waits for a claim, and so do the ones after it in its
+			// stream.
 			q.Waiting++
+			if !pending {
+				heads[d.Stream] = streamHead{Stream: d.Stream}
+			}
 		case !pending:
 			heads[d.Stream] = streamHead{Stream: d.Stream, LockedBy: worker, LockedUntil: &until}
 			d.LockedBy, d.LockedUntil, d.Attempts = worker, &until, 1
@@ -417,9 +432,9 @@ func (s *Store) CompleteDeliveries(ctx context.Context, worker string, ids []int
 // delivery per stream at a time), so no row's EXISTS sees another row of
 // the call.
 const pgCompleteDeliveries = `UPDATE deliveries AS d
-SET locked_until = NULL, locked_by = '', updated_at = $3, status = 'done', done_at = $3, remote_id = v.remote_id, last_error = ''
-FROM unnest($1::bigint[], $4::text[]) AS v(id, remote_id)
-WHERE d.id = v.id AND d.locked_by = $2 AND d.status = 'pending'
+SET locked_until = NULL, locked_by = '', updated_at = $3, status = 'done', done_at = $3,
+	remote_id = ($4::text[])[array_position($1::bigint[], d.id)], last_error = ''
+WHERE d.id = ANY ($1::bigint[]) AND d.locked_by = $2 AND d.status = 'pending'
 RETURNING d.id, EXISTS (SELECT 1 FROM deliveries AS e WHERE e.stream = d.stream AND e.status = 'pending' AND e.id <> d.id)`
 
 // pgCompleteDelivery is CompleteDeliveryTx's statement on PostgreSQL.

@@ -14,10 +14,12 @@ import (
 )
 
 // The relay's hottest statements run on PostgreSQL as prepared statements
-// with parameters, which each connection plans once and then reuses. bun
-// writes every value into the SQL text instead, so PostgreSQL would parse
-// and plan such a statement afresh on every call, and on this kind of
-// statement planning costs more than running it.
+// with parameters, which each connection parses once and, once their plans
+// prove stable, plans once. bun writes every value into the SQL text
+// instead, so each call would be a new statement to parse, analyse and
+// plan. Statements whose best plan depends on how full the outbox is are
+// written so that their plan cannot go wrong (the claim asks for a fresh
+// plan each time).
 
 // isPG reports whether db talks to PostgreSQL.
 func isPG(db bun.IDB) bool { return db.Dialect().Name() == dialect.PG }

@@ -16,6 +16,12 @@ func (s *Store) MessageByID(ctx context.Context, id int64) (*Message, error) {
 	return messageWhere(ctx, s.DB, "id = ?", id)
 }
 
+// MessageByIDTx is MessageByID inside the caller's transaction. Errors:
+// ENOTFOUND.
+func (s *Store) MessageByIDTx(ctx context.Context, tx bun.IDB, id int64) (*Message, error) {
+	return messageWhere(ctx, tx, "id = ?", id)
+}
+
 // MessageBySourceTx is MessageBySource inside the caller's transaction.
 // Errors: ENOTFOUND.
 func (s *Store) MessageBySourceTx(ctx context.Context, tx bun.IDB, platform, sourceID string) (*Message, error) {

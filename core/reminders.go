@@ -227,19 +227,6 @@ func (s *Store) lockedTaskOf(ctx context.Context, tx bun.IDB, owner *User, id in
 	return t, err
 }
 
-// RefreshOutboxStats has PostgreSQL re-sample the deliveries table after a
-// burst of rows was enqueued (a few thousand reminders in one minute):
-// until autovacuum gets to it, the planner believes the table nearly empty
-// and ClaimDeliveries' plan takes hundreds of milliseconds instead of one.
-// It does nothing on SQLite.
-func (s *Store) RefreshOutboxStats(ctx context.Context) error {
-	if s.engine != EnginePostgres {
-		return nil
-	}
-	_, err := s.DB.ExecContext(ctx, "ANALYZE deliveries")
-	return err
-}
-
 // DMCheck is what the send-time re-check of a reminder DM reads in one
 // query: the recipient (Role, DisabledAt and SlackID only; nil when the
 // user is gone) and, when asked, one of their tasks (ID, DueAt and DoneAt
@@ -249,20 +236,46 @@ type DMCheck struct {
 	Task *Task
 }
 
+// dmCheckRow is the row CheckDM reads.
+type dmCheckRow struct {
+	Role       string     `bun:"role"`
+	DisabledAt *time.Time `bun:"disabled_at"`
+	SlackID    *string    `bun:"slack_id"`
+	TaskID     *int64     `bun:"task_id"`
+	DueAt      *time.Time `bun:"due_at"`
+	DoneAt     *time.Time `bun:"done_at"`
+}
+
+// pgCheckDM is CheckDM's query on PostgreSQL, a prepared statement.
+const pgCheckDM = `SELECT u.role, u.disabled_at, u.slack_id, t.id AS task_id, t.due_at, t.done_at
+FROM users AS u LEFT JOIN tasks AS t ON t.id = $2 AND t.owner_id = u.id
+WHERE u.id = $1 LIMIT 1`
+
 // CheckDM reads a DM's recipient and, when taskID is not 0, their task.
 func (s *Store) CheckDM(ctx context.Context, userID, taskID int64) (DMCheck, error) {
-	var rows []struct {
-		Role       string     `bun:"role"`
-		DisabledAt *time.Time `bun:"disabled_at"`
-		SlackID    *string    `bun:"slack_id"`
-		TaskID     *int64     `bun:"task_id"`
-		DueAt      *time.Time `bun:"due_at"`
-		DoneAt     *time.Time `bun:"done_at"`
+	var rows []dmCheckRow
+	var err error
+	if s.engine == EnginePostgres {
+		// Scanned by hand: this runs once per reminder sent.
+		var r *sql.Rows
+		if r, err = pgQuery(ctx, s.DB, pgCheckDM, userID, taskID); err != nil {
+			return DMCheck{}, err
+		}
+		defer r.Close()
+		for r.Next() {
+			rows = append(rows[:0], dmCheckRow{})
+			x := &rows[0]
+			if err = r.Scan(&x.Role, &x.DisabledAt, &x.SlackID, &x.TaskID, &x.DueAt, &x.DoneAt); err != nil {
+				return DMCheck{}, err
+			}
+		}
+		err = r.Err()
+	} else {
+		err = s.DB.NewSelect().TableExpr("users AS u").
+			ColumnExpr("u.role, u.disabled_at, u.slack_id, t.id AS task_id, t.due_at, t.done_at").
+			Join("LEFT JOIN tasks AS t ON t.id = ? AND t.owner_id = u.id", taskID).
+			Where("u.id = ?", userID).Limit(1).Scan(ctx, &rows)
 	}
-	err := s.DB.NewSelect().TableExpr("users AS u").
-		ColumnExpr("u.role, u.disabled_at, u.slack_id, t.id AS task_id, t.due_at, t.done_at").
-		Join("LEFT JOIN tasks AS t ON t.id = ? AND t.owner_id = u.id", taskID).
-		Where("u.id = ?", userID).Limit(1).Scan(ctx, &rows)
 	if err != nil || len(rows) == 0 {
 		return DMCheck{}, err
 	}

@@ -8,7 +8,9 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
@@ -38,6 +40,10 @@ type Store struct {
 
 	engine string
 	dsn    string
+	// started caches DatabaseStartedAt.
+	startMu   sync.Mutex
+	started   time.Time
+	startRead time.Time
 	// nosync is a second pool on PostgreSQL whose sessions commit without
 	// waiting for the WAL flush (InTxNoSync); DB itself on SQLite.
 	nosync *bun.DB
@@ -143,7 +149,7 @@ func withParams(dsn string, params ...map[string]string) string {
 			switch {
 			case isURL && !q.Has(k):
 				q.Set(k, v)
-			case !isURL && !strings.Contains(dsn, k+"="):
+			case !isURL && !regexp.MustCompile(`(^|\s)`+regexp.QuoteMeta(k)+`\s*=`).MatchString(dsn):
 				dsn += " " + k + "=" + v
 			}
 		}
@@ -246,6 +252,31 @@ func (s *Store) noSync() *bun.DB {
 		return s.DB
 	}
 	return s.nosync
+}
+
+// processStart is when this process started (SQLite's "database start").
+var processStart = time.Now()
+
+// DatabaseStartedAt returns when the database last started: the server's
+// start on PostgreSQL (read at most once a second), this process's start
+// on SQLite, whose database lives and dies with it. A commit made without
+// waiting for the disk (InTxNoSync) can only have been lost if it is older
+// than that.
+func (s *Store) DatabaseStartedAt(ctx context.Context) (time.Time, error) {
+	if s.engine != EnginePostgres {
+		return processStart, nil
+	}
+	s.startMu.Lock()
+	defer s.startMu.Unlock()
+	if time.Since(s.startRead) < time.Second {
+		return s.started, nil
+	}
+	var t time.Time
+	if err := s.DB.QueryRowContext(ctx, "SELECT pg_postmaster_start_time()").Scan(&t); err != nil {
+		return time.Time{}, err
+	}
+	s.started, s.startRead = t, time.Now()
+	return t, nil
 }
 
 // Notify sends a PostgreSQL notification on channel, in a statement of

@@ -139,6 +139,7 @@ func newBenchReplicas(b *testing.B, users, perUser int) *benchReplicas {
 		a.http.Transport = benchTransport()
 		w := bot.NewWorker(st, log, a)
 		w.Name = fmt.Sprintf("replica-%d", i)
+		w.DoneKinds = (&bot.Relay{}).DoneKinds // as jayaya serve wires it
 		if c, _ := strconv.Atoi(os.Getenv("JAYAYA_BENCH_CONCURRENCY")); c > 0 {
 			w.Concurrency = c
 		}
@@ -169,20 +170,30 @@ func (r *benchReplicas) waitDone(b *testing.B, total int) {
 	ctx := context.Background()
 	deadline := time.Now().Add(15 * time.Minute)
 	for {
-		n, err := r.stores[0].DB.NewSelect().Model((*core.Delivery)(nil)).Where("status = ?", core.DeliveryDone).Count(ctx)
+		// Asking whether any row is pending (one probe of a partial
+		// index), five times a second, keeps the poll from loading the
+		// database; counting 100,000 rows twenty times a second took a
+		// good part of a core.
+		pending, err := r.stores[0].DB.NewSelect().Model((*core.Delivery)(nil)).Where("status = ?", core.DeliveryPending).Exists(ctx)
 		if err != nil {
 			b.Fatal(err)
+		}
+		var n int64
+		if !pending {
+			if n, err = r.stores[0].DB.NewSelect().Model((*core.Delivery)(nil)).Where("status = ?", core.DeliveryDone).Count(ctx); err != nil {
+				b.Fatal(err)
+			}
 		}
 		if n >= int64(total) {
 			return
 		}
 		if os.Getenv("JAYAYA_BENCH_LOG") != "" && time.Now().Second()%5 == 0 && time.Now().Nanosecond() < 25e6 {
-			b.Logf("%d done", n)
+			b.Logf("some pending: %v", pending)
 		}
 		if time.Now().After(deadline) {
 			b.Fatalf("only %d of %d DMs sent after 15 minutes", n, total)
 		}
-		time.Sleep(25 * time.Millisecond)
+		time.Sleep(200 * time.Millisecond)
 	}
 }
 

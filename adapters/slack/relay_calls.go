@@ -21,10 +21,6 @@ import (
 // earlier post instead of posting twice.
 const deliveryMetadataType = "jayaya_delivery"
 
-// lookBackAfter is the age past which even a first attempt looks for an
-// earlier post (the delivery worker's default lease).
-const lookBackAfter = 30 * time.Second
-
 // permanentCodes are Slack error codes that no retry can fix: the
 // conversation, thread or message is gone, the bot was removed or its token
 // revoked, or the request itself is refused.
@@ -110,13 +106,20 @@ func metadataMatches(m slack.Msg, id int64, part int) bool {
 // thread threadTS of channel, or among the channel's top-level messages when
 // threadTS is empty. It returns the ts of every part found, by part number.
 // Only deliveries that may have been tried before look: retried ones, and
-// first attempts older than a worker's lease (in case the claim that
-// counted an earlier attempt was lost in a crash). They look only at
-// messages since shortly before d was created.
+// first attempts queued before the database last started (a crash of the
+// database may have lost the claim that counted an earlier attempt; the
+// claims of a running database are not lost). They look only at messages
+// since shortly before d was created.
 func (a *Adapter) findPosted(ctx context.Context, d *core.Delivery, channel, threadTS string) (map[int]string, error) {
 	found := map[int]string{}
-	if d.Attempts <= 1 && time.Since(d.CreatedAt) < lookBackAfter {
-		return found, nil
+	if d.Attempts <= 1 {
+		started, err := a.store.DatabaseStartedAt(ctx)
+		if err != nil {
+			return nil, err
+		}
+		if d.CreatedAt.After(started) {
+			return found, nil
+		}
 	}
 	oldest := strconv.FormatInt(d.CreatedAt.Add(-10*time.Minute).Unix(), 10) + ".000000"
 	check := func(msgs []slack.Message) {

@@ -72,11 +72,28 @@ func TestSenderNoDoublePost(t *testing.T) {
 			t.Errorf("post: %+v", m)
 		}
 
-		// A first attempt of an old delivery looks too: the claim that
-		// counted an earlier attempt may have been lost.
-		d.Attempts, d.CreatedAt = 1, time.Now().Add(-time.Minute)
+		// A first attempt of a delivery queued before the database last
+		// started looks too: a crash of the database may have lost the
+		// claim that counted an earlier attempt.
+		started, err := st.DatabaseStartedAt(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.Attempts, d.CreatedAt = 1, started.Add(-time.Minute)
 		if again, err := e.a.Deliver(ctx, d); err != nil || again != ts {
-			t.Fatalf("old first attempt: %q %v; want %q", again, err, ts)
+			t.Fatalf("first attempt queued before the database started: %q %v; want %q", again, err, ts)
+		}
+		// One queued since does not: its claim cannot have been lost, and
+		// looking costs a Web API call per delivery (a backlog of
+		// reminders would pay it for every DM).
+		lookups := len(e.fake.State().Calls("conversations.replies")) + len(e.fake.State().Calls("conversations.history"))
+		d1 := e.delivery(bot.KindSlackPost, bot.SlackPostPayload{TicketID: e.ticket.ID, MessageID: 1, AuthorName: "Carl Client", Text: "later", Parts: 1})
+		d1.Attempts, d1.CreatedAt = 1, started.Add(time.Millisecond)
+		if _, err := e.a.Deliver(ctx, d1); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(e.fake.State().Calls("conversations.replies")) + len(e.fake.State().Calls("conversations.history")); n != lookups {
+			t.Errorf("a first attempt queued after the database started looked for an earlier post (%d lookups, want %d)", n, lookups)
 		}
 
 		// A retried delivery that had not posted yet posts now.
@@ -96,8 +113,8 @@ func TestSenderNoDoublePost(t *testing.T) {
 		if again, err := e.a.Deliver(ctx, d3); err != nil || again != first {
 			t.Fatalf("retried open_thread: %q %v; want %q", again, err, first)
 		}
-		if n := len(e.fake.State().Thread(e.staffCh, e.cardTS)); n != 3 {
-			t.Errorf("thread has %d messages; want card + 2", n)
+		if n := len(e.fake.State().Thread(e.staffCh, e.cardTS)); n != 4 {
+			t.Errorf("thread has %d messages; want card + 3", n)
 		}
 		if n := len(e.fake.State().FindMessages(func(m slacktest.Message) bool { return !m.IsReply() })); n != 2 {
 			t.Errorf("%d top-level messages; want 2 cards", n)

@@ -23,9 +23,13 @@ BEGIN
 	FOREACH s IN ARRAY streams LOOP
 		PERFORM pg_advisory_xact_lock(hashtextextended(s, 0));
 	END LOOP;
-	RETURN QUERY
-		SELECT d.stream, d.locked_by, d.locked_until FROM deliveries AS d
-		WHERE d.status = 'pending' AND d.stream = ANY (streams)
-		  AND NOT EXISTS (SELECT 1 FROM deliveries AS e WHERE e.stream = d.stream AND e.id < d.id AND e.status = 'pending');
+	-- One index probe per stream (deliveries_pending_stream_idx): a plan
+	-- that cannot grow with the backlog, whatever the statistics say.
+	FOREACH s IN ARRAY streams LOOP
+		RETURN QUERY
+			SELECT d.stream, d.locked_by, d.locked_until FROM deliveries AS d
+			WHERE d.stream = s AND d.status = 'pending'
+			ORDER BY d.id LIMIT 1;
+	END LOOP;
 END
 $$;
