@@ -160,6 +160,10 @@ func (w *Worker) Kick() {
 type outcome struct {
 	retryAt time.Time
 	again   bool
+	// more: the stream holds other pending deliveries; next is its new
+	// head, leased to this worker when it was due.
+	more bool
+	next *core.Delivery
 }
 
 // Run sends deliveries until ctx ends, then stops claiming, lets the
@@ -192,17 +196,36 @@ func (w *Worker) Run(ctx context.Context) error {
 	var retryAt time.Time
 	failures := 0
 	claim := true // claim at start, then when something may be due
+	var start func(d *core.Delivery)
 	noteDone := func(o outcome) {
 		inflight--
 		if !o.retryAt.IsZero() && (retryAt.IsZero() || o.retryAt.Before(retryAt)) {
 			retryAt = o.retryAt
 		}
 		claim = claim || o.again
+		if o.next != nil {
+			start(o.next) // the slot just freed goes to the stream's next delivery
+		}
 	}
-	start := func(d *core.Delivery) {
+	start = func(d *core.Delivery) {
 		inflight++
 		go func() {
 			o := w.handle(ctx, senders[d.Platform], d)
+			if o.more && ctx.Err() == nil {
+				// Take the stream's next delivery at once: one index probe
+				// rather than a claim over the whole outbox.
+				next, err := w.Store.ClaimStreamHead(context.WithoutCancel(ctx), w.Name, d.Stream, w.Lease)
+				switch {
+				case err != nil:
+					w.Log.Warn("claim the next delivery of a stream", "stream", d.Stream, "err", err)
+					o.again = true
+				case next != nil:
+					w.mu.Lock()
+					w.holdLocked(next.Stream)
+					w.mu.Unlock()
+					o.next = next
+				}
+			}
 			o.again = w.finished(d.Stream) || o.again
 			done <- o
 		}()
@@ -316,7 +339,7 @@ func (w *Worker) handle(ctx context.Context, s Sender, d *core.Delivery) outcome
 		w.completions <- completion{d: d, remoteID: remoteID, log: log, more: reply}
 		more := <-reply
 		w.Metrics.Delivery(d, OutcomeDone, time.Now())
-		return outcome{again: more || kicked()}
+		return outcome{more: more, again: kicked()}
 	case err == nil:
 		more := false
 		w.record(base, log, func(ctx context.Context, tx bun.Tx) (bool, error) {
@@ -329,7 +352,7 @@ func (w *Worker) handle(ctx context.Context, s Sender, d *core.Delivery) outcome
 			return held, err
 		})
 		w.Metrics.Delivery(d, OutcomeDone, time.Now())
-		return outcome{again: more || kicked()}
+		return outcome{more: more, again: kicked()}
 	case IsPermanent(err):
 		log.Warn("delivery parked", "err", err)
 		reason := err.Error()

@@ -163,6 +163,52 @@ WHERE id IN (
 	FOR UPDATE SKIP LOCKED)
 RETURNING *`
 
+// ClaimStreamHead leases to worker the oldest pending delivery of stream
+// when it is due and nobody holds it; nil when it is not. A worker that
+// finished a stream's delivery takes the next one so, without a claim over
+// the whole outbox.
+func (s *Store) ClaimStreamHead(ctx context.Context, worker, stream string, lease time.Duration) (*Delivery, error) {
+	now := s.now()
+	var out []*Delivery
+	if s.engine == EnginePostgres {
+		rows, err := pgQuery(ctx, s.noSync(), pgClaimStreamHead, worker, now.Add(lease), now, stream)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.DB.ScanRows(ctx, rows, &out); err != nil {
+			return nil, err
+		}
+	} else {
+		head := s.DB.NewSelect().TableExpr("deliveries AS d").Column("d.id").
+			Where("d.stream = ? AND d.status = ?", stream, DeliveryPending).OrderExpr("d.id").Limit(1)
+		err := s.InTxNoSync(ctx, func(ctx context.Context, tx bun.Tx) error {
+			_, err := tx.NewUpdate().Model((*Delivery)(nil)).
+				Set("locked_by = ?", worker).Set("locked_until = ?", now.Add(lease)).
+				Set("attempts = attempts + 1").Set("updated_at = ?", now).
+				Where("id = (?)", head).Where("next_attempt_at <= ?", now).
+				Where("(locked_until IS NULL OR locked_until < ?)", now).
+				Returning("*").Exec(ctx, &out)
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out[0], nil
+}
+
+// pgClaimStreamHead is ClaimStreamHead's statement on PostgreSQL. A row
+// another worker locks meanwhile is re-checked once that one commits, and
+// left alone if it was leased.
+const pgClaimStreamHead = `UPDATE deliveries
+SET locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3
+WHERE id = (SELECT d.id FROM deliveries AS d WHERE d.stream = $4 AND d.status = 'pending' ORDER BY d.id LIMIT 1)
+  AND status = 'pending' AND next_attempt_at <= $3 AND (locked_until IS NULL OR locked_until < $3)
+RETURNING *`
+
 // finishDelivery updates a delivery that worker still holds; it reports
 // false when the lease was lost (another worker took it over).
 func (s *Store) finishDelivery(ctx context.Context, tx bun.IDB, id int64, worker string, set func(q *bun.UpdateQuery) *bun.UpdateQuery) (bool, error) {

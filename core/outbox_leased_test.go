@@ -382,3 +382,48 @@ func TestReleaseDeliveriesMakesThemClaimableAtOnce(t *testing.T) {
 		}
 	})
 }
+
+// TestClaimStreamHead: a worker that finished a stream's delivery takes
+// the stream's next one, only when it is the head, due and held by nobody.
+func TestClaimStreamHead(t *testing.T) {
+	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
+		ctx := context.Background()
+		clock := coretest.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+		st.Now = clock.Now
+		a, b, c := newDelivery("s", `{"n":"a"}`), newDelivery("s", `{"n":"b"}`), newDelivery("s", `{"n":"c"}`)
+		q := enqueueLeased(t, st, "w1", clock.Now().Add(time.Minute), leaseAll, a, b, c)
+		if len(q.Leased) != 1 || q.Leased[0].ID != a.ID {
+			t.Fatalf("leased %v, want a", ids(q.Leased))
+		}
+		// a is still pending (in flight): b is not the head yet.
+		if got, err := st.ClaimStreamHead(ctx, "w1", "s", time.Minute); err != nil || got != nil {
+			t.Fatalf("head claimed while a is in flight: %+v %v", got, err)
+		}
+		if held, more, err := st.CompleteDeliveryTx(ctx, st.DB, a.ID, "w1", "ra"); !held || !more || err != nil {
+			t.Fatalf("complete a: held %v more %v err %v", held, more, err)
+		}
+		got, err := st.ClaimStreamHead(ctx, "w1", "s", time.Minute)
+		if err != nil || got == nil || got.ID != b.ID || got.LockedBy != "w1" || got.Attempts != 1 || got.Payload != `{"n":"b"}` {
+			t.Fatalf("after a: claimed %+v %v, want b leased to w1 at attempt 1", got, err)
+		}
+		// b is held now: nobody takes it again, nor c behind it.
+		if got, err := st.ClaimStreamHead(ctx, "w2", "s", time.Minute); err != nil || got != nil {
+			t.Fatalf("held head claimed again: %+v %v", got, err)
+		}
+		// b waits for a retry: not due, so not taken.
+		if ok, err := st.RetryDelivery(ctx, b.ID, "w1", clock.Now().Add(time.Hour), "later"); !ok || err != nil {
+			t.Fatalf("retry b: %v %v", ok, err)
+		}
+		if got, err := st.ClaimStreamHead(ctx, "w2", "s", time.Minute); err != nil || got != nil {
+			t.Fatalf("head waiting for its retry claimed: %+v %v", got, err)
+		}
+		clock.Advance(2 * time.Hour)
+		if got, err := st.ClaimStreamHead(ctx, "w2", "s", time.Minute); err != nil || got == nil || got.ID != b.ID {
+			t.Fatalf("due head: %+v %v, want b", got, err)
+		}
+		wantUnleased(t, st, c.ID)
+		if got, err := st.ClaimStreamHead(ctx, "w2", "other", time.Minute); err != nil || got != nil {
+			t.Fatalf("empty stream: %+v %v", got, err)
+		}
+	})
+}
