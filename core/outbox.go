@@ -113,8 +113,8 @@ func (s *Store) ClaimDeliveries(ctx context.Context, worker string, limit int, l
 			// planner would rather fetch every pending row and sort them,
 			// a cost that grows with the backlog; no other plan avoids a
 			// sort.
-			// A plan cached while the outbox was empty could be as bad:
-			// this one is planned on each call, for the table as it is.
+			// Nor may a plan cached while the outbox was nearly empty serve
+			// it full: this one is planned on each call.
 			if _, err := tx.ExecContext(ctx, "SET LOCAL enable_sort = off; SET LOCAL plan_cache_mode = force_custom_plan"); err != nil {
 				return err
 			}
@@ -206,7 +206,7 @@ func (s *Store) ClaimStreamHead(ctx context.Context, worker, stream string, leas
 const pgClaimStreamHead = `UPDATE deliveries
 SET locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3
 WHERE id = (SELECT d.id FROM deliveries AS d WHERE d.stream = $4 AND d.status = 'pending' ORDER BY d.id LIMIT 1)
-  AND status = 'pending' AND next_attempt_at <= $3 AND (locked_until IS NULL OR locked_until < $3)
+  AND status || '' = 'pending' AND next_attempt_at <= $3 AND (locked_until IS NULL OR locked_until < $3)
 RETURNING *`
 
 // finishDelivery updates a delivery that worker still holds; it reports
@@ -473,6 +473,12 @@ func (s *Store) CompleteDeliveries(ctx context.Context, worker string, ids []int
 	return out, rows.Err()
 }
 
+// The statements below that update rows by ID test the status as
+// "status || ''": a plan cached while the outbox was nearly empty could
+// otherwise walk the pending rows' partial index (its predicate matches
+// "status = 'pending'") instead of looking the IDs up, a cost that grows
+// with the backlog.
+
 // pgCompleteDeliveries is CompleteDeliveries' statement on PostgreSQL.
 // The rows of one call are of different streams (a worker holds one
 // delivery per stream at a time), so no row's EXISTS sees another row of
@@ -480,13 +486,13 @@ func (s *Store) CompleteDeliveries(ctx context.Context, worker string, ids []int
 const pgCompleteDeliveries = `UPDATE deliveries AS d
 SET locked_until = NULL, locked_by = '', updated_at = $3, status = 'done', done_at = $3,
 	remote_id = ($4::text[])[array_position($1::bigint[], d.id)], last_error = ''
-WHERE d.id = ANY ($1::bigint[]) AND d.locked_by = $2 AND d.status = 'pending'
+WHERE d.id = ANY ($1::bigint[]) AND d.locked_by = $2 AND d.status || '' = 'pending'
 RETURNING d.id, EXISTS (SELECT 1 FROM deliveries AS e WHERE e.stream = d.stream AND e.status = 'pending' AND e.id <> d.id)`
 
 // pgCompleteDelivery is CompleteDeliveryTx's statement on PostgreSQL.
 const pgCompleteDelivery = `UPDATE deliveries AS d
 SET locked_until = NULL, locked_by = '', updated_at = $4, status = 'done', done_at = $4, remote_id = $3, last_error = ''
-WHERE d.id = $1 AND d.locked_by = $2 AND d.status = 'pending'
+WHERE d.id = $1 AND d.locked_by = $2 AND d.status || '' = 'pending'
 RETURNING EXISTS (SELECT 1 FROM deliveries AS e WHERE e.stream = d.stream AND e.status = 'pending' AND e.id <> d.id)`
 
 // ReleaseDeliveries gives back deliveries worker leased but will not send

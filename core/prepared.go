@@ -14,12 +14,11 @@ import (
 )
 
 // The relay's hottest statements run on PostgreSQL as prepared statements
-// with parameters, which each connection parses once and, once their plans
-// prove stable, plans once. bun writes every value into the SQL text
-// instead, so each call would be a new statement to parse, analyse and
-// plan. Statements whose best plan depends on how full the outbox is are
-// written so that their plan cannot go wrong (the claim asks for a fresh
-// plan each time).
+// with parameters, which each connection parses and, once their plans prove
+// stable, plans once (bun writes every value into the SQL text instead, so
+// each call would be a new statement to parse and plan). They are written
+// so that a plan made while the outbox was nearly empty stays right when
+// it is full (outbox.go).
 
 // isPG reports whether db talks to PostgreSQL.
 func isPG(db bun.IDB) bool { return db.Dialect().Name() == dialect.PG }
