@@ -203,7 +203,10 @@ func (w *Worker) Run(ctx context.Context) error {
 			retryAt = o.retryAt
 		}
 		claim = claim || o.again
-		if o.next != nil {
+		switch {
+		case o.next != nil && ctx.Err() != nil:
+			w.giveBack(o.next) // stopping: leave it to whoever runs next
+		case o.next != nil:
 			start(o.next) // the slot just freed goes to the stream's next delivery
 		}
 	}
@@ -335,11 +338,12 @@ func (w *Worker) handle(ctx context.Context, s Sender, d *core.Delivery) outcome
 	var retry *RetryAfterError
 	switch {
 	case err == nil && w.DoneKinds != nil && !w.DoneKinds(d.Kind):
-		reply := make(chan bool, 1)
-		w.completions <- completion{d: d, remoteID: remoteID, log: log, more: reply}
-		more := <-reply
+		reply := make(chan completed, 1)
+		w.completions <- completion{d: d, remoteID: remoteID, log: log, reply: reply}
+		r := <-reply
 		w.Metrics.Delivery(d, OutcomeDone, time.Now())
-		return outcome{more: more, again: kicked()}
+		// The recorder took the stream's next delivery already.
+		return outcome{next: r.next, again: kicked() || r.retake}
 	case err == nil:
 		more := false
 		w.record(base, log, func(ctx context.Context, tx bun.Tx) (bool, error) {
@@ -429,7 +433,14 @@ type completion struct {
 	d        *core.Delivery
 	remoteID string
 	log      *slog.Logger
-	more     chan bool
+	reply    chan completed
+}
+
+// completed is the recorder's answer: the stream's next delivery, now
+// this worker's, if there was one due; retake when taking it failed.
+type completed struct {
+	next   *core.Delivery
+	retake bool
 }
 
 // recordCompletions records completions (of kinds without an OnDone
@@ -472,12 +483,37 @@ func (w *Worker) recordCompletions() {
 			time.Sleep(delay)
 			delay *= 2
 		}
+		// The streams that hold more take their next delivery, all in
+		// one statement.
+		var streams []string
+		for _, c := range batch {
+			if held[c.d.ID] {
+				streams = append(streams, c.d.Stream)
+			}
+		}
+		next := map[string]*core.Delivery{}
+		retake := false
+		if len(streams) > 0 {
+			ctx, cancel := context.WithTimeout(context.Background(), w.SendTimeout)
+			ds, err := w.Store.ClaimStreamHeads(ctx, w.Name, streams, w.Lease)
+			cancel()
+			if err != nil {
+				w.Log.Warn("claim the next deliveries of streams", "streams", len(streams), "err", err)
+				retake = true
+			}
+			w.mu.Lock()
+			for _, d := range ds {
+				next[d.Stream] = d
+				w.holdLocked(d.Stream)
+			}
+			w.mu.Unlock()
+		}
 		for _, c := range batch {
 			more, ok := held[c.d.ID]
 			if !ok && held != nil {
 				c.log.Warn("delivery lease lost before its outcome was recorded (another worker took it over)")
 			}
-			c.more <- more
+			c.reply <- completed{next: next[c.d.Stream], retake: more && retake}
 		}
 	}
 }
@@ -673,6 +709,16 @@ func (w *Worker) waitBehind(streams []string) bool {
 		}
 	}
 	return kick
+}
+
+// giveBack releases one delivery this worker leased but will not send.
+func (w *Worker) giveBack(d *core.Delivery) {
+	w.finished(d.Stream)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := w.Store.ReleaseDeliveries(ctx, w.Name, d.ID); err != nil {
+		w.Log.Warn("could not release a delivery; it waits for its lease to end", "delivery", d.ID, "err", err)
+	}
 }
 
 // releaseHanded gives back the hand-offs of a stopping worker.

@@ -200,6 +200,44 @@ func (s *Store) ClaimStreamHead(ctx context.Context, worker, stream string, leas
 	return out[0], nil
 }
 
+// ClaimStreamHeads is ClaimStreamHead for several streams at once (one
+// statement on PostgreSQL). It returns the deliveries it leased, at most
+// one per stream.
+func (s *Store) ClaimStreamHeads(ctx context.Context, worker string, streams []string, lease time.Duration) ([]*Delivery, error) {
+	if len(streams) == 0 {
+		return nil, nil
+	}
+	if s.engine != EnginePostgres {
+		var out []*Delivery
+		for _, st := range streams {
+			d, err := s.ClaimStreamHead(ctx, worker, st, lease)
+			if err != nil {
+				return out, err
+			}
+			if d != nil {
+				out = append(out, d)
+			}
+		}
+		return out, nil
+	}
+	now := s.now()
+	rows, err := pgQuery(ctx, s.noSync(), pgClaimStreamHeads, worker, now.Add(lease), now, streams)
+	if err != nil {
+		return nil, err
+	}
+	var out []*Delivery
+	return out, s.DB.ScanRows(ctx, rows, &out)
+}
+
+// pgClaimStreamHeads is ClaimStreamHeads' statement on PostgreSQL.
+const pgClaimStreamHeads = `UPDATE deliveries AS u
+SET locked_by = $1, locked_until = $2, attempts = u.attempts + 1, updated_at = $3
+WHERE u.id = ANY (ARRAY(
+	SELECT (SELECT d.id FROM deliveries AS d WHERE d.stream = s.stream AND d.status = 'pending' ORDER BY d.id LIMIT 1)
+	FROM unnest($4::text[]) AS s(stream)))
+  AND u.status || '' = 'pending' AND u.next_attempt_at <= $3 AND (u.locked_until IS NULL OR u.locked_until < $3)
+RETURNING u.*`
+
 // pgClaimStreamHead is ClaimStreamHead's statement on PostgreSQL. A row
 // another worker locks meanwhile is re-checked once that one commits, and
 // left alone if it was leased.

@@ -427,3 +427,41 @@ func TestClaimStreamHead(t *testing.T) {
 		}
 	})
 }
+
+// TestClaimStreamHeads: one call takes the head of each stream that has a
+// due, free one, and nothing else.
+func TestClaimStreamHeads(t *testing.T) {
+	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
+		ctx := context.Background()
+		clock := coretest.NewClock(time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC))
+		st.Now = clock.Now
+		a1, a2 := newDelivery("a", `{"n":"a1"}`), newDelivery("a", `{"n":"a2"}`)
+		b1 := newDelivery("b", `{"n":"b1"}`)
+		c1 := newDelivery("c", `{"n":"c1"}`)
+		if err := st.Enqueue(ctx, a1, a2, b1, c1); err != nil {
+			t.Fatal(err)
+		}
+		setLease(t, st, b1.ID, "w2", clock.Now().Add(time.Minute)) // b's head is another worker's
+		got, err := st.ClaimStreamHeads(ctx, "w1", []string{"a", "b", "c", "empty"}, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.SortFunc(got, func(x, y *core.Delivery) int { return int(x.ID - y.ID) })
+		if len(got) != 2 || got[0].ID != a1.ID || got[1].ID != c1.ID {
+			t.Fatalf("claimed %v, want the heads of a and c (%d, %d)", ids(got), a1.ID, c1.ID)
+		}
+		for _, d := range got {
+			if d.LockedBy != "w1" || d.Attempts != 1 || d.Payload == "" {
+				t.Fatalf("claimed %+v, want it leased to w1 at attempt 1 with its payload", d)
+			}
+		}
+		wantUnleased(t, st, a2.ID)
+		if d := mustDelivery(t, st, b1.ID); d.LockedBy != "w2" {
+			t.Fatalf("another worker's head taken: %+v", d)
+		}
+		// Taken heads are held now: a second call takes nothing.
+		if again, err := st.ClaimStreamHeads(ctx, "w3", []string{"a", "c"}, time.Minute); err != nil || len(again) != 0 {
+			t.Fatalf("held heads claimed again: %v %v", ids(again), err)
+		}
+	})
+}
