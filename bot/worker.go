@@ -269,7 +269,13 @@ func (w *Worker) Run(ctx context.Context) error {
 		if claim && w.Concurrency-inflight >= max(1, w.Concurrency/4) {
 			claim = false
 			want := w.Concurrency - inflight
-			ds, err := w.Store.ClaimDeliveries(ctx, w.Name, want, w.Lease, platforms...)
+			// The claim outlives a stop that comes while it runs: a claim
+			// interrupted during its commit may have committed anyway, and
+			// its rows would then wait for their lease to end. What it
+			// returns is sent, and drained like any send in flight.
+			cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.SendTimeout)
+			ds, err := w.Store.ClaimDeliveries(cctx, w.Name, want, w.Lease, platforms...)
+			cancel()
 			if err != nil && ctx.Err() == nil {
 				failures++
 				claim = true
