@@ -55,6 +55,8 @@ func (a *Adapter) RunSocketMode(ctx context.Context) error {
 func (a *Adapter) onSocketEvent(ctx context.Context, client *socketmode.Client, evt socketmode.Event, inflight *sync.WaitGroup) {
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
+		// Not connected while connecting: the gauge says what /readyz says.
+		a.Metrics.GatewayConnected(core.PlatformSlack, false)
 		a.Ready.Set(core.PlatformSlack, false, "connecting to Socket Mode")
 	case socketmode.EventTypeConnected:
 		a.log.Info("socket mode connected")
