@@ -89,18 +89,6 @@ func (s *Store) ClaimDeliveries(ctx context.Context, worker string, limit int, l
 		limit = 10
 	}
 	now := s.now()
-	sub := s.DB.NewSelect().TableExpr("deliveries AS d").Column("d.id").
-		Where("d.status = ?", DeliveryPending).
-		Where("d.next_attempt_at <= ?", now).
-		Where("(d.locked_until IS NULL OR d.locked_until < ?)", now).
-		Where("NOT EXISTS (SELECT 1 FROM deliveries AS e WHERE e.stream = d.stream AND e.id < d.id AND e.status = ?)", DeliveryPending).
-		OrderExpr("d.id").Limit(int64(limit))
-	if len(platforms) > 0 {
-		sub = sub.Where("d.platform IN (?)", bun.In(platforms))
-	}
-	if s.engine == EnginePostgres {
-		sub = sub.For("UPDATE SKIP LOCKED")
-	}
 	var out []*Delivery
 	if s.engine == EnginePostgres {
 		var plats any // NULL: every platform
@@ -129,6 +117,15 @@ func (s *Store) ClaimDeliveries(ctx context.Context, worker string, limit int, l
 		}
 		slices.SortFunc(out, func(a, b *Delivery) int { return cmp.Compare(a.ID, b.ID) })
 		return out, nil
+	}
+	sub := s.DB.NewSelect().TableExpr("deliveries AS d").Column("d.id").
+		Where("d.status = ?", DeliveryPending).
+		Where("d.next_attempt_at <= ?", now).
+		Where("(d.locked_until IS NULL OR d.locked_until < ?)", now).
+		Where("NOT EXISTS (SELECT 1 FROM deliveries AS e WHERE e.stream = d.stream AND e.id < d.id AND e.status = ?)", DeliveryPending).
+		OrderExpr("d.id").Limit(int64(limit))
+	if len(platforms) > 0 {
+		sub = sub.Where("d.platform IN (?)", bun.In(platforms))
 	}
 	claim := func(ctx context.Context, db bun.IDB) error {
 		_, err := db.NewUpdate().Model((*Delivery)(nil)).
@@ -168,36 +165,11 @@ RETURNING *`
 // finished a stream's delivery takes the next one so, without a claim over
 // the whole outbox.
 func (s *Store) ClaimStreamHead(ctx context.Context, worker, stream string, lease time.Duration) (*Delivery, error) {
-	now := s.now()
-	var out []*Delivery
-	if s.engine == EnginePostgres {
-		rows, err := pgQuery(ctx, s.noSync(), pgClaimStreamHead, worker, now.Add(lease), now, stream)
-		if err != nil {
-			return nil, err
-		}
-		if err := s.DB.ScanRows(ctx, rows, &out); err != nil {
-			return nil, err
-		}
-	} else {
-		head := s.DB.NewSelect().TableExpr("deliveries AS d").Column("d.id").
-			Where("d.stream = ? AND d.status = ?", stream, DeliveryPending).OrderExpr("d.id").Limit(1)
-		err := s.InTxNoSync(ctx, func(ctx context.Context, tx bun.Tx) error {
-			_, err := tx.NewUpdate().Model((*Delivery)(nil)).
-				Set("locked_by = ?", worker).Set("locked_until = ?", now.Add(lease)).
-				Set("attempts = attempts + 1").Set("updated_at = ?", now).
-				Where("id = (?)", head).Where("next_attempt_at <= ?", now).
-				Where("(locked_until IS NULL OR locked_until < ?)", now).
-				Returning("*").Exec(ctx, &out)
-			return err
-		})
-		if err != nil {
-			return nil, err
-		}
+	ds, err := s.ClaimStreamHeads(ctx, worker, []string{stream}, lease)
+	if err != nil || len(ds) == 0 {
+		return nil, err
 	}
-	if len(out) == 0 {
-		return nil, nil
-	}
-	return out[0], nil
+	return ds[0], nil
 }
 
 // ClaimStreamHeads is ClaimStreamHead for several streams at once (one
@@ -207,26 +179,34 @@ func (s *Store) ClaimStreamHeads(ctx context.Context, worker string, streams []s
 	if len(streams) == 0 {
 		return nil, nil
 	}
-	if s.engine != EnginePostgres {
-		var out []*Delivery
-		for _, st := range streams {
-			d, err := s.ClaimStreamHead(ctx, worker, st, lease)
-			if err != nil {
-				return out, err
-			}
-			if d != nil {
-				out = append(out, d)
-			}
-		}
-		return out, nil
-	}
 	now := s.now()
-	rows, err := pgQuery(ctx, s.noSync(), pgClaimStreamHeads, worker, now.Add(lease), now, streams)
-	if err != nil {
-		return nil, err
-	}
 	var out []*Delivery
-	return out, s.DB.ScanRows(ctx, rows, &out)
+	if s.engine == EnginePostgres {
+		rows, err := pgQuery(ctx, s.noSync(), pgClaimStreamHeads, worker, now.Add(lease), now, streams)
+		if err != nil {
+			return nil, err
+		}
+		return out, s.DB.ScanRows(ctx, rows, &out)
+	}
+	err := s.InTxNoSync(ctx, func(ctx context.Context, tx bun.Tx) error {
+		for _, stream := range streams {
+			head := tx.NewSelect().TableExpr("deliveries AS d").Column("d.id").
+				Where("d.stream = ? AND d.status = ?", stream, DeliveryPending).OrderExpr("d.id").Limit(1)
+			var got []*Delivery
+			_, err := tx.NewUpdate().Model((*Delivery)(nil)).
+				Set("locked_by = ?", worker).Set("locked_until = ?", now.Add(lease)).
+				Set("attempts = attempts + 1").Set("updated_at = ?", now).
+				Where("id = (?)", head).Where("next_attempt_at <= ?", now).
+				Where("(locked_until IS NULL OR locked_until < ?)", now).
+				Returning("*").Exec(ctx, &got)
+			if err != nil {
+				return err
+			}
+			out = append(out, got...)
+		}
+		return nil
+	})
+	return out, err
 }
 
 // pgClaimStreamHeads is ClaimStreamHeads' statement on PostgreSQL.
@@ -237,15 +217,6 @@ WHERE u.id = ANY (ARRAY(
 	FROM unnest($4::text[]) AS s(stream)))
   AND u.status || '' = 'pending' AND u.next_attempt_at <= $3 AND (u.locked_until IS NULL OR u.locked_until < $3)
 RETURNING u.*`
-
-// pgClaimStreamHead is ClaimStreamHead's statement on PostgreSQL. A row
-// another worker locks meanwhile is re-checked once that one commits, and
-// left alone if it was leased.
-const pgClaimStreamHead = `UPDATE deliveries
-SET locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3
-WHERE id = (SELECT d.id FROM deliveries AS d WHERE d.stream = $4 AND d.status = 'pending' ORDER BY d.id LIMIT 1)
-  AND status || '' = 'pending' AND next_attempt_at <= $3 AND (locked_until IS NULL OR locked_until < $3)
-RETURNING *`
 
 // finishDelivery updates a delivery that worker still holds; it reports
 // false when the lease was lost (another worker took it over).
@@ -440,13 +411,8 @@ func (s *Store) streamHeads(ctx context.Context, tx bun.IDB, streams []string) (
 // that also reports whether the delivery's stream holds other pending
 // deliveries (the next one may now be claimed).
 func (s *Store) CompleteDeliveryTx(ctx context.Context, tx bun.IDB, id int64, worker, remoteID string) (held, more bool, err error) {
-	now := s.now()
-	q := tx.NewUpdate().Model((*Delivery)(nil)).
-		Set("locked_until = NULL").Set("locked_by = ''").Set("updated_at = ?", now).
-		Set("status = ?", DeliveryDone).Set("done_at = ?", now).Set("remote_id = ?", remoteID).Set("last_error = ''").
-		Where("id = ? AND locked_by = ? AND status = ?", id, worker, DeliveryPending)
 	if isPG(tx) {
-		rows, err := pgQuery(ctx, tx, pgCompleteDelivery, id, worker, remoteID, now)
+		rows, err := pgQuery(ctx, tx, pgCompleteDeliveries, []int64{id}, worker, s.now(), []string{remoteID})
 		if err != nil {
 			return false, false, err
 		}
@@ -454,12 +420,17 @@ func (s *Store) CompleteDeliveryTx(ctx context.Context, tx bun.IDB, id int64, wo
 		if !rows.Next() {
 			return false, false, rows.Err()
 		}
-		if err := rows.Scan(&more); err != nil {
+		var got int64
+		if err := rows.Scan(&got, &more); err != nil {
 			return false, false, err
 		}
 		return true, more, rows.Close()
 	}
-	res, err := q.Exec(ctx)
+	now := s.now()
+	res, err := tx.NewUpdate().Model((*Delivery)(nil)).
+		Set("locked_until = NULL").Set("locked_by = ''").Set("updated_at = ?", now).
+		Set("status = ?", DeliveryDone).Set("done_at = ?", now).Set("remote_id = ?", remoteID).Set("last_error = ''").
+		Where("id = ? AND locked_by = ? AND status = ?", id, worker, DeliveryPending).Exec(ctx)
 	if err != nil {
 		return false, false, err
 	}
@@ -517,7 +488,8 @@ func (s *Store) CompleteDeliveries(ctx context.Context, worker string, ids []int
 // "status = 'pending'") instead of looking the IDs up, a cost that grows
 // with the backlog.
 
-// pgCompleteDeliveries is CompleteDeliveries' statement on PostgreSQL.
+// pgCompleteDeliveries is the statement of CompleteDeliveries and
+// CompleteDeliveryTx on PostgreSQL.
 // The rows of one call are of different streams (a worker holds one
 // delivery per stream at a time), so no row's EXISTS sees another row of
 // the call.
@@ -526,12 +498,6 @@ SET locked_until = NULL, locked_by = '', updated_at = $3, status = 'done', done_
 	remote_id = ($4::text[])[array_position($1::bigint[], d.id)], last_error = ''
 WHERE d.id = ANY ($1::bigint[]) AND d.locked_by = $2 AND d.status || '' = 'pending'
 RETURNING d.id, EXISTS (SELECT 1 FROM deliveries AS e WHERE e.stream = d.stream AND e.status = 'pending' AND e.id <> d.id)`
-
-// pgCompleteDelivery is CompleteDeliveryTx's statement on PostgreSQL.
-const pgCompleteDelivery = `UPDATE deliveries AS d
-SET locked_until = NULL, locked_by = '', updated_at = $4, status = 'done', done_at = $4, remote_id = $3, last_error = ''
-WHERE d.id = $1 AND d.locked_by = $2 AND d.status || '' = 'pending'
-RETURNING EXISTS (SELECT 1 FROM deliveries AS e WHERE e.stream = d.stream AND e.status = 'pending' AND e.id <> d.id)`
 
 // ReleaseDeliveries gives back deliveries worker leased but will not send
 // (it is stopping), so that any worker may claim them at once rather than
