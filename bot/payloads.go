@@ -99,6 +99,18 @@ type SlackPostPayload struct {
 	Attachments []core.Attachment `json:"attachments,omitempty"`
 	Part        int               `json:"part"`  // 0-based
 	Parts       int               `json:"parts"` // at least 1
+	// Source, on the last part, is where the message was written, for
+	// the ✅ once it is delivered; nil where it must be looked up.
+	Source *MessageSource `json:"source,omitempty"`
+}
+
+// MessageSource is where a relayed message was written: the channel
+// (Slack channel, or Discord thread) and the platform's message ID (Slack
+// ts, Discord snowflake). The relay reacts there once it is delivered.
+type MessageSource struct {
+	Platform  string `json:"platform"`
+	ChannelID string `json:"channel_id"`
+	ID        string `json:"id"`
 }
 
 // SlackEditPayload edits a message relayed to Slack: the sender updates
@@ -169,6 +181,8 @@ type DiscordPostPayload struct {
 	Part       int    `json:"part"`
 	Parts      int    `json:"parts"`
 	Copy       bool   `json:"copy,omitempty"`
+	// Source is as in SlackPostPayload.
+	Source *MessageSource `json:"source,omitempty"`
 }
 
 // DiscordEditPayload edits a message relayed to Discord: Text is split at

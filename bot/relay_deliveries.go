@@ -11,8 +11,12 @@ import (
 // they were queued and a slow platform never holds the other one up.
 
 func delivery(t *core.Ticket, kind, platform string, payload any) *core.Delivery {
-	id := t.ID
-	return &core.Delivery{Stream: TicketStream(t.ID, platform), Kind: kind, Platform: platform, TicketID: &id, Payload: mustJSON(payload)}
+	return ticketDelivery(t.ID, kind, platform, payload)
+}
+
+// ticketDelivery is delivery for a ticket known by its ID.
+func ticketDelivery(ticketID int64, kind, platform string, payload any) *core.Delivery {
+	return &core.Delivery{Stream: TicketStream(ticketID, platform), Kind: kind, Platform: platform, TicketID: &ticketID, Payload: mustJSON(payload)}
 }
 
 func (r *Relay) slackOn() bool   { return r.SlackChannel != "" }
@@ -42,7 +46,8 @@ func (r *Relay) openDeliveries(t *core.Ticket, client *core.User, clientDiscordI
 
 // toSlack relays a Discord message to the ticket's Slack thread, split at
 // Slack's limit; attachments go with the last part.
-func (r *Relay) toSlack(t *core.Ticket, m *core.Message, avatar string) []*core.Delivery {
+// src, when known, is where the message was written (see MessageSource).
+func (r *Relay) toSlack(t *core.Ticket, m *core.Message, avatar string, src *MessageSource) []*core.Delivery {
 	if !r.slackOn() {
 		return nil
 	}
@@ -51,7 +56,7 @@ func (r *Relay) toSlack(t *core.Ticket, m *core.Message, avatar string) []*core.
 	for i, p := range parts {
 		pl := SlackPostPayload{TicketID: t.ID, MessageID: m.ID, AuthorName: m.AuthorName, AvatarURL: avatar, Text: p, Part: i, Parts: len(parts)}
 		if i == len(parts)-1 {
-			pl.Attachments = m.Attachments
+			pl.Attachments, pl.Source = m.Attachments, src
 		}
 		out[i] = delivery(t, KindSlackPost, core.PlatformSlack, pl)
 		out[i].MessageID = &m.ID
@@ -74,16 +79,21 @@ func discordText(m *core.Message) string {
 // toDiscord posts a message in the ticket's Discord thread through the
 // webhook, split at Discord's limit. copy marks a client's first message
 // copied from the support channel.
-func (r *Relay) toDiscord(t *core.Ticket, m *core.Message, avatar string, copy bool) []*core.Delivery {
+// src is as in toSlack.
+func (r *Relay) toDiscord(t *core.Ticket, m *core.Message, avatar string, copy bool, src *MessageSource) []*core.Delivery {
 	if !r.discordOn() {
 		return nil
 	}
 	parts := SplitText(discordText(m), DiscordTextLimit)
 	out := make([]*core.Delivery, len(parts))
 	for i, p := range parts {
-		out[i] = delivery(t, KindDiscordPost, core.PlatformDiscord, DiscordPostPayload{
+		pl := DiscordPostPayload{
 			TicketID: t.ID, MessageID: m.ID, AuthorName: m.AuthorName, AvatarURL: avatar, Text: p, Part: i, Parts: len(parts), Copy: copy,
-		})
+		}
+		if i == len(parts)-1 {
+			pl.Source = src
+		}
+		out[i] = delivery(t, KindDiscordPost, core.PlatformDiscord, pl)
 		out[i].MessageID = &m.ID
 	}
 	return out

@@ -32,13 +32,13 @@ func (r *Relay) OnDone(ctx context.Context, tx bun.Tx, d *core.Delivery, remoteI
 		if err != nil {
 			return false, err
 		}
-		return r.posted(ctx, tx, p.MessageID, remoteID, p.Part == p.Parts-1)
+		return r.posted(ctx, tx, p.TicketID, p.MessageID, remoteID, p.Part == p.Parts-1, p.Source)
 	case KindDiscordPost:
 		p, err := DecodePayload[DiscordPostPayload](d)
 		if err != nil || p.Copy {
 			return false, err
 		}
-		return r.posted(ctx, tx, p.MessageID, remoteID, p.Part == p.Parts-1)
+		return r.posted(ctx, tx, p.TicketID, p.MessageID, remoteID, p.Part == p.Parts-1, p.Source)
 	case KindSlackEdit, KindDiscordEdit:
 		if remoteID != "" && d.MessageID != nil {
 			return false, r.Store.SetMessageTarget(ctx, tx, *d.MessageID, remoteID)
@@ -58,8 +58,9 @@ func (r *Relay) DoneKinds(kind string) bool {
 }
 
 // posted records one delivered part of a relayed message and, after the
-// last one, queues ✅ on its source.
-func (r *Relay) posted(ctx context.Context, tx bun.Tx, messageID int64, remoteID string, last bool) (bool, error) {
+// last one, queues ✅ on its source: where src says, without a look-up,
+// when the payload carries it.
+func (r *Relay) posted(ctx context.Context, tx bun.Tx, ticketID, messageID int64, remoteID string, last bool, src *MessageSource) (bool, error) {
 	if remoteID != "" {
 		if err := r.Store.AppendMessageTarget(ctx, tx, messageID, remoteID); err != nil {
 			return false, err
@@ -68,7 +69,24 @@ func (r *Relay) posted(ctx context.Context, tx bun.Tx, messageID int64, remoteID
 	if !last {
 		return false, nil
 	}
-	return r.reactOnSource(ctx, tx, messageID, ReactDelivered)
+	if src == nil {
+		return r.reactOnSource(ctx, tx, messageID, ReactDelivered)
+	}
+	var d *core.Delivery
+	switch {
+	case src.Platform == core.PlatformSlack && r.slackOn():
+		d = ticketDelivery(ticketID, KindSlackReact, core.PlatformSlack, SlackReactPayload{
+			TicketID: ticketID, MessageID: messageID, Channel: src.ChannelID, TS: src.ID, Reaction: ReactDelivered,
+		})
+	case src.Platform == core.PlatformDiscord && r.discordOn():
+		d = ticketDelivery(ticketID, KindDiscordReact, core.PlatformDiscord, DiscordReactPayload{
+			TicketID: ticketID, MessageID: messageID, ChannelID: src.ChannelID, DiscordMessageID: src.ID, Reaction: ReactDelivered,
+		})
+	default:
+		return false, nil
+	}
+	d.MessageID = &messageID
+	return true, Enqueue(ctx, r.Store, tx, d)
 }
 
 // OnParked is the delivery worker's hook for a delivery that can never

@@ -63,7 +63,7 @@ func (r *Relay) OpenTicket(ctx context.Context, in InboundOpen) (Result, error) 
 		res.Message = m
 		var ds []*core.Delivery
 		if in.Platform == core.PlatformDiscord {
-			ds = append(ds, r.toDiscord(t, m, f.AvatarURL, true)...)
+			ds = append(ds, r.toDiscord(t, m, f.AvatarURL, true, nil)...)
 			if r.discordOn() && f.ChannelID != "" {
 				del := delivery(t, KindDiscordDelete, core.PlatformDiscord, DiscordDeletePayload{
 					TicketID: t.ID, ChannelID: f.ChannelID, DiscordMessageID: f.SourceID, BestEffort: true,
@@ -71,7 +71,8 @@ func (r *Relay) OpenTicket(ctx context.Context, in InboundOpen) (Result, error) 
 				del.MessageID = &m.ID
 				ds = append(ds, del)
 			}
-			ds = append(ds, r.toSlack(t, m, f.AvatarURL)...)
+			// The ✅ goes on the copy in the thread, found at send time.
+			ds = append(ds, r.toSlack(t, m, f.AvatarURL, nil)...)
 		}
 		return true, Enqueue(ctx, r.Store, tx, ds...)
 	})
@@ -109,11 +110,8 @@ func (r *Relay) Inbound(ctx context.Context, in InboundMessage) (Result, error) 
 	if err != nil || t == nil {
 		return Result{Outcome: NotTicket}, err
 	}
-	if m, err := r.Store.MessageBySource(ctx, in.Platform, in.SourceID); err == nil {
-		return Result{Outcome: Duplicate, Ticket: t, Message: m}, nil
-	} else if core.ErrorCode(err) != core.ENOTFOUND {
-		return Result{}, err
-	}
+	// A message already stored is found by its insert (a Duplicate); a
+	// refused one was never stored.
 	u, err := r.userByPlatform(ctx, in.Platform, in.AuthorPlatformID)
 	if err != nil {
 		return Result{}, err
@@ -155,9 +153,14 @@ func (r *Relay) Inbound(ctx context.Context, in InboundMessage) (Result, error) 
 			react.MessageID = &m.ID
 			ds = append(ds, react)
 		case in.Platform == core.PlatformSlack:
-			ds = append(ds, r.toDiscord(t, m, in.AvatarURL, false)...)
+			src := &MessageSource{Platform: in.Platform, ChannelID: in.ChannelID, ID: in.SourceID}
+			ds = append(ds, r.toDiscord(t, m, in.AvatarURL, false, src)...)
 		default:
-			ds = append(ds, r.toSlack(t, m, in.AvatarURL)...)
+			var src *MessageSource
+			if t.DiscordThreadID != nil && in.ChannelID == *t.DiscordThreadID {
+				src = &MessageSource{Platform: in.Platform, ChannelID: in.ChannelID, ID: in.SourceID}
+			}
+			ds = append(ds, r.toSlack(t, m, in.AvatarURL, src)...)
 		}
 		added, err := r.Store.AddParticipant(ctx, tx, t.ID, u.ID)
 		if err != nil {
@@ -169,6 +172,9 @@ func (r *Relay) Inbound(ctx context.Context, in InboundMessage) (Result, error) 
 		return len(ds) > 0, Enqueue(ctx, r.Store, tx, ds...)
 	})
 	if errors.Is(err, errDuplicate) {
+		if stored, err := r.Store.MessageBySource(ctx, in.Platform, in.SourceID); err == nil {
+			m = stored
+		}
 		return Result{Outcome: Duplicate, Ticket: t, Message: m, User: u}, nil
 	}
 	if err != nil {

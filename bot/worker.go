@@ -217,19 +217,13 @@ func (w *Worker) Run(ctx context.Context) error {
 			if o.more && ctx.Err() == nil {
 				// Take the stream's next delivery at once: one index probe
 				// rather than a claim over the whole outbox.
-				next, err := w.Store.ClaimStreamHead(context.WithoutCancel(ctx), w.Name, d.Stream, w.Lease)
-				switch {
-				case err != nil:
-					w.Log.Warn("claim the next delivery of a stream", "stream", d.Stream, "err", err)
-					o.again = true
-				case next != nil:
-					w.mu.Lock()
-					w.holdLocked(next.Stream)
-					w.mu.Unlock()
-					o.next = next
-				}
+				o.next, o.again = w.takeHead(ctx, d.Stream, o.again)
 			}
-			o.again = w.finished(d.Stream) || o.again
+			// Deliveries queued behind this one after its completion
+			// looked at its stream are taken the same way.
+			if w.finished(d.Stream) && o.next == nil && ctx.Err() == nil {
+				o.next, o.again = w.takeHead(ctx, d.Stream, o.again)
+			}
 			done <- o
 		}()
 	}
@@ -568,8 +562,18 @@ func (w *Worker) inTx(ctx context.Context, noSync bool, fn func(ctx context.Cont
 		return err
 	}
 	w.handOff(b.leased)
-	if w.waitBehind(b.behind) {
-		w.Kick()
+	if free := w.waitBehind(b.behind); len(free) > 0 {
+		// What they were queued behind finished meanwhile: take their
+		// streams' heads now, one statement, rather than a claim over
+		// the whole outbox.
+		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.SendTimeout)
+		ds, err := w.Store.ClaimStreamHeads(cctx, w.Name, free, w.Lease)
+		cancel()
+		if err != nil {
+			w.Log.Warn("claim the next deliveries of streams", "streams", len(free), "err", err)
+			w.Kick()
+		}
+		w.handOff(ds)
 	}
 	if b.unleased > 0 {
 		Announce(w.Store)
@@ -688,6 +692,22 @@ func (w *Worker) kickLocked() {
 	}
 }
 
+// takeHead leases the next delivery of stream to the worker, if one is
+// due and free. again is the caller's claim flag, set when taking failed.
+func (w *Worker) takeHead(ctx context.Context, stream string, again bool) (*core.Delivery, bool) {
+	next, err := w.Store.ClaimStreamHead(context.WithoutCancel(ctx), w.Name, stream, w.Lease)
+	if err != nil {
+		w.Log.Warn("claim the next delivery of a stream", "stream", stream, "err", err)
+		return nil, true
+	}
+	if next != nil {
+		w.mu.Lock()
+		w.holdLocked(next.Stream)
+		w.mu.Unlock()
+	}
+	return next, again
+}
+
 // finished uncounts a delivery the worker held and reports whether
 // deliveries were queued behind it meanwhile.
 func (w *Worker) finished(stream string) bool {
@@ -697,24 +717,24 @@ func (w *Worker) finished(stream string) bool {
 }
 
 // waitBehind marks streams where a committed transaction queued
-// deliveries behind one this worker holds, so that the worker claims when
-// it finishes it. It reports true when one was finished already (then
-// the caller kicks the worker).
-func (w *Worker) waitBehind(streams []string) bool {
+// deliveries behind one this worker holds, so that the worker takes the
+// next delivery when it finishes it. It returns the streams where that
+// delivery was finished already.
+func (w *Worker) waitBehind(streams []string) []string {
 	if len(streams) == 0 {
-		return false
+		return nil
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	kick := false
+	var free []string
 	for _, st := range streams {
 		if w.held[st] > 0 {
 			w.waiters[st] = true
 		} else {
-			kick = true
+			free = append(free, st)
 		}
 	}
-	return kick
+	return free
 }
 
 // giveBack releases one delivery this worker leased but will not send.

@@ -97,13 +97,21 @@ func (s *Store) ClaimDeliveries(ctx context.Context, worker string, limit int, l
 		if len(platforms) > 0 {
 			plats = platforms
 		}
-		// One autocommit statement: a lease need not survive a database
-		// crash (the row is simply claimed again). The function's settings
-		// keep its plan from growing with the backlog (migration 045).
-		rows, err := pgQuery(ctx, s.noSync(), "SELECT * FROM jayaya_claim_deliveries($1, $2, $3, $4, $5)", worker, now.Add(lease), now, plats, limit)
-		if err == nil {
-			err = s.DB.ScanRows(ctx, rows, &out)
-		}
+		err := s.InTxNoSync(ctx, func(ctx context.Context, tx bun.Tx) error {
+			// Walk pending rows in id order and stop at the limit. Without
+			// fresh statistics (a burst of reminders, autovacuum off) the
+			// planner would rather fetch every pending row and sort them,
+			// a cost that grows with the backlog; no other plan avoids a
+			// sort.
+			if _, err := tx.ExecContext(ctx, "SET LOCAL enable_sort = off"); err != nil {
+				return err
+			}
+			rows, err := pgQuery(ctx, tx, pgClaimDeliveries, worker, now.Add(lease), now, plats, limit)
+			if err != nil {
+				return err
+			}
+			return tx.NewSelect().DB().ScanRows(ctx, rows, &out)
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -139,6 +147,19 @@ func (s *Store) ClaimDeliveries(ctx context.Context, worker string, limit int, l
 	return out, nil
 }
 
+// pgClaimDeliveries is ClaimDeliveries' statement on PostgreSQL.
+const pgClaimDeliveries = `UPDATE deliveries
+SET locked_by = $1, locked_until = $2, attempts = attempts + 1, updated_at = $3
+WHERE id IN (
+	SELECT d.id FROM deliveries AS d
+	WHERE d.status = 'pending' AND d.next_attempt_at <= $3
+	  AND (d.locked_until IS NULL OR d.locked_until < $3)
+	  AND ($4::text[] IS NULL OR d.platform = ANY ($4::text[]))
+	  AND NOT EXISTS (SELECT 1 FROM deliveries AS e WHERE e.stream = d.stream AND e.id < d.id AND e.status = 'pending')
+	ORDER BY d.id LIMIT $5
+	FOR UPDATE SKIP LOCKED)
+RETURNING *`
+
 // ClaimStreamHead leases to worker the oldest pending delivery of stream
 // when it is due and nobody holds it; nil when it is not. A worker that
 // finished a stream's delivery takes the next one so, without a claim over
@@ -161,7 +182,7 @@ func (s *Store) ClaimStreamHeads(ctx context.Context, worker string, streams []s
 	now := s.now()
 	var out []*Delivery
 	if s.engine == EnginePostgres {
-		rows, err := pgQuery(ctx, s.noSync(), "SELECT * FROM jayaya_claim_stream_heads($1, $2, $3, $4)", worker, now.Add(lease), now, streams)
+		rows, err := pgQuery(ctx, s.noSync(), pgClaimStreamHeads, worker, now.Add(lease), now, streams)
 		if err != nil {
 			return nil, err
 		}
@@ -187,6 +208,15 @@ func (s *Store) ClaimStreamHeads(ctx context.Context, worker string, streams []s
 	})
 	return out, err
 }
+
+// pgClaimStreamHeads is ClaimStreamHeads' statement on PostgreSQL.
+const pgClaimStreamHeads = `UPDATE deliveries AS u
+SET locked_by = $1, locked_until = $2, attempts = u.attempts + 1, updated_at = $3
+WHERE u.id = ANY (ARRAY(
+	SELECT (SELECT d.id FROM deliveries AS d WHERE d.stream = s.stream AND d.status = 'pending' ORDER BY d.id LIMIT 1)
+	FROM unnest($4::text[]) AS s(stream)))
+  AND u.status || '' = 'pending' AND u.next_attempt_at <= $3 AND (u.locked_until IS NULL OR u.locked_until < $3)
+RETURNING u.*`
 
 // finishDelivery updates a delivery that worker still holds; it reports
 // false when the lease was lost (another worker took it over).
@@ -452,9 +482,22 @@ func (s *Store) CompleteDeliveries(ctx context.Context, worker string, ids []int
 	return out, rows.Err()
 }
 
+// The statements below that update rows by ID test the status as
+// "status || ''": a plan cached while the outbox was nearly empty could
+// otherwise walk the pending rows' partial index (its predicate matches
+// "status = 'pending'") instead of looking the IDs up, a cost that grows
+// with the backlog.
+
 // pgCompleteDeliveries is the statement of CompleteDeliveries and
-// CompleteDeliveryTx on PostgreSQL (migration 045).
-const pgCompleteDeliveries = "SELECT done_id, more FROM jayaya_complete_deliveries($1, $2, $3, $4)"
+// CompleteDeliveryTx on PostgreSQL.
+// The rows of one call are of different streams (a worker holds one
+// delivery per stream at a time), so no row's EXISTS sees another row of
+// the call.
+const pgCompleteDeliveries = `UPDATE deliveries AS d
+SET locked_until = NULL, locked_by = '', updated_at = $3, status = 'done', done_at = $3,
+	remote_id = ($4::text[])[array_position($1::bigint[], d.id)], last_error = ''
+WHERE d.id = ANY ($1::bigint[]) AND d.locked_by = $2 AND d.status || '' = 'pending'
+RETURNING d.id, EXISTS (SELECT 1 FROM deliveries AS e WHERE e.stream = d.stream AND e.status = 'pending' AND e.id <> d.id)`
 
 // ReleaseDeliveries gives back deliveries worker leased but will not send
 // (it is stopping), so that any worker may claim them at once rather than

@@ -47,6 +47,9 @@ type Store struct {
 	// nosync is a second pool on PostgreSQL whose sessions commit without
 	// waiting for the WAL flush (InTxNoSync); DB itself on SQLite.
 	nosync *bun.DB
+	// threads caches complete TicketThreads by ticket ID.
+	threadsMu sync.Mutex
+	threads   map[int64]TicketThreads
 }
 
 // Engine reports which database engine backs the store: EnginePostgres or
@@ -133,7 +136,13 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 // parameters and every one is unique: the simple query protocol runs each
 // in one round trip, where the driver's default would prepare (and cache,
 // and evict) a statement for each.
-var pgSessionParams = map[string]string{"default_query_exec_mode": "simple_protocol"}
+//
+// The few statements prepared on purpose (prepared.go) are planned on every
+// call (plan_cache_mode): a plan cached once would be kept for the life of
+// the connection, and one made while a table was a page or two long (a new
+// database, the outbox at start) reads the whole table on every call once
+// it has grown.
+var pgSessionParams = map[string]string{"default_query_exec_mode": "simple_protocol", "plan_cache_mode": "force_custom_plan"}
 
 // withParams adds query parameters to a postgres:// URL or a key=value DSN,
 // keeping any the operator set.

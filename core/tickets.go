@@ -221,3 +221,54 @@ func (s *Store) CanRead(ctx context.Context, user *User, t *Ticket) (bool, error
 	n, err := s.DB.NewSelect().Model((*TicketParticipant)(nil)).Where("ticket_id = ? AND user_id = ?", t.ID, user.ID).Count(ctx)
 	return n > 0, err
 }
+
+// TicketThreads is where a ticket's threads are on each platform; a field
+// is "" while that thread does not exist yet.
+type TicketThreads struct {
+	Number          int64
+	DiscordThreadID string
+	SlackChannelID  string
+	SlackThreadTS   string
+}
+
+// complete reports whether both threads exist (nothing about them can
+// change any more).
+func (t TicketThreads) complete() bool {
+	return t.DiscordThreadID != "" && t.SlackChannelID != "" && t.SlackThreadTS != ""
+}
+
+// maxCachedThreads bounds the thread cache; past it the cache starts over.
+const maxCachedThreads = 100_000
+
+// TicketThreadsOf returns where a ticket's threads are. A ticket's threads
+// are recorded once, when they are created, and never move, so once both
+// exist they are served from memory: the relay's senders look them up for
+// every message. Errors: ENOTFOUND.
+func (s *Store) TicketThreadsOf(ctx context.Context, ticketID int64) (TicketThreads, error) {
+	s.threadsMu.Lock()
+	th, ok := s.threads[ticketID]
+	s.threadsMu.Unlock()
+	if ok {
+		return th, nil
+	}
+	t, err := s.Ticket(ctx, ticketID)
+	if err != nil {
+		return TicketThreads{}, err
+	}
+	th = TicketThreads{Number: t.Number}
+	if t.DiscordThreadID != nil {
+		th.DiscordThreadID = *t.DiscordThreadID
+	}
+	if t.SlackChannelID != nil && t.SlackThreadTS != nil {
+		th.SlackChannelID, th.SlackThreadTS = *t.SlackChannelID, *t.SlackThreadTS
+	}
+	if th.complete() {
+		s.threadsMu.Lock()
+		if s.threads == nil || len(s.threads) >= maxCachedThreads {
+			s.threads = map[int64]TicketThreads{}
+		}
+		s.threads[ticketID] = th
+		s.threadsMu.Unlock()
+	}
+	return th, nil
+}

@@ -237,11 +237,17 @@ func (a *Adapter) post(ctx context.Context, d *core.Delivery) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	_, thread, err := a.ticket(ctx, p.TicketID)
+	th, err := a.store.TicketThreadsOf(ctx, p.TicketID)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return "", bot.Permanent(err)
+	}
 	if err != nil {
 		return "", err
 	}
-	return a.postPart(ctx, thread, p.AuthorName, p.AvatarURL, p.Text)
+	if th.DiscordThreadID == "" {
+		return "", bot.Permanent(fmt.Errorf("ticket #%d has no Discord thread", th.Number))
+	}
+	return a.postPart(ctx, th.DiscordThreadID, p.AuthorName, p.AvatarURL, p.Text)
 }
 
 // withThread adds ?thread_id= to a webhook message request.

@@ -68,7 +68,12 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent, ra
 			}
 		}
 	}
-	if eventID != "" {
+	// A new message needs no event ID record: the relay keys messages by
+	// their ts, and a refusal is explained once per event ID
+	// (onMessageEvent). Edits and deletions do: a late redelivery of an
+	// earlier edit must not undo a later one.
+	track := eventID != "" && !newMessageSubtypes[msg.SubType]
+	if track {
 		seen, err := a.store.EventSeen(ctx, core.PlatformSlack, eventID)
 		if err != nil {
 			return err
@@ -79,10 +84,10 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent, ra
 			return nil
 		}
 	}
-	if err := a.onMessageEvent(ctx, rs, msg); err != nil {
+	if err := a.onMessageEvent(ctx, rs, msg, eventID); err != nil {
 		return err
 	}
-	if eventID != "" {
+	if track {
 		if _, err := a.store.MarkEventSeen(ctx, core.PlatformSlack, eventID); err != nil {
 			// What the event carried is committed; a redelivery is a
 			// no-op through the message's ts.
@@ -101,8 +106,8 @@ func (rs *relayState) fromBot(m *slack.Msg) bool {
 	return m.BotID != "" || m.SubType == "bot_message" || (m.User != "" && m.User == rs.botUser())
 }
 
-// onMessageEvent sorts a staff-channel message event.
-func (a *Adapter) onMessageEvent(ctx context.Context, rs *relayState, msg *slackevents.MessageEvent) error {
+// onMessageEvent sorts a staff-channel message event (eventID may be "").
+func (a *Adapter) onMessageEvent(ctx context.Context, rs *relayState, msg *slackevents.MessageEvent, eventID string) error {
 	switch {
 	case msg.SubType == "message_changed":
 		m := msg.Message
@@ -145,6 +150,16 @@ func (a *Adapter) onMessageEvent(ctx context.Context, rs *relayState, msg *slack
 	a.Metrics.InboundOutcome(core.PlatformSlack, res.Outcome)
 	switch res.Outcome {
 	case bot.Refused:
+		if eventID != "" {
+			again, err := a.store.MarkEventSeen(ctx, core.PlatformSlack, eventID)
+			if err == nil && again {
+				a.log.Debug("refused reply redelivered; already explained", "event", eventID)
+				return nil
+			}
+			if err != nil {
+				a.log.Warn("could not record event ID", "event", eventID, "err", err)
+			}
+		}
 		a.log.Info("reply not relayed", "user", msg.User, "ticket", res.Ticket.Number)
 		a.explain(msg.Channel, msg.User, msg.ThreadTimeStamp, res.Reason)
 	case bot.Stored:

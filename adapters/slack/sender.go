@@ -147,10 +147,17 @@ func (a *Adapter) updateCard(ctx context.Context, p bot.SlackCardPayload) (strin
 // post posts one part of a relayed message in the ticket's thread, under
 // its author's name and avatar; attachments go as links after the text.
 func (a *Adapter) post(ctx context.Context, d *core.Delivery, p bot.SlackPostPayload) (string, error) {
-	_, channel, threadTS, err := a.thread(ctx, p.TicketID)
+	th, err := a.store.TicketThreadsOf(ctx, p.TicketID)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return "", bot.Permanent(err)
+	}
 	if err != nil {
 		return "", err
 	}
+	if th.SlackChannelID == "" || th.SlackThreadTS == "" {
+		return "", fmt.Errorf("ticket %d has no Slack thread yet", p.TicketID)
+	}
+	channel, threadTS := th.SlackChannelID, th.SlackThreadTS
 	text := p.Text
 	if links := attachmentLinks(p.Attachments); links != "" {
 		if strings.TrimSpace(text) != "" {
