@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 
 	"github.com/uptrace/bun"
 )
@@ -154,4 +155,30 @@ func (s *Store) OpenDiscordThreads(ctx context.Context) ([]DiscordTicketThread, 
 		out = append(out, th)
 	}
 	return out, nil
+}
+
+// RecordedTargets reports which of ids a ticket's messages already record
+// as their copies on the other platform (their target IDs): posts whose
+// sending was recorded. It reads the ticket's messages (messages_ticket_idx),
+// for the rare look-back after an attempt whose outcome is unknown.
+func (s *Store) RecordedTargets(ctx context.Context, ticketID int64, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	var targets []string
+	err := s.DB.NewSelect().Model((*Message)(nil)).Column("target_id").
+		Where("ticket_id = ? AND target_id IS NOT NULL AND target_id <> ''", ticketID).Scan(ctx, &targets)
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	for _, t := range targets {
+		for _, id := range strings.Split(t, ",") {
+			if want[id] {
+				out[id] = true
+			}
+		}
+	}
+	return out, err
 }

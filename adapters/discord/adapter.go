@@ -85,6 +85,10 @@ func New(cfg Config, relay *bot.Relay, log *slog.Logger) (*Adapter, error) {
 	// 429s come back as *discordgo.RateLimitError: the delivery worker
 	// schedules the retry instead of discordgo sleeping on it.
 	dg.ShouldRetryOnRateLimit = false
+	// Nor does discordgo repeat a request that got a 502 on its own: the
+	// request may have gone through (a webhook post would then appear
+	// twice). The worker retries, after looking for the earlier copy.
+	dg.MaxRestRetries = 0
 	dg.Identify.Intents = Intents
 	dg.LogLevel = -1
 	// Handlers run in gateway order; message events are then queued per

@@ -11,6 +11,7 @@ import (
 
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/adapters/discord/discordtest"
 	"github.com/jayaya/jayayacrm/core/coretest"
 )
 
@@ -244,4 +245,51 @@ func TestDeletedWebhookIsRecreatedNotParked(t *testing.T) {
 	if hooks := r.srv.Webhooks(r.seed.ChannelID); len(hooks) != 1 || hooks[0].ID == "" {
 		t.Fatalf("webhooks after: %v", hooks)
 	}
+}
+
+// A webhook post whose answer is lost (Discord posted it, the product
+// saw a 502) is found by the retry and not posted again, even when an
+// earlier message of the ticket has the same text.
+func TestLostWebhookAnswerIsNotPostedTwice(t *testing.T) {
+	t.Parallel()
+	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
+		ctx := context.Background()
+		r := newRig(t, st)
+		tk, thread := r.openBySlash(t, "Lost answer", "")
+		r.staffSays(t, tk, "1700000600.000001", "same words")
+		r.idle(t)
+		r.srv.InjectFault(discordtest.Fault{Method: "POST", Path: "/webhooks/{id}/{token}", Times: 1, Status: http.StatusBadGateway, Lost: true})
+		res := r.staffSays(t, tk, "1700000600.000002", "same words")
+		r.idle(t)
+		if got := r.webhookTexts(thread); !slices.Equal(got, []string{"same words", "same words"}) {
+			t.Fatalf("thread has %q, want the text twice (once per message)", got)
+		}
+		var posts []*core.Delivery
+		ds, _ := st.TicketDeliveries(ctx, tk.ID)
+		for _, d := range ds {
+			if d.Kind == bot.KindDiscordPost && d.MessageID != nil && *d.MessageID == res.Message.ID {
+				posts = append(posts, d)
+			}
+		}
+		if len(posts) != 1 || posts[0].Status != core.DeliveryDone || posts[0].Attempts < 2 {
+			t.Fatalf("the second message's post: %+v, want one delivery done after a retry", posts)
+		}
+		msgs := r.srv.Messages(thread)
+		var hooked []string
+		for _, m := range msgs {
+			if m.WebhookID != "" {
+				hooked = append(hooked, m.ID)
+			}
+		}
+		if len(hooked) != 2 || posts[0].RemoteID != hooked[1] {
+			t.Fatalf("the retry adopted %q, want the lost post %v", posts[0].RemoteID, hooked)
+		}
+		m, err := st.MessageByID(ctx, res.Message.ID)
+		if err != nil || m.TargetID == nil || *m.TargetID != hooked[1] {
+			t.Fatalf("message target %v (%v), want %s", m.TargetID, err, hooked[1])
+		}
+		if got := len(r.slack.of(bot.KindSlackReact)); got != 2 {
+			t.Fatalf("%d ✅ reactions, want 2", got)
+		}
+	})
 }

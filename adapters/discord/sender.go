@@ -205,11 +205,8 @@ func (a *Adapter) postPart(ctx context.Context, threadID, author, avatar, text s
 	if err != nil {
 		return "", err
 	}
-	if strings.TrimSpace(text) == "" {
-		text = "(empty message)"
-	}
 	m, err := a.dg.WebhookThreadExecute(wh.ID, wh.Token, true, threadID, &discordgo.WebhookParams{
-		Content: text, Username: webhookUsername(author), AvatarURL: avatar, AllowedMentions: noMentions(),
+		Content: sendableText(text), Username: webhookUsername(author), AvatarURL: avatar, AllowedMentions: noMentions(),
 	}, discordgo.WithContext(ctx))
 	if err != nil {
 		return "", a.forgetBadWebhook(err)
@@ -247,7 +244,7 @@ func (a *Adapter) post(ctx context.Context, d *core.Delivery) (string, error) {
 	if th.DiscordThreadID == "" {
 		return "", bot.Permanent(fmt.Errorf("ticket #%d has no Discord thread", th.Number))
 	}
-	return a.postPart(ctx, th.DiscordThreadID, p.AuthorName, p.AvatarURL, p.Text)
+	return a.relayPost(ctx, d, th.DiscordThreadID, p)
 }
 
 // withThread adds ?thread_id= to a webhook message request.

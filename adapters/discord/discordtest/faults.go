@@ -29,6 +29,11 @@ type Fault struct {
 	Global bool
 	// Delay is latency added before the request is answered.
 	Delay time.Duration
+	// Lost makes Status an answer lost on the way back: the request is
+	// handled (a message is posted, say) and only then answered with
+	// Status, as when Discord's edge times out on a request that went
+	// through.
+	Lost bool
 }
 
 type faultEntry struct {
@@ -43,6 +48,7 @@ type takenFault struct {
 	status     int
 	retryAfter time.Duration
 	global     bool
+	lost       bool
 }
 
 // InjectFault installs f and returns a function removing it. Faults are
@@ -98,7 +104,7 @@ func (s *Server) takeFaultLocked(method string, segs []string) takenFault {
 		if match && (e.f.Status == 0 || out.status == 0) {
 			out.delay += e.f.Delay
 			if e.f.Status != 0 {
-				out.status, out.retryAfter, out.global = e.f.Status, e.f.RetryAfter, e.f.Global
+				out.status, out.retryAfter, out.global, out.lost = e.f.Status, e.f.RetryAfter, e.f.Global, e.f.Lost
 			}
 			if e.f.Times > 0 {
 				e.left--

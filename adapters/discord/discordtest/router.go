@@ -182,7 +182,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if f.delay > 0 {
 		time.Sleep(f.delay)
 	}
-	if f.status != 0 {
+	if f.status != 0 && !f.lost {
 		s.finishRequest(rec, "", f.status)
 		s.writeFault(w, f, path)
 		return
@@ -217,6 +217,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	s.unlock()
 
 	s.log.Debug("discordtest rest", "method", r.Method, "path", path, "status", status)
+	if f.lost {
+		s.writeFault(w, f, path)
+		return
+	}
 	switch e := herr.(type) {
 	case nil:
 	case *APIError:
