@@ -47,9 +47,11 @@ type Store struct {
 	// nosync is a second pool on PostgreSQL whose sessions commit without
 	// waiting for the WAL flush (InTxNoSync); DB itself on SQLite.
 	nosync *bun.DB
-	// threads caches complete TicketThreads by ticket ID.
-	threadsMu sync.Mutex
-	threads   map[int64]TicketThreads
+	// threads caches complete TicketThreads by ticket ID, participants
+	// the (ticket, user) pairs known to be stored; both under threadsMu.
+	threadsMu    sync.Mutex
+	threads      map[int64]TicketThreads
+	participants map[[2]int64]bool
 }
 
 // Engine reports which database engine backs the store: EnginePostgres or

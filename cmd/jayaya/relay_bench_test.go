@@ -72,7 +72,7 @@ func BenchmarkRelay(b *testing.B) {
 			continue
 		}
 		best := 0
-		for _, rate := range []int{10, 25, 50, 75, 100, 150, 200, 300, 400, 500, 750, 1000} {
+		for _, rate := range []int{10, 25, 50, 75, 100, 150, 200, 250, 300, 400, 500, 750, 1000} {
 			r := lb.run(rate, 10*time.Second)
 			r.report(b)
 			if !r.sustained() {
