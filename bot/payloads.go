@@ -34,6 +34,12 @@ const (
 	// KindSlackDM sends a direct message to a user (DMPayload, owned by the
 	// tasks/reminders task).
 	KindSlackDM = "slack.dm"
+	// KindSlackFiles uploads a relayed message's attachments into the
+	// ticket's Slack thread, after its last slack.post in the same stream
+	// (SlackFilesPayload). Remote ID: the Slack file ID of each
+	// attachment, in order, comma-separated, "" for one that stayed a
+	// link.
+	KindSlackFiles = "slack.files"
 
 	// KindDiscordOpenThread creates the ticket's Discord thread and adds the
 	// client (DiscordOpenThreadPayload). Remote ID: the thread ID, recorded
@@ -89,7 +95,10 @@ type SlackOpenThreadPayload struct {
 // time: an earlier slack.open_thread of the same stream recorded them).
 // Text is ready to send: Slack's control characters (&, <, >) are escaped
 // and @channel/@here/@everyone neutralised, so the sender must not escape
-// it again. Attachments travel with the last part only.
+// it again. Attachments travel with the last part only, listed under its
+// text: as links, or, with FilesFollow, by name (a slack.files delivery
+// uploads them next and turns the lines of those it cannot upload into
+// links).
 type SlackPostPayload struct {
 	TicketID    int64             `json:"ticket_id"`
 	MessageID   int64             `json:"message_id"`
@@ -99,9 +108,28 @@ type SlackPostPayload struct {
 	Attachments []core.Attachment `json:"attachments,omitempty"`
 	Part        int               `json:"part"`  // 0-based
 	Parts       int               `json:"parts"` // at least 1
+	// FilesFollow, on the last part, says a slack.files delivery follows
+	// with the attachments: it, not this part, completes the message.
+	FilesFollow bool `json:"files_follow,omitempty"`
 	// Source, on the last part, is where the message was written, for
 	// the ✅ once it is delivered; nil where it must be looked up.
 	Source *MessageSource `json:"source,omitempty"`
+}
+
+// SlackFilesPayload uploads a relayed message's attachments (Files, as on
+// its last slack.post) into the ticket's Slack thread, those an earlier
+// attempt uploaded excepted. A file above the upload limit, or that can
+// never be downloaded, stays a link: the last posted part (Parts parts
+// were queued; LastText is the last one's text) is updated to show the
+// link instead of the bare name. Source is as in SlackPostPayload: the ✅
+// goes there once the files are done.
+type SlackFilesPayload struct {
+	TicketID  int64             `json:"ticket_id"`
+	MessageID int64             `json:"message_id"`
+	Files     []core.Attachment `json:"files"`
+	Parts     int               `json:"parts"`
+	LastText  string            `json:"last_text"`
+	Source    *MessageSource    `json:"source,omitempty"`
 }
 
 // MessageSource is where a relayed message was written: the channel
@@ -170,8 +198,11 @@ type DiscordOpenThreadPayload struct {
 // through the support channel's webhook, under AuthorName and AvatarURL,
 // mentions disabled. Copy marks the copy of a client's first message
 // (posted in the support channel) into the new thread: its ID is not the
-// message's target. Text is ready to send (mentions neutralised,
-// attachment links appended to the last part).
+// message's target. Text is ready to send (mentions neutralised). The
+// attachments go with the last part: as Files, uploaded with it, where
+// the sender appends AttachmentLinks of those it cannot upload (the part
+// leaves room for them); or, in payloads without Files, as links already
+// in Text.
 type DiscordPostPayload struct {
 	TicketID   int64  `json:"ticket_id"`
 	MessageID  int64  `json:"message_id"`
@@ -181,19 +212,25 @@ type DiscordPostPayload struct {
 	Part       int    `json:"part"`
 	Parts      int    `json:"parts"`
 	Copy       bool   `json:"copy,omitempty"`
+	// Files are the message's attachments, on the last part.
+	Files []core.Attachment `json:"files,omitempty"`
 	// Source is as in SlackPostPayload.
 	Source *MessageSource `json:"source,omitempty"`
 }
 
 // DiscordEditPayload edits a message relayed to Discord: Text is split at
 // DiscordTextLimit; existing parts are edited, extra parts posted, parts no
-// longer needed deleted. Text is ready to send.
+// longer needed deleted (a part carrying uploaded files is emptied
+// instead). Text is ready to send. With Files (the message's
+// attachments), Text has no links: the sender appends AttachmentLinks of
+// those not uploaded on the message's parts.
 type DiscordEditPayload struct {
-	TicketID   int64  `json:"ticket_id"`
-	MessageID  int64  `json:"message_id"`
-	AuthorName string `json:"author_name"`
-	AvatarURL  string `json:"avatar_url,omitempty"`
-	Text       string `json:"text"`
+	TicketID   int64             `json:"ticket_id"`
+	MessageID  int64             `json:"message_id"`
+	AuthorName string            `json:"author_name"`
+	AvatarURL  string            `json:"avatar_url,omitempty"`
+	Text       string            `json:"text"`
+	Files      []core.Attachment `json:"files,omitempty"`
 }
 
 // DiscordDeletePayload deletes a message on Discord: with MessageID, every

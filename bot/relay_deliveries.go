@@ -2,6 +2,7 @@ package bot
 
 import (
 	"fmt"
+	"unicode/utf8"
 
 	"github.com/jayaya/jayayacrm/core"
 )
@@ -45,46 +46,75 @@ func (r *Relay) openDeliveries(t *core.Ticket, client *core.User, clientDiscordI
 }
 
 // toSlack relays a Discord message to the ticket's Slack thread, split at
-// Slack's limit; attachments go with the last part.
+// Slack's limit; attachments are listed under the last part and uploaded
+// by a slack.files delivery queued after it, which then completes the
+// message (its ✅).
 // src, when known, is where the message was written (see MessageSource).
 func (r *Relay) toSlack(t *core.Ticket, m *core.Message, avatar string, src *MessageSource) []*core.Delivery {
 	if !r.slackOn() {
 		return nil
 	}
 	parts := SplitText(DiscordToSlack(m.Body), SlackTextLimit)
-	out := make([]*core.Delivery, len(parts))
+	files := len(m.Attachments) > 0
+	out := make([]*core.Delivery, len(parts), len(parts)+1)
 	for i, p := range parts {
 		pl := SlackPostPayload{TicketID: t.ID, MessageID: m.ID, AuthorName: m.AuthorName, AvatarURL: avatar, Text: p, Part: i, Parts: len(parts)}
 		if i == len(parts)-1 {
-			pl.Attachments, pl.Source = m.Attachments, src
+			pl.Attachments, pl.FilesFollow = m.Attachments, files
+			if !files {
+				pl.Source = src
+			}
 		}
 		out[i] = delivery(t, KindSlackPost, core.PlatformSlack, pl)
 		out[i].MessageID = &m.ID
 	}
+	if files {
+		d := delivery(t, KindSlackFiles, core.PlatformSlack, SlackFilesPayload{
+			TicketID: t.ID, MessageID: m.ID, Files: m.Attachments, Parts: len(parts), LastText: parts[len(parts)-1], Source: src,
+		})
+		d.MessageID = &m.ID
+		out = append(out, d)
+	}
 	return out
 }
 
-// discordText is a message's text for Discord: converted from Slack when
-// it came from there, with attachment links appended.
-func discordText(m *core.Message) string {
-	text := m.Body
+// discordBody is a message's text for Discord, without its attachments:
+// converted from Slack when it came from there, mentions neutralised.
+func discordBody(m *core.Message) string {
 	if m.SourcePlatform == core.PlatformSlack {
-		text = SlackToDiscord(text)
-	} else {
-		text = neutralizeMass(discordRoleMention.ReplaceAllString(text, "@"+zwsp+"role"))
+		return SlackToDiscord(m.Body)
 	}
-	return text + attachmentLines(m.Attachments)
+	return neutralizeMass(discordRoleMention.ReplaceAllString(m.Body, "@"+zwsp+"role"))
+}
+
+// discordParts splits a message's text for Discord. Its attachments are
+// uploaded with the last part (files true): the text has no links, and
+// the last part leaves room for the link of every attachment, in case
+// none can be uploaded (an empty part is added when it cannot). When the
+// links could not fit in one part whatever the text, the attachments
+// travel as links appended to the text, as before uploads (files false).
+func discordParts(m *core.Message) (parts []string, files bool) {
+	body, links := discordBody(m), AttachmentLinks(m.Attachments)
+	if len(m.Attachments) == 0 || utf8.RuneCountInString(links) > DiscordTextLimit {
+		return SplitText(body+links, DiscordTextLimit), false
+	}
+	parts = SplitText(body, DiscordTextLimit)
+	if last := parts[len(parts)-1]; utf8.RuneCountInString(last)+utf8.RuneCountInString(links) > DiscordTextLimit {
+		parts = append(parts, "")
+	}
+	return parts, true
 }
 
 // toDiscord posts a message in the ticket's Discord thread through the
-// webhook, split at Discord's limit. copy marks a client's first message
+// webhook, split at Discord's limit, its attachments uploaded with the
+// last part (see discordParts). copy marks a client's first message
 // copied from the support channel.
 // src is as in toSlack.
 func (r *Relay) toDiscord(t *core.Ticket, m *core.Message, avatar string, copy bool, src *MessageSource) []*core.Delivery {
 	if !r.discordOn() {
 		return nil
 	}
-	parts := SplitText(discordText(m), DiscordTextLimit)
+	parts, files := discordParts(m)
 	out := make([]*core.Delivery, len(parts))
 	for i, p := range parts {
 		pl := DiscordPostPayload{
@@ -92,6 +122,9 @@ func (r *Relay) toDiscord(t *core.Ticket, m *core.Message, avatar string, copy b
 		}
 		if i == len(parts)-1 {
 			pl.Source = src
+			if files {
+				pl.Files = m.Attachments
+			}
 		}
 		out[i] = delivery(t, KindDiscordPost, core.PlatformDiscord, pl)
 		out[i].MessageID = &m.ID

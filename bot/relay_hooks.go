@@ -12,7 +12,8 @@ import (
 // accepted, run in the transaction that marks it done: it records the
 // ticket's threads (open_thread), the message's target IDs (post, edit)
 // and queues the ✅ reaction on the source once the last part of a
-// relayed message is delivered. It reports whether it queued anything.
+// relayed message (or, when its attachments follow, its slack.files) is
+// delivered. It reports whether it queued anything.
 func (r *Relay) OnDone(ctx context.Context, tx bun.Tx, d *core.Delivery, remoteID string) (bool, error) {
 	switch d.Kind {
 	case KindSlackOpenThread:
@@ -32,7 +33,15 @@ func (r *Relay) OnDone(ctx context.Context, tx bun.Tx, d *core.Delivery, remoteI
 		if err != nil {
 			return false, err
 		}
-		return r.posted(ctx, tx, p.TicketID, p.MessageID, remoteID, p.Part == p.Parts-1, p.Source)
+		return r.posted(ctx, tx, p.TicketID, p.MessageID, remoteID, p.Part == p.Parts-1 && !p.FilesFollow, p.Source)
+	case KindSlackFiles:
+		// The files' IDs stay on the delivery (its remote ID); the
+		// message's targets are its text parts.
+		p, err := DecodePayload[SlackFilesPayload](d)
+		if err != nil {
+			return false, err
+		}
+		return r.posted(ctx, tx, p.TicketID, p.MessageID, "", true, p.Source)
 	case KindDiscordPost:
 		p, err := DecodePayload[DiscordPostPayload](d)
 		if err != nil || p.Copy {
@@ -51,7 +60,7 @@ func (r *Relay) OnDone(ctx context.Context, tx bun.Tx, d *core.Delivery, remoteI
 // Worker.DoneKinds); the others need nothing but their completion.
 func (r *Relay) DoneKinds(kind string) bool {
 	switch kind {
-	case KindSlackOpenThread, KindDiscordOpenThread, KindSlackPost, KindDiscordPost, KindSlackEdit, KindDiscordEdit:
+	case KindSlackOpenThread, KindDiscordOpenThread, KindSlackPost, KindSlackFiles, KindDiscordPost, KindSlackEdit, KindDiscordEdit:
 		return true
 	}
 	return false
@@ -91,13 +100,14 @@ func (r *Relay) posted(ctx context.Context, tx bun.Tx, ticketID, messageID int64
 
 // OnParked is the delivery worker's hook for a delivery that can never
 // succeed, run in the transaction that parks it: a relayed message whose
-// post is parked gets ⚠️ on its source, where its author sees it.
+// post (or upload of its files) is parked gets ⚠️ on its source, where
+// its author sees it.
 func (r *Relay) OnParked(ctx context.Context, tx bun.Tx, d *core.Delivery, reason string) (bool, error) {
 	if d.MessageID == nil {
 		return false, nil
 	}
 	switch d.Kind {
-	case KindSlackPost:
+	case KindSlackPost, KindSlackFiles:
 	case KindDiscordPost:
 		p, err := DecodePayload[DiscordPostPayload](d)
 		if err != nil || p.Copy {

@@ -110,29 +110,39 @@ func (r *Relay) Inbound(ctx context.Context, in InboundMessage) (Result, error) 
 	if err != nil || t == nil {
 		return Result{Outcome: NotTicket}, err
 	}
-	// A message already stored is found by its insert (a Duplicate); a
-	// refused one was never stored.
+	// A message already stored is found by its insert (a Duplicate). A
+	// refusal looks first: a message relayed before, redelivered after its
+	// ticket closed or its author lost access, is a Duplicate too, not a
+	// refusal to explain.
+	refuse := func(res Result) (Result, error) {
+		if m, err := r.Store.MessageBySource(ctx, in.Platform, in.SourceID); err == nil {
+			return Result{Outcome: Duplicate, Ticket: t, Message: m}, nil
+		} else if core.ErrorCode(err) != core.ENOTFOUND {
+			return Result{}, err
+		}
+		return res, nil
+	}
 	u, err := r.userByPlatform(ctx, in.Platform, in.AuthorPlatformID)
 	if err != nil {
 		return Result{}, err
 	}
 	switch {
 	case u == nil && in.Platform == core.PlatformSlack:
-		return Result{Outcome: Refused, Ticket: t, Reason: RefusalStaff}, nil
+		return refuse(Result{Outcome: Refused, Ticket: t, Reason: RefusalStaff})
 	case u == nil:
-		return Result{Outcome: Refused, Ticket: t, Reason: RefusalClient}, nil
+		return refuse(Result{Outcome: Refused, Ticket: t, Reason: RefusalClient})
 	case in.Platform == core.PlatformSlack && !u.IsStaff():
-		return Result{Outcome: Refused, Ticket: t, User: u, Reason: RefusalStaff}, nil
+		return refuse(Result{Outcome: Refused, Ticket: t, User: u, Reason: RefusalStaff})
 	}
 	if ok, err := r.Store.CanRead(ctx, u, t); err != nil {
 		return Result{}, err
 	} else if !ok {
-		return Result{Outcome: Refused, Ticket: t, User: u, Reason: RefusalNoAccess}, nil
+		return refuse(Result{Outcome: Refused, Ticket: t, User: u, Reason: RefusalNoAccess})
 	}
 	note := in.Platform == core.PlatformSlack && IsNote(in.Text)
 	if t.Status == core.TicketClosed && !note {
-		return Result{Outcome: Refused, Ticket: t, User: u,
-			Reason: "Ticket " + ticketLabel(t) + " is closed: reopen it before writing to the client."}, nil
+		return refuse(Result{Outcome: Refused, Ticket: t, User: u,
+			Reason: "Ticket " + ticketLabel(t) + " is closed: reopen it before writing to the client."})
 	}
 	m := &core.Message{TicketID: t.ID, AuthorID: &u.ID, AuthorName: displayName(&in, u), Body: in.Text,
 		Attachments: in.Attachments, Internal: note, SourcePlatform: in.Platform, SourceID: in.SourceID}
@@ -162,9 +172,11 @@ func (r *Relay) Inbound(ctx context.Context, in InboundMessage) (Result, error) 
 			}
 			ds = append(ds, r.toSlack(t, m, in.AvatarURL, src)...)
 		}
-		added, err := r.Store.AddParticipant(ctx, tx, t.ID, u.ID)
-		if err != nil {
-			return false, err
+		added := false
+		if !r.Store.KnownParticipant(t.ID, u.ID) {
+			if added, err = r.Store.AddParticipant(ctx, tx, t.ID, u.ID); err != nil {
+				return false, err
+			}
 		}
 		if added && r.slackOn() {
 			ds = append(ds, delivery(t, KindSlackCard, core.PlatformSlack, SlackCardPayload{TicketID: t.ID}))
@@ -180,6 +192,7 @@ func (r *Relay) Inbound(ctx context.Context, in InboundMessage) (Result, error) 
 	if err != nil {
 		return Result{}, err
 	}
+	r.Store.NoteParticipant(t.ID, u.ID)
 	r.log().Debug("message stored", "ticket", t.Number, "platform", in.Platform, "message", m.ID, "note", note)
 	return Result{Outcome: Stored, Ticket: t, Message: m, User: u, Note: note}, nil
 }
@@ -208,7 +221,7 @@ func (r *Relay) Edit(ctx context.Context, in InboundEdit) (Result, error) {
 				return false, nil
 			}
 			d = delivery(t, KindDiscordEdit, core.PlatformDiscord, DiscordEditPayload{
-				TicketID: t.ID, MessageID: m.ID, AuthorName: m.AuthorName, Text: discordText(m),
+				TicketID: t.ID, MessageID: m.ID, AuthorName: m.AuthorName, Text: discordBody(m), Files: m.Attachments,
 			})
 		} else {
 			if !r.slackOn() {

@@ -339,3 +339,41 @@ func TestListForClient(t *testing.T) {
 		}
 	})
 }
+
+// A reply relayed before, redelivered after its ticket closed, is a
+// Duplicate (nothing to explain), while a new reply is refused; a staff
+// member's card update comes with their first reply only.
+func TestRelayRedeliveryAfterCloseIsDuplicate(t *testing.T) {
+	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
+		ctx := context.Background()
+		r := newRelayRig(t, st)
+		open := r.open(t, "D-1", "hello")
+		r.start(t)
+		waitIdle(t, st)
+		first := r.staffSays(t, open.Ticket, "4000.1", "on it")
+		second := r.staffSays(t, open.Ticket, "4000.2", "still on it")
+		if first.Outcome != bot.Stored || second.Outcome != bot.Stored {
+			t.Fatalf("replies: %v %v", first.Outcome, second.Outcome)
+		}
+		waitIdle(t, st)
+		cards := 0
+		for _, s := range r.slack.Sent() {
+			if s.Kind == bot.KindSlackCard {
+				cards++
+			}
+		}
+		if cards != 1 {
+			t.Fatalf("%d card updates for one new participant, want 1", cards)
+		}
+		if _, err := r.relay.SetStatus(ctx, open.Ticket.ID, core.TicketClosed, r.staff); err != nil {
+			t.Fatal(err)
+		}
+		again := r.staffSays(t, open.Ticket, "4000.1", "on it")
+		if again.Outcome != bot.Duplicate || again.Message == nil || again.Message.ID != first.Message.ID {
+			t.Fatalf("redelivery after close: %+v, want Duplicate of message %d", again, first.Message.ID)
+		}
+		if late := r.staffSays(t, open.Ticket, "4000.3", "one more"); late.Outcome != bot.Refused {
+			t.Fatalf("new reply to a closed ticket: %v", late.Outcome)
+		}
+	})
+}

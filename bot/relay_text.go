@@ -79,8 +79,9 @@ func SlackToDiscord(text string) string {
 	return neutralizeMass(text)
 }
 
-// attachmentLines lists attachments as links, one a line.
-func attachmentLines(atts []core.Attachment) string {
+// AttachmentLinks lists attachments as links for a Discord text, one a
+// line, each line starting with a newline: "\n📎 name: url".
+func AttachmentLinks(atts []core.Attachment) string {
 	var b strings.Builder
 	for _, a := range atts {
 		b.WriteString("\n📎 ")

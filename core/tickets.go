@@ -83,36 +83,38 @@ func addParticipant(ctx context.Context, tx bun.IDB, ticketID, userID int64, now
 }
 
 // AddParticipant records that user takes part in ticket; it reports whether
-// they were new to it. A pair found stored once is remembered, so that a
-// participant's next messages cost no statement.
+// they were new to it.
 func (s *Store) AddParticipant(ctx context.Context, tx bun.IDB, ticketID, userID int64) (bool, error) {
 	if tx == nil {
 		tx = s.DB
-	}
-	key := [2]int64{ticketID, userID}
-	s.threadsMu.Lock()
-	known := s.participants[key]
-	s.threadsMu.Unlock()
-	if known {
-		return false, nil
 	}
 	res, err := tx.NewRaw("INSERT INTO ticket_participants (ticket_id, user_id, joined_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING", ticketID, userID, s.now()).Exec(ctx)
 	if err != nil {
 		return false, err
 	}
 	n, _ := res.RowsAffected()
-	if n == 0 {
-		// The row was committed before (ours would be undone with a
-		// rolled-back transaction), and participants are never removed:
-		// later messages of this author in this ticket skip the insert.
-		s.threadsMu.Lock()
-		if s.participants == nil || len(s.participants) >= maxCachedThreads {
-			s.participants = map[[2]int64]bool{}
-		}
-		s.participants[key] = true
-		s.threadsMu.Unlock()
-	}
 	return n > 0, nil
+}
+
+// KnownParticipant reports whether this process saw user's participation
+// in ticket committed (NoteParticipant): participants are never removed,
+// so the relay then skips AddParticipant for their next messages.
+func (s *Store) KnownParticipant(ticketID, userID int64) bool {
+	s.threadsMu.Lock()
+	defer s.threadsMu.Unlock()
+	return s.participants[[2]int64{ticketID, userID}]
+}
+
+// NoteParticipant remembers that user's participation in ticket is
+// committed. Call it only after the transaction that ran AddParticipant
+// committed.
+func (s *Store) NoteParticipant(ticketID, userID int64) {
+	s.threadsMu.Lock()
+	defer s.threadsMu.Unlock()
+	if s.participants == nil || len(s.participants) >= maxCachedThreads {
+		s.participants = map[[2]int64]bool{}
+	}
+	s.participants[[2]int64{ticketID, userID}] = true
 }
 
 // Participants returns the users taking part in a ticket, by join time.

@@ -44,6 +44,10 @@ type Adapter struct {
 	// connection and count inbound events.
 	Metrics *bot.Metrics
 	Ready   *bot.Readiness
+	// Files, when set (before Run), downloads the relayed files only
+	// their platform's adapter can read (staff's Slack files) for
+	// upload; other attachments are downloaded from their URLs.
+	Files bot.FileFetcher
 
 	cfg   Config
 	dg    *discordgo.Session

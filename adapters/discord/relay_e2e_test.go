@@ -46,8 +46,12 @@ func TestOpenTicketByMessageInSupportChannel(t *testing.T) {
 		if welcome.Author.ID != r.srv.AppID() || !strings.Contains(welcome.Content, "ticket #1") {
 			t.Fatalf("welcome %q by %s", welcome.Content, welcome.Author.ID)
 		}
-		if cp.WebhookID == "" || cp.Author.Username != "carol" || !strings.HasPrefix(cp.Content, "Printer on fire\nIt smells of toast.\n📎 smoke.png: ") {
+		if cp.WebhookID == "" || cp.Author.Username != "carol" || cp.Content != "Printer on fire\nIt smells of toast." {
 			t.Fatalf("copy %q by %q (webhook %q)", cp.Content, cp.Author.Username, cp.WebhookID)
+		}
+		// The attachment is uploaded with the copy, not linked.
+		if info, _ := r.srv.MessageInfo(thread, cp.ID); len(cp.Attachments) != 1 || cp.Attachments[0].Filename != "smoke.png" || string(info.Files["smoke.png"]) != "png" {
+			t.Fatalf("copy attachments %+v, files %q", cp.Attachments, info.Files)
 		}
 		if info, _ := r.srv.MessageInfo(r.seed.ChannelID, orig.ID); !info.Deleted {
 			t.Fatal("the public original was not removed")
@@ -58,8 +62,11 @@ func TestOpenTicketByMessageInSupportChannel(t *testing.T) {
 		}
 		posts := r.slack.of(bot.KindSlackPost)
 		p := decode[bot.SlackPostPayload](t, posts[0].Kind, posts[0].Payload)
-		if len(posts) != 1 || p.Text != "Printer on fire\nIt smells of toast." || len(p.Attachments) != 1 || p.Attachments[0].Name != "smoke.png" || p.AuthorName != "carol" {
+		if len(posts) != 1 || p.Text != "Printer on fire\nIt smells of toast." || len(p.Attachments) != 1 || p.Attachments[0].Name != "smoke.png" || p.AuthorName != "carol" || !p.FilesFollow {
 			t.Fatalf("slack posts %+v", posts)
+		}
+		if files := r.slack.of(bot.KindSlackFiles); len(files) != 1 {
+			t.Fatalf("slack.files deliveries %+v", files)
 		}
 		// ✅ on the copy, since the original is gone.
 		eventually(t, "✅ on the copy", func() bool {

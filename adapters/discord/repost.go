@@ -41,11 +41,12 @@ const postLookBack = time.Minute
 // Only deliveries that may have been tried before look: retried ones, and
 // first attempts queued before the database last started. The copy is the
 // oldest post of the relay webhook in the thread since shortly before d
-// was queued with the same author name and text that no message of the
-// ticket records as its copy; a stream sends one delivery at a time,
-// so posts of the same text are adopted in the order they were sent. It
-// returns "" when there is none.
-func (a *Adapter) findWebhookPost(ctx context.Context, d *core.Delivery, wh *discordgo.Webhook, thread, author, text string) (string, error) {
+// was queued with the same author name and text (with files: the text
+// and the links of the files it does not carry, see postedAs) that no
+// message of the ticket records as its copy; a stream sends one delivery
+// at a time, so posts of the same text are adopted in the order they were
+// sent. It returns "" when there is none.
+func (a *Adapter) findWebhookPost(ctx context.Context, d *core.Delivery, wh *discordgo.Webhook, thread, author, text string, files []core.Attachment) (string, error) {
 	if d.Attempts <= 1 {
 		started, err := a.store.DatabaseStartedAt(ctx)
 		if err != nil {
@@ -67,7 +68,7 @@ func (a *Adapter) findWebhookPost(ctx context.Context, d *core.Delivery, wh *dis
 			if snowflakeLess(after, m.ID) {
 				after = m.ID
 			}
-			if m.WebhookID == wh.ID && m.Content == text && (m.Author == nil || m.Author.Username == username) {
+			if m.WebhookID == wh.ID && postedAs(m, text, files) && (m.Author == nil || m.Author.Username == username) {
 				candidates = append(candidates, m.ID)
 			}
 		}
@@ -111,8 +112,8 @@ func (a *Adapter) relayPost(ctx context.Context, d *core.Delivery, thread string
 	if err != nil {
 		return "", err
 	}
-	if id, err := a.findWebhookPost(ctx, d, wh, thread, p.AuthorName, sendableText(p.Text)); err != nil || id != "" {
+	if id, err := a.findWebhookPost(ctx, d, wh, thread, p.AuthorName, p.Text, p.Files); err != nil || id != "" {
 		return id, err
 	}
-	return a.postPart(ctx, thread, p.AuthorName, p.AvatarURL, p.Text)
+	return a.postPart(ctx, thread, p.AuthorName, p.AvatarURL, p.Text, p.Files)
 }

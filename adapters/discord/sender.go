@@ -199,14 +199,22 @@ func webhookUsername(name string) string {
 	return name
 }
 
-// postPart posts text in a thread through the webhook, as author.
-func (a *Adapter) postPart(ctx context.Context, threadID, author, avatar, text string) (string, error) {
+// postPart posts text in a thread through the webhook, as author, with
+// the attachments atts uploaded (see prepareFiles).
+func (a *Adapter) postPart(ctx context.Context, threadID, author, avatar, text string, atts []core.Attachment) (string, error) {
 	wh, err := a.relayWebhook(ctx)
 	if err != nil {
 		return "", err
 	}
+	text, files, err := a.prepareFiles(ctx, text, atts)
+	if err != nil {
+		return "", err
+	}
+	if len(files) == 0 {
+		text = sendableText(text)
+	}
 	m, err := a.dg.WebhookThreadExecute(wh.ID, wh.Token, true, threadID, &discordgo.WebhookParams{
-		Content: sendableText(text), Username: webhookUsername(author), AvatarURL: avatar, AllowedMentions: noMentions(),
+		Content: text, Username: webhookUsername(author), AvatarURL: avatar, AllowedMentions: noMentions(), Files: files,
 	}, discordgo.WithContext(ctx))
 	if err != nil {
 		return "", a.forgetBadWebhook(err)
@@ -279,18 +287,22 @@ func (a *Adapter) edit(ctx context.Context, d *core.Delivery) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	parts := bot.SplitText(p.Text, bot.DiscordTextLimit)
+	text, carriers, err := a.editText(ctx, wh, thread, targets, p)
+	if err != nil {
+		return "", err
+	}
+	parts := bot.SplitText(text, bot.DiscordTextLimit)
 	var ids []string
 	for i, part := range parts {
 		if i >= len(targets) {
-			id, err := a.postPart(ctx, thread, p.AuthorName, p.AvatarURL, part)
+			id, err := a.postPart(ctx, thread, p.AuthorName, p.AvatarURL, part, nil)
 			if err != nil {
 				return "", err
 			}
 			ids = append(ids, id)
 			continue
 		}
-		if strings.TrimSpace(part) == "" {
+		if strings.TrimSpace(part) == "" && !carriers[targets[i]] {
 			part = "(empty message)"
 		}
 		if _, err := a.dg.WebhookMessageEdit(wh.ID, wh.Token, targets[i], &discordgo.WebhookEdit{Content: &part, AllowedMentions: noMentions()},
@@ -299,7 +311,22 @@ func (a *Adapter) edit(ctx context.Context, d *core.Delivery) (string, error) {
 		}
 		ids = append(ids, targets[i])
 	}
-	if err := a.deleteParts(ctx, wh, thread, targets[min(len(parts), len(targets)):]); err != nil {
+	// Parts no longer needed go, except those carrying files: emptied,
+	// they keep the files (and stay the message's, for its deletion).
+	var surplus []string
+	for _, id := range targets[min(len(parts), len(targets)):] {
+		if !carriers[id] {
+			surplus = append(surplus, id)
+			continue
+		}
+		empty := ""
+		if _, err := a.dg.WebhookMessageEdit(wh.ID, wh.Token, id, &discordgo.WebhookEdit{Content: &empty, AllowedMentions: noMentions()},
+			withThread(thread), discordgo.WithContext(ctx)); err != nil {
+			return "", err
+		}
+		ids = append(ids, id)
+	}
+	if err := a.deleteParts(ctx, wh, thread, surplus); err != nil {
 		return "", err
 	}
 	return bot.JoinTargetIDs(ids), nil

@@ -69,8 +69,7 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent, ra
 		}
 	}
 	// A new message needs no event ID record: the relay keys messages by
-	// their ts, and a refusal is explained once per event ID
-	// (onMessageEvent). Edits and deletions do: a late redelivery of an
+	// their ts, and a refusal is explained once per ts (onMessageEvent). Edits and deletions do: a late redelivery of an
 	// earlier edit must not undo a later one.
 	track := eventID != "" && !newMessageSubtypes[msg.SubType]
 	if track {
@@ -150,15 +149,17 @@ func (a *Adapter) onMessageEvent(ctx context.Context, rs *relayState, msg *slack
 	a.Metrics.InboundOutcome(core.PlatformSlack, res.Outcome)
 	switch res.Outcome {
 	case bot.Refused:
-		if eventID != "" {
-			again, err := a.store.MarkEventSeen(ctx, core.PlatformSlack, eventID)
-			if err == nil && again {
-				a.log.Debug("refused reply redelivered; already explained", "event", eventID)
-				return nil
-			}
-			if err != nil {
-				a.log.Warn("could not record event ID", "event", eventID, "err", err)
-			}
+		// Explained once per message, whichever event carried it (Slack
+		// retries an event under its event_id, and has been seen sending
+		// one message under several).
+		key := "refused:" + msg.Channel + ":" + msg.TimeStamp
+		again, err := a.store.MarkEventSeen(ctx, core.PlatformSlack, key)
+		if err == nil && again {
+			a.log.Debug("refused reply redelivered; already explained", "event", eventID, "ts", msg.TimeStamp)
+			return nil
+		}
+		if err != nil {
+			a.log.Warn("could not record the refusal", "ts", msg.TimeStamp, "err", err)
 		}
 		a.log.Info("reply not relayed", "user", msg.User, "ticket", res.Ticket.Number)
 		a.explain(msg.Channel, msg.User, msg.ThreadTimeStamp, res.Reason)

@@ -112,16 +112,10 @@ func metadataMatches(m slack.Msg, id int64, part int) bool {
 // since shortly before d was created.
 func (a *Adapter) findPosted(ctx context.Context, d *core.Delivery, channel, threadTS string) (map[int]string, error) {
 	found := map[int]string{}
-	if d.Attempts <= 1 {
-		started, err := a.store.DatabaseStartedAt(ctx)
-		if err != nil {
-			return nil, err
-		}
-		if d.CreatedAt.After(started) {
-			return found, nil
-		}
+	if tried, err := a.mayHaveBeenTried(ctx, d); err != nil || !tried {
+		return found, err
 	}
-	oldest := strconv.FormatInt(d.CreatedAt.Add(-10*time.Minute).Unix(), 10) + ".000000"
+	oldest := lookBackFrom(d)
 	check := func(msgs []slack.Message) {
 		for _, m := range msgs {
 			if m.Metadata.EventType != deliveryMetadataType {
@@ -166,6 +160,26 @@ func (a *Adapter) findPosted(ctx context.Context, d *core.Delivery, channel, thr
 		cursor = next
 	}
 	return found, nil
+}
+
+// mayHaveBeenTried reports whether an earlier attempt of d may have
+// reached Slack: d was retried, or queued before the database last
+// started (see findPosted).
+func (a *Adapter) mayHaveBeenTried(ctx context.Context, d *core.Delivery) (bool, error) {
+	if d.Attempts > 1 {
+		return true, nil
+	}
+	started, err := a.store.DatabaseStartedAt(ctx)
+	if err != nil {
+		return false, err
+	}
+	return !d.CreatedAt.After(started), nil
+}
+
+// lookBackFrom is the oldest ts where what an earlier attempt of d posted
+// is looked for: shortly before d was created.
+func lookBackFrom(d *core.Delivery) string {
+	return strconv.FormatInt(d.CreatedAt.Add(-10*time.Minute).Unix(), 10) + ".000000"
 }
 
 // postParts posts text (split to Slack's limit) in channel, in thread

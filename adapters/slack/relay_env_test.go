@@ -54,9 +54,18 @@ func (f *fakeUI) Submit(ctx context.Context, a bot.Actor, formID, meta string, v
 
 func newRelayEnv(t *testing.T, st *core.Store, cfgs ...func(*Config)) *relayEnv {
 	t.Helper()
+	return newRelayEnvWith(t, st, func(*slacktest.Config) {}, cfgs...)
+}
+
+// newRelayEnvWith is newRelayEnv with the fake Slack's configuration
+// adjusted by fake (its scopes, say).
+func newRelayEnvWith(t *testing.T, st *core.Store, fake func(*slacktest.Config), cfgs ...func(*Config)) *relayEnv {
+	t.Helper()
 	ctx := context.Background()
 	e := &relayEnv{t: t, st: st, ui: &fakeUI{actions: make(chan string, 10)}}
-	e.fake = slacktest.New(t, slacktest.Config{WaitTimeout: 15 * time.Second})
+	fcfg := slacktest.Config{WaitTimeout: 15 * time.Second}
+	fake(&fcfg)
+	e.fake = slacktest.New(t, fcfg)
 	e.staff = e.fake.State().AddUser(slacktest.User{ID: "U0STAFF01", Name: "sam", RealName: "Sam Staff"})
 	e.other = e.fake.State().AddUser(slacktest.User{ID: "U0OTHER01", Name: "oz"})
 	e.staffCh = e.fake.State().AddChannel(slacktest.Channel{Name: "staff", Members: []string{e.staff.ID, e.other.ID}}).ID

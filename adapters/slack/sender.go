@@ -83,6 +83,12 @@ func (a *Adapter) deliver(ctx context.Context, d *core.Delivery) (string, error)
 		return a.notice(ctx, d, p)
 	case bot.KindSlackDM:
 		return a.deliverDM(ctx, d)
+	case bot.KindSlackFiles:
+		p, err := bot.DecodePayload[bot.SlackFilesPayload](d)
+		if err != nil {
+			return "", err
+		}
+		return a.uploadFiles(ctx, d, p)
 	}
 	return "", bot.Permanent(fmt.Errorf("slack: unknown delivery kind %q", d.Kind))
 }
@@ -145,7 +151,8 @@ func (a *Adapter) updateCard(ctx context.Context, p bot.SlackCardPayload) (strin
 }
 
 // post posts one part of a relayed message in the ticket's thread, under
-// its author's name and avatar; attachments go as links after the text.
+// its author's name and avatar; attachments are listed after the text: as
+// links, or by name when a slack.files delivery uploads them next.
 func (a *Adapter) post(ctx context.Context, d *core.Delivery, p bot.SlackPostPayload) (string, error) {
 	th, err := a.store.TicketThreadsOf(ctx, p.TicketID)
 	if core.ErrorCode(err) == core.ENOTFOUND {
@@ -158,13 +165,7 @@ func (a *Adapter) post(ctx context.Context, d *core.Delivery, p bot.SlackPostPay
 		return "", fmt.Errorf("ticket %d has no Slack thread yet", p.TicketID)
 	}
 	channel, threadTS := th.SlackChannelID, th.SlackThreadTS
-	text := p.Text
-	if links := attachmentLinks(p.Attachments); links != "" {
-		if strings.TrimSpace(text) != "" {
-			text += "\n"
-		}
-		text += links
-	}
+	text := attachmentText(p.Text, p.Attachments, func(int) bool { return !p.FilesFollow })
 	if strings.TrimSpace(text) == "" {
 		text = "_(empty message)_"
 	}
@@ -173,19 +174,6 @@ func (a *Adapter) post(ctx context.Context, d *core.Delivery, p bot.SlackPostPay
 		opts = append(opts, slack.MsgOptionIconURL(p.AvatarURL))
 	}
 	return a.postParts(ctx, d, channel, threadTS, []string{text}, opts...)
-}
-
-// attachmentLinks renders files as Slack links, one per line.
-func attachmentLinks(files []core.Attachment) string {
-	var lines []string
-	for _, f := range files {
-		name := f.Name
-		if name == "" {
-			name = "attachment"
-		}
-		lines = append(lines, fmt.Sprintf("📎 <%s|%s>", f.URL, escapeText(name)))
-	}
-	return strings.Join(lines, "\n")
 }
 
 // edit updates every Slack part of a relayed message with the new text,
@@ -228,8 +216,8 @@ func (a *Adapter) edit(ctx context.Context, d *core.Delivery, p bot.SlackEditPay
 	return bot.JoinTargetIDs(out), nil
 }
 
-// delete removes every Slack part of a relayed message; parts already gone
-// count as deleted.
+// delete removes every Slack part of a relayed message, and the files
+// uploaded for it; parts and files already gone count as deleted.
 func (a *Adapter) delete(ctx context.Context, p bot.SlackDeletePayload) error {
 	_, channel, _, err := a.thread(ctx, p.TicketID)
 	if err != nil {
@@ -244,7 +232,7 @@ func (a *Adapter) delete(ctx context.Context, p bot.SlackDeletePayload) error {
 			return err
 		}
 	}
-	return nil
+	return a.deleteFiles(ctx, m.ID)
 }
 
 // messageByID reads a ticket's message; one that is gone can never be

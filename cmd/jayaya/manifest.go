@@ -29,7 +29,8 @@ var slackScopes = []slackScope{
 	{"reactions:write", "mark relayed messages ✅ delivered, ⚠️ parked and notes 🔒"},
 	{"im:write", "open a direct message to send task reminders (conversations.open)"},
 	{"users:read", "show staff names and check staff Slack IDs (users.info)"},
-	{"files:read", "serve a staff member's attachments to the client they were relayed to (the file proxy downloads them); clients' attachments reach Slack as links, so files:write is not needed"},
+	{"files:read", "read a staff member's attachments to relay them to the client (uploaded to Discord, or served by the file proxy)"},
+	{"files:write", "upload a client's attachments into the ticket thread (files.getUploadURLExternal, files.completeUploadExternal) and delete them with the client's message (files.delete)"},
 }
 
 // slackBotEvents are the Events API subscriptions the product handles.

@@ -67,7 +67,7 @@ func TestSlackManifestHTTP(t *testing.T) {
 		t.Error("socket mode on without --socket-mode")
 	}
 	want := []string{"commands", "chat:write", "chat:write.customize", "channels:history", "groups:history", "channels:read",
-		"groups:read", "reactions:write", "im:write", "users:read", "files:read"}
+		"groups:read", "reactions:write", "im:write", "users:read", "files:read", "files:write"}
 	got := slices.Sorted(slices.Values(m.OAuth.Scopes.Bot))
 	if !slices.Equal(got, slices.Sorted(slices.Values(want))) {
 		t.Errorf("bot scopes %v, want %v", got, want)
@@ -132,6 +132,7 @@ var slackMethodScopes = map[string][]string{
 	"GetConversationInfoContext":    {"channels:read", "groups:read"},
 	"GetFileContext":                {"files:read"}, "GetFileInfoContext": {"files:read"},
 	"UploadFileV2Context": {"files:write"}, "GetUploadURLExternalContext": {"files:write"}, "CompleteUploadExternalContext": {"files:write"},
+	"UploadFileContext": {"files:write"}, "DeleteFileContext": {"files:write"},
 	"GetUserInfoContext": {"users:read"}, "GetUsersContext": {"users:read"},
 	"OpenConversationContext": {"im:write"}, "JoinConversationContext": {"channels:join"},
 	"MsgOptionUsername": {"chat:write.customize"}, "MsgOptionIconURL": {"chat:write.customize"},

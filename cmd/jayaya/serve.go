@@ -194,6 +194,11 @@ func (a *app) wire(ctx context.Context) error {
 			return err
 		}
 		a.discord.Metrics, a.discord.Ready = metrics, ready
+		if a.slack != nil {
+			// Staff's files are private to Slack: the Slack adapter
+			// reads them for the Discord adapter to upload.
+			a.discord.Files = a.slack
+		}
 		a.worker.Senders = append(a.worker.Senders, a.discord)
 		a.goWorker(ctx, "discord", a.discord.RunExclusive)
 	}

@@ -29,6 +29,11 @@ type Fault struct {
 	Global bool
 	// Delay is latency added before the request is answered.
 	Delay time.Duration
+	// CDN makes the fault match downloads of attachments (the URLs of
+	// MessageAttachment, as from Discord's CDN) instead of REST requests;
+	// Path then matches the URL's path,
+	// "/attachments/{channel}/{attachment}/{filename}".
+	CDN bool
 	// Lost makes Status an answer lost on the way back: the request is
 	// handled (a message is posted, say) and only then answered with
 	// Status, as when Discord's edge times out on a request that went
@@ -92,12 +97,18 @@ func (s *Server) Latency(method, path string, d time.Duration) (restore func()) 
 	return s.InjectFault(Fault{Method: method, Path: path, Delay: d})
 }
 
-// takeFaultLocked applies and uses up the faults matching a request.
+// takeFaultLocked applies and uses up the faults matching a REST request.
 func (s *Server) takeFaultLocked(method string, segs []string) takenFault {
+	return s.takeFaultsLocked(method, segs, false)
+}
+
+// takeFaultsLocked applies and uses up the faults matching a REST request,
+// or with cdn an attachment download.
+func (s *Server) takeFaultsLocked(method string, segs []string, cdn bool) takenFault {
 	var out takenFault
 	kept := s.faults[:0]
 	for _, e := range s.faults {
-		match := e.f.Method == "" || strings.EqualFold(e.f.Method, method)
+		match := e.f.CDN == cdn && (e.f.Method == "" || strings.EqualFold(e.f.Method, method))
 		if match && e.segs != nil {
 			_, match = matchSegs(e.segs, segs)
 		}

@@ -93,6 +93,17 @@ func (s *Server) MessageInfo(channelID, messageID string) (MessageInfo, bool) {
 	return info, true
 }
 
+// AttachmentDownloads counts the GETs of an attachment's URL (answered,
+// or failed by a CDN fault).
+func (s *Server) AttachmentDownloads(attachmentID string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if b, ok := s.st.attachments[attachmentID]; ok {
+		return b.downloads
+	}
+	return 0
+}
+
 // findMessageLocked finds a message in a channel or among ephemeral
 // interaction messages.
 func (s *Server) findMessageLocked(channelID, messageID string) *message {

@@ -21,6 +21,9 @@ const (
 	nonceWindow = 5 * time.Minute
 )
 
+// maxNitroUpload is what a user with Nitro may upload per message.
+const maxNitroUpload = 500 << 20
+
 // buildMessageLocked validates a create-message body (JSON already decoded
 // into b, files in c.files) and returns the message to store, not yet
 // posted. author is who the message shows as.
@@ -80,7 +83,11 @@ func (s *Server) attachUploadsLocked(c *call, ch *channel, m *discordgo.Message,
 	for _, f := range c.files {
 		total += len(f.data)
 	}
-	if total > maxUpload {
+	limit := maxUpload
+	if c.nitro {
+		limit = maxNitroUpload
+	}
+	if total > limit {
 		return errTooLarge()
 	}
 	for _, f := range c.files {
@@ -212,7 +219,8 @@ func authorID(m *discordgo.Message) string {
 	return m.Author.ID
 }
 
-// serveAttachment serves uploaded files, as Discord's CDN does.
+// serveAttachment serves uploaded files, as Discord's CDN does, unless a
+// CDN fault says otherwise.
 func (s *Server) serveAttachment(w http.ResponseWriter, r *http.Request) {
 	segs := splitPath(r.URL.EscapedPath())
 	if len(segs) != 4 {
@@ -220,8 +228,19 @@ func (s *Server) serveAttachment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
+	f := s.takeFaultsLocked(r.Method, segs, true)
 	b, ok := s.st.attachments[segs[2]]
-	s.mu.Unlock()
+	if ok {
+		b.downloads++
+	}
+	s.unlock()
+	if f.delay > 0 {
+		time.Sleep(f.delay)
+	}
+	if f.status != 0 {
+		http.Error(w, http.StatusText(f.status), f.status)
+		return
+	}
 	if !ok {
 		http.NotFound(w, r)
 		return

@@ -38,6 +38,7 @@ type call struct {
 	body   []byte
 	status int // answer status; handlers set 201 or 204 when Discord does
 	files  []upload
+	nitro  bool // a simulated user with Nitro: larger uploads
 }
 
 // upload is one files[n] part of a multipart request.

@@ -22,6 +22,8 @@ type UserMessage struct {
 	Content   string // text; user and role mentions are parsed from it
 	// Attachments are served under the server's /attachments/ URL.
 	Attachments []Attachment
+	// Nitro lets the author upload up to 500 MiB instead of 10 MiB.
+	Nitro bool
 	// ReplyTo is the ID of a message in the same channel to reply to.
 	ReplyTo string
 }
@@ -45,7 +47,7 @@ func (s *Server) SendUserMessage(um UserMessage) (*discordgo.Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &call{s: s}
+	c := &call{s: s, nitro: um.Nitro}
 	for _, a := range um.Attachments {
 		c.files = append(c.files, upload{name: a.Name, contentType: a.ContentType, data: a.Data})
 	}

@@ -102,6 +102,7 @@ type MessageInfo struct {
 type blob struct {
 	contentType string
 	data        []byte
+	downloads   int // GETs of its URL, answered or faulted
 }
 
 // interaction is an INTERACTION_CREATE the fake sent, and what the bot did

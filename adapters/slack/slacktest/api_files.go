@@ -62,10 +62,13 @@ func (s *Server) serveUpload(w http.ResponseWriter, hr *http.Request) {
 	_, _ = fmt.Fprintf(w, "OK - %d", len(content))
 }
 
+// maxUpload is the largest file the fake takes, as Slack (1 GB).
+const maxUpload = 1 << 30
+
 func readUpload(hr *http.Request) ([]byte, error) {
 	ctype, params, _ := mime.ParseMediaType(hr.Header.Get("Content-Type"))
 	if !strings.HasPrefix(ctype, "multipart/") {
-		return io.ReadAll(io.LimitReader(hr.Body, maxBody))
+		return readCapped(hr.Body)
 	}
 	mr := multipart.NewReader(hr.Body, params["boundary"])
 	for {
@@ -74,9 +77,17 @@ func readUpload(hr *http.Request) ([]byte, error) {
 			return nil, fmt.Errorf("no file part: %w", err)
 		}
 		if p.FormName() == "file" || p.FileName() != "" {
-			return io.ReadAll(io.LimitReader(p, maxBody))
+			return readCapped(p)
 		}
 	}
+}
+
+func readCapped(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxUpload+1))
+	if err == nil && len(b) > maxUpload {
+		err = fmt.Errorf("file larger than %d bytes", maxUpload)
+	}
+	return b, err
 }
 
 // files.completeUploadExternal: finishes uploads and shares them, with
@@ -108,7 +119,7 @@ func (s *Server) filesCompleteUploadExternal(r *apiRequest) (obj, error) {
 		var files []*File
 		for _, sum := range summaries {
 			f := st.files[sum.ID]
-			if f == nil || !f.Uploaded {
+			if f == nil || !f.Uploaded || f.Deleted {
 				return slackError("file_not_found")
 			}
 			if sum.Title != "" {
@@ -160,7 +171,14 @@ func (s *Server) serveFile(w http.ResponseWriter, hr *http.Request) {
 	}
 	key := hr.PathValue("file")
 	f, ok := s.state.File(key[strings.LastIndex(key, "-")+1:])
-	if !ok || !f.Uploaded {
+	if ok {
+		s.state.countDownload(f.ID)
+		if status := s.faults.download(f.Name); status != 0 {
+			http.Error(w, http.StatusText(status), status)
+			return
+		}
+	}
+	if !ok || !f.Uploaded || f.Deleted {
 		http.NotFound(w, hr)
 		return
 	}
@@ -170,4 +188,24 @@ func (s *Server) serveFile(w http.ResponseWriter, hr *http.Request) {
 	}
 	w.Header().Set("Content-Type", ctype)
 	_, _ = w.Write(f.Content)
+}
+
+// files.delete: deletes a file the bot uploaded (a bot token may not
+// delete users' files); it is no longer served nor shown on messages.
+func (s *Server) filesDelete(r *apiRequest) (obj, error) {
+	st := s.state
+	err := st.update(func() error {
+		f := st.files[r.str("file")]
+		switch {
+		case f == nil:
+			return slackError("file_not_found")
+		case f.Deleted:
+			return slackError("file_deleted")
+		case f.User != st.cfg.BotUserID:
+			return slackError("cant_delete_file")
+		}
+		f.Deleted = true
+		return nil
+	})
+	return obj{}, err
 }

@@ -10,13 +10,15 @@
 // It has four faces:
 //
 //   - a Web API (chat.*, conversations.*, reactions.*, users.*, views.*, the
-//     external file upload flow, auth.test, apps.connections.open) that keeps
-//     what the product did in a [State];
+//     external file upload flow and files.delete, auth.test,
+//     apps.connections.open) that keeps what the product did in a [State],
+//     and files' bytes at their url_private;
 //   - callbacks into the product, signed as Slack signs them: slash commands,
 //     Events API deliveries and interactions, sent over HTTP with
 //     [Server.HTTP] or over Socket Mode with [Server.Socket];
 //   - a Socket Mode websocket at the URL apps.connections.open hands out;
-//   - faults: rate limits, outages, latency and injected errors (faults.go),
+//   - faults: rate limits, outages, latency, injected errors, failed file
+//     downloads and answers lost after the call went through (faults.go),
 //     and deleted channels, threads and users ([State]).
 //
 // Tests read what happened through [State]'s accessors and wait for the

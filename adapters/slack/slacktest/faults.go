@@ -19,6 +19,21 @@ type faults struct {
 	outage    map[string]bool
 	latency   map[string]time.Duration
 	fail      map[string][]string
+	downloads map[string]*downloadFault // by file name
+	holds     map[string]*heldAnswer    // by method
+}
+
+// downloadFault answers the GETs of a file's bytes with status.
+type downloadFault struct {
+	status    int
+	remaining int // < 0: until cleared
+}
+
+// heldAnswer is the answer to one call, held after the call was carried
+// out, until released.
+type heldAnswer struct {
+	reached chan struct{} // closed when the call was carried out
+	release chan struct{} // closed to answer it (503)
 }
 
 type rateLimitFault struct {
@@ -39,6 +54,11 @@ func (f *faults) init() {
 	f.outage = map[string]bool{}
 	f.latency = map[string]time.Duration{}
 	f.fail = map[string][]string{}
+	f.downloads = map[string]*downloadFault{}
+	for _, h := range f.holds {
+		h.releaseOnce()
+	}
+	f.holds = map[string]*heldAnswer{}
 }
 
 // before waits out any latency set for method and returns the fault to
@@ -123,4 +143,61 @@ func (s *Server) ClearFaults() {
 	s.faults.mu.Lock()
 	defer s.faults.mu.Unlock()
 	s.faults.init()
+}
+
+// FailDownloads makes the next n GETs of the bytes of files named name
+// (url_private, url_private_download) answer HTTP status, e.g. 404 as for
+// a file deleted meanwhile or 503; n <= 0 means until ClearFaults.
+func (s *Server) FailDownloads(name string, status, n int) {
+	s.faults.mu.Lock()
+	defer s.faults.mu.Unlock()
+	if n <= 0 {
+		n = -1
+	}
+	s.faults.downloads[name] = &downloadFault{status: status, remaining: n}
+}
+
+// download returns the status to answer a GET of a file named name with,
+// 0 to serve it.
+func (f *faults) download(name string) int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	df := f.downloads[name]
+	if df == nil || df.remaining == 0 {
+		return 0
+	}
+	if df.remaining > 0 {
+		df.remaining--
+	}
+	return df.status
+}
+
+// HoldNext makes the next call of method go through (its effects happen)
+// with its answer held: reached closes once the call was carried out;
+// release answers it HTTP 503, as when the answer is lost on the way
+// back (a crash of the caller, an edge time-out). ClearFaults releases
+// it too.
+func (s *Server) HoldNext(method string) (reached <-chan struct{}, release func()) {
+	h := &heldAnswer{reached: make(chan struct{}), release: make(chan struct{})}
+	s.faults.mu.Lock()
+	defer s.faults.mu.Unlock()
+	s.faults.holds[method] = h
+	return h.reached, h.releaseOnce
+}
+
+func (h *heldAnswer) releaseOnce() {
+	select {
+	case <-h.release:
+	default:
+		close(h.release)
+	}
+}
+
+// takeHold returns the hold armed for method, removing it; nil if none.
+func (f *faults) takeHold(method string) *heldAnswer {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	h := f.holds[method]
+	delete(f.holds, method)
+	return h
 }

@@ -140,6 +140,7 @@ func (s *Server) routes() http.Handler {
 
 // Close drops Socket Mode connections and stops the server.
 func (s *Server) Close() {
+	s.ClearFaults() // releases held answers
 	s.hub.close()
 	s.ts.Close()
 }

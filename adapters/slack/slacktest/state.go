@@ -35,6 +35,7 @@ type State struct {
 	responsePosts []ResponsePost
 	files         map[string]*File
 	fileOrder     []string
+	downloads     map[string]int // GETs of each file's url_private, by file ID
 	calls         []Call
 
 	socketConnects int // connections ever accepted

@@ -180,6 +180,24 @@ func (st *State) File(id string) (File, bool) {
 	return f, ok
 }
 
+// Downloads counts the GETs of a file's url_private(_download), answered
+// or failed.
+func (st *State) Downloads(fileID string) int {
+	var n int
+	st.read(func() { n = st.downloads[fileID] })
+	return n
+}
+
+func (st *State) countDownload(fileID string) {
+	_ = st.update(func() error {
+		if st.downloads == nil {
+			st.downloads = map[string]int{}
+		}
+		st.downloads[fileID]++
+		return nil
+	})
+}
+
 // ResponsePosts returns what the product posted to response_urls.
 func (st *State) ResponsePosts() []ResponsePost {
 	var out []ResponsePost

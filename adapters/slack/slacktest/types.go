@@ -129,6 +129,7 @@ type File struct {
 	Channels []string // where it was shared
 	ThreadTS string
 	Created  time.Time
+	Deleted  bool // files.delete: no longer served nor shown on messages
 }
 
 // ResponsePost is one POST the product made to a response_url.

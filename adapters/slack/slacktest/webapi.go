@@ -51,6 +51,7 @@ var methods = map[string]apiMethod{
 	"views.push":                   {handle: (*Server).viewsPush},
 	"files.getUploadURLExternal":   {handle: (*Server).filesGetUploadURLExternal, scope: "files:write"},
 	"files.completeUploadExternal": {handle: (*Server).filesCompleteUploadExternal, scope: "files:write"},
+	"files.delete":                 {handle: (*Server).filesDelete, scope: "files:write"},
 	"conversations.join":           {handle: (*Server).conversationsJoin, scope: "channels:join"},
 }
 
@@ -171,7 +172,15 @@ func (s *Server) serveAPI(w http.ResponseWriter, hr *http.Request) {
 		return
 	}
 
+	hold := s.faults.takeHold(name)
 	res, err := s.callAPI(name, r, perr)
+	if hold != nil {
+		close(hold.reached)
+		<-hold.release
+		call.Status = http.StatusServiceUnavailable
+		http.Error(w, http.StatusText(call.Status), call.Status)
+		return
+	}
 	if err != nil {
 		call.Error = err.Error()
 		out := obj{"ok": false, "error": err.Error()}

@@ -93,7 +93,7 @@ func (st *State) wireMessageLocked(cs *channelState, m *Message) obj {
 	if len(m.Files) > 0 {
 		var fs []obj
 		for _, id := range m.Files {
-			if f := st.files[id]; f != nil {
+			if f := st.files[id]; f != nil && !f.Deleted {
 				fs = append(fs, st.wireFileLocked(f))
 			}
 		}
