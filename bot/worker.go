@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -337,24 +338,15 @@ func (w *Worker) handle(ctx context.Context, s Sender, d *core.Delivery) outcome
 	cancel()
 	var retry *RetryAfterError
 	switch {
-	case err == nil && w.DoneKinds != nil && !w.DoneKinds(d.Kind):
+	case err == nil && w.DoneKinds != nil:
 		reply := make(chan completed, 1)
-		w.completions <- completion{d: d, remoteID: remoteID, log: log, reply: reply}
+		w.completions <- completion{d: d, remoteID: remoteID, log: log, reply: reply, hook: w.DoneKinds(d.Kind)}
 		r := <-reply
 		w.Metrics.Delivery(d, OutcomeDone, time.Now())
 		// The recorder took the stream's next delivery already.
 		return outcome{next: r.next, again: kicked() || r.retake}
 	case err == nil:
-		more := false
-		w.record(base, log, func(ctx context.Context, tx bun.Tx) (bool, error) {
-			held, next, err := w.Store.CompleteDeliveryTx(ctx, tx, d.ID, w.Name, remoteID)
-			more = next
-			if err != nil || !held || w.OnDone == nil {
-				return held, err
-			}
-			_, err = w.OnDone(ctx, tx, d, remoteID)
-			return held, err
-		})
+		_, more := w.recordOne(base, log, d, remoteID, true)
 		w.Metrics.Delivery(d, OutcomeDone, time.Now())
 		return outcome{more: more, again: kicked()}
 	case IsPermanent(err):
@@ -427,13 +419,31 @@ func (w *Worker) record(ctx context.Context, log *slog.Logger, fn func(ctx conte
 	}
 }
 
+// recordOne records one delivery sent (record), running OnDone when hook.
+// It reports whether the worker still held it and whether its stream
+// holds more.
+func (w *Worker) recordOne(ctx context.Context, log *slog.Logger, d *core.Delivery, remoteID string, hook bool) (held, more bool) {
+	w.record(ctx, log, func(ctx context.Context, tx bun.Tx) (bool, error) {
+		var err error
+		held, more, err = w.Store.CompleteDeliveryTx(ctx, tx, d.ID, w.Name, remoteID)
+		if err != nil || !held || !hook || w.OnDone == nil {
+			return held, err
+		}
+		_, err = w.OnDone(ctx, tx, d, remoteID)
+		return held, err
+	})
+	return held, more
+}
+
 // completion is a delivery sent, to be recorded done by the batch
-// recorder, which answers on more whether its stream holds more.
+// recorder, which answers on more whether its stream holds more. hook:
+// its kind has work for OnDone.
 type completion struct {
 	d        *core.Delivery
 	remoteID string
 	log      *slog.Logger
 	reply    chan completed
+	hook     bool
 }
 
 // completed is the recorder's answer: the stream's next delivery, now
@@ -443,9 +453,9 @@ type completed struct {
 	retake bool
 }
 
-// recordCompletions records completions (of kinds without an OnDone
-// hook) until w.completions is closed, as many per statement as have
-// arrived while the previous statement ran.
+// recordCompletions records completions until w.completions is closed,
+// as many per statement as have arrived while the previous statement ran
+// (when DoneKinds is set; every send is recorded on its own otherwise).
 func (w *Worker) recordCompletions() {
 	for c := range w.completions {
 		batch := []completion{c}
@@ -467,8 +477,12 @@ func (w *Worker) recordCompletions() {
 			ids[i], remote[i] = c.d.ID, c.remoteID
 		}
 		var held map[int64]bool
+		hooked := slices.ContainsFunc(batch, func(c completion) bool { return c.hook })
+		if hooked {
+			held = w.recordHooked(batch, ids, remote)
+		}
 		delay := 50 * time.Millisecond
-		for try := 1; ; try++ {
+		for try := 1; !hooked; try++ {
 			ctx, cancel := context.WithTimeout(context.Background(), w.SendTimeout)
 			var err error
 			held, err = w.Store.CompleteDeliveries(ctx, w.Name, ids, remote)
@@ -518,6 +532,46 @@ func (w *Worker) recordCompletions() {
 	}
 }
 
+// recordHooked records a batch holding deliveries with work for OnDone:
+// the completions and every hook in one transaction, whatever the hooks
+// queue in one go at its end. If that transaction fails, each completion
+// is recorded on its own (recordOne), so that a failing hook holds up no
+// other delivery.
+func (w *Worker) recordHooked(batch []completion, ids []int64, remote []string) map[int64]bool {
+	ctx, cancel := context.WithTimeout(context.Background(), w.SendTimeout)
+	defer cancel()
+	var held map[int64]bool
+	err := w.inTx(ctx, true, func(ctx context.Context, tx bun.Tx) error {
+		var err error
+		if held, err = w.Store.CompleteDeliveriesTx(ctx, tx, w.Name, ids, remote); err != nil {
+			return err
+		}
+		b, _ := ctx.Value(batchKey{}).(*txBatch)
+		b.deferring = true
+		for _, c := range batch {
+			if _, ok := held[c.d.ID]; !ok || !c.hook || w.OnDone == nil {
+				continue
+			}
+			if _, err := w.OnDone(ctx, tx, c.d, c.remoteID); err != nil {
+				return err
+			}
+		}
+		b.deferring = false
+		return Enqueue(ctx, w.Store, tx, b.deferred...)
+	})
+	if err == nil {
+		return held
+	}
+	w.Log.Warn("could not record delivery outcomes together; recording each on its own", "deliveries", len(batch), "err", err)
+	held = map[int64]bool{}
+	for _, c := range batch {
+		if ok, more := w.recordOne(context.Background(), c.log, c.d, c.remoteID, c.hook); ok {
+			held[c.d.ID] = more
+		}
+	}
+	return held
+}
+
 // batchKey carries a *txBatch in the context of a transaction run by
 // Worker.InTx, for Enqueue.
 type batchKey struct{}
@@ -529,6 +583,10 @@ type txBatch struct {
 	leased   []*core.Delivery
 	behind   []string
 	unleased int
+	// deferring: Enqueue only collects into deferred, for the batch
+	// recorder to queue all at once.
+	deferring bool
+	deferred  []*core.Delivery
 }
 
 // maxHanded bounds the hand-offs waiting for a free slot; past it new
@@ -592,6 +650,10 @@ func Enqueue(ctx context.Context, st *core.Store, tx bun.IDB, ds ...*core.Delive
 		return nil
 	}
 	b, _ := ctx.Value(batchKey{}).(*txBatch)
+	if b != nil && b.deferring && b.w.Store == st {
+		b.deferred = append(b.deferred, ds...)
+		return nil
+	}
 	if b == nil || b.w.Store != st || !b.w.running.Load() || b.w.handedLen() >= b.w.maxHanded() {
 		if b != nil {
 			b.unleased += len(ds)

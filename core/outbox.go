@@ -447,26 +447,38 @@ func (s *Store) CompleteDeliveryTx(ctx context.Context, tx bun.IDB, id int64, wo
 // PostgreSQL. It returns, for each delivery worker still held, whether its
 // stream holds other pending deliveries; a missing ID had lost its lease.
 func (s *Store) CompleteDeliveries(ctx context.Context, worker string, ids []int64, remoteIDs []string) (map[int64]bool, error) {
+	if s.engine != EnginePostgres {
+		var out map[int64]bool
+		err := s.InTxNoSync(ctx, func(ctx context.Context, tx bun.Tx) error {
+			var err error
+			out, err = s.CompleteDeliveriesTx(ctx, tx, worker, ids, remoteIDs)
+			return err
+		})
+		return out, err
+	}
+	return s.CompleteDeliveriesTx(ctx, s.noSync(), worker, ids, remoteIDs)
+}
+
+// CompleteDeliveriesTx is CompleteDeliveries on db, a transaction that
+// also records what the completions cause.
+func (s *Store) CompleteDeliveriesTx(ctx context.Context, db bun.IDB, worker string, ids []int64, remoteIDs []string) (map[int64]bool, error) {
 	out := make(map[int64]bool, len(ids))
 	if len(ids) == 0 {
 		return out, nil
 	}
-	if s.engine != EnginePostgres {
-		err := s.InTxNoSync(ctx, func(ctx context.Context, tx bun.Tx) error {
-			for i, id := range ids {
-				held, more, err := s.CompleteDeliveryTx(ctx, tx, id, worker, remoteIDs[i])
-				if err != nil {
-					return err
-				}
-				if held {
-					out[id] = more
-				}
+	if !isPG(db) {
+		for i, id := range ids {
+			held, more, err := s.CompleteDeliveryTx(ctx, db, id, worker, remoteIDs[i])
+			if err != nil {
+				return nil, err
 			}
-			return nil
-		})
-		return out, err
+			if held {
+				out[id] = more
+			}
+		}
+		return out, nil
 	}
-	rows, err := pgQuery(ctx, s.noSync(), pgCompleteDeliveries, ids, worker, s.now(), remoteIDs)
+	rows, err := pgQuery(ctx, db, pgCompleteDeliveries, ids, worker, s.now(), remoteIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -481,12 +493,6 @@ func (s *Store) CompleteDeliveries(ctx context.Context, worker string, ids []int
 	}
 	return out, rows.Err()
 }
-
-// The statements below that update rows by ID test the status as
-// "status || ''": a plan cached while the outbox was nearly empty could
-// otherwise walk the pending rows' partial index (its predicate matches
-// "status = 'pending'") instead of looking the IDs up, a cost that grows
-// with the backlog.
 
 // pgCompleteDeliveries is the statement of CompleteDeliveries and
 // CompleteDeliveryTx on PostgreSQL.
