@@ -478,8 +478,9 @@ func (w *Worker) recordCompletions() {
 		}
 		var held map[int64]bool
 		hooked := slices.ContainsFunc(batch, func(c completion) bool { return c.hook })
+		oneByOne := false // each outcome logged by record already
 		if hooked {
-			held = w.recordHooked(batch, ids, remote)
+			held, oneByOne = w.recordHooked(batch, ids, remote)
 		}
 		delay := 50 * time.Millisecond
 		for try := 1; !hooked; try++ {
@@ -524,7 +525,7 @@ func (w *Worker) recordCompletions() {
 		}
 		for _, c := range batch {
 			more, ok := held[c.d.ID]
-			if !ok && held != nil {
+			if !ok && held != nil && !oneByOne {
 				c.log.Warn("delivery lease lost before its outcome was recorded (another worker took it over)")
 			}
 			c.reply <- completed{next: next[c.d.Stream], retake: more && retake}
@@ -534,13 +535,15 @@ func (w *Worker) recordCompletions() {
 
 // recordHooked records a batch holding deliveries with work for OnDone:
 // the completions and every hook in one transaction, whatever the hooks
-// queue in one go at its end. If that transaction fails, each completion
-// is recorded on its own (recordOne), so that a failing hook holds up no
-// other delivery.
-func (w *Worker) recordHooked(batch []completion, ids []int64, remote []string) map[int64]bool {
+// queue in one go at its end (Enqueue collects it meanwhile). If that
+// transaction fails, each completion is recorded in its own transaction
+// (recordOne), all at once, so that a failing hook holds up no other
+// delivery for long; oneByOne then reports that record logged each
+// outcome. A rolled-back batch runs its hooks again: they change nothing
+// but the database.
+func (w *Worker) recordHooked(batch []completion, ids []int64, remote []string) (held map[int64]bool, oneByOne bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), w.SendTimeout)
 	defer cancel()
-	var held map[int64]bool
 	err := w.inTx(ctx, true, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		if held, err = w.Store.CompleteDeliveriesTx(ctx, tx, w.Name, ids, remote); err != nil {
@@ -560,16 +563,27 @@ func (w *Worker) recordHooked(batch []completion, ids []int64, remote []string) 
 		return Enqueue(ctx, w.Store, tx, b.deferred...)
 	})
 	if err == nil {
-		return held
+		return held, false
 	}
 	w.Log.Warn("could not record delivery outcomes together; recording each on its own", "deliveries", len(batch), "err", err)
 	held = map[int64]bool{}
+	var (
+		mu sync.Mutex
+		wg sync.WaitGroup
+	)
 	for _, c := range batch {
-		if ok, more := w.recordOne(context.Background(), c.log, c.d, c.remoteID, c.hook); ok {
-			held[c.d.ID] = more
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if ok, more := w.recordOne(context.Background(), c.log, c.d, c.remoteID, c.hook); ok {
+				mu.Lock()
+				held[c.d.ID] = more
+				mu.Unlock()
+			}
+		}()
 	}
-	return held
+	wg.Wait()
+	return held, true
 }
 
 // batchKey carries a *txBatch in the context of a transaction run by
@@ -644,7 +658,10 @@ func (w *Worker) inTx(ctx context.Context, noSync bool, fn func(ctx context.Cont
 // (or of a worker recording an outcome) the first delivery of each idle
 // stream that worker sends is leased to it and sent right after the
 // commit; without one, the deliveries wait for a claim and the caller
-// announces them after its commit.
+// announces them after its commit. In the transaction recording a batch
+// of outcomes (the OnDone hooks of several deliveries), the deliveries
+// are only collected and inserted together at its end: a hook cannot read
+// back what it queued, nor the ID it gets.
 func Enqueue(ctx context.Context, st *core.Store, tx bun.IDB, ds ...*core.Delivery) error {
 	if len(ds) == 0 {
 		return nil
