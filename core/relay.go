@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/uptrace/bun"
 )
@@ -141,20 +142,76 @@ func (s *Store) OpenDiscordThreads(ctx context.Context) ([]DiscordTicketThread, 
 	}
 	out := make([]DiscordTicketThread, 0, len(tickets))
 	for _, t := range tickets {
-		var ids []string
-		err := s.DB.NewSelect().Model((*Message)(nil)).Column("source_id").
-			Where("ticket_id = ? AND source_platform = ?", t.ID, PlatformDiscord).
-			OrderExpr("LENGTH(source_id) DESC, source_id DESC").Limit(1).Scan(ctx, &ids)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		last, err := s.newestSourceID(ctx, t.ID, PlatformDiscord, time.Time{})
+		if err != nil {
 			return nil, err
 		}
-		th := DiscordTicketThread{TicketID: t.ID, ThreadID: *t.DiscordThreadID}
-		if len(ids) > 0 {
-			th.LastSeenID = ids[0]
-		}
-		out = append(out, th)
+		out = append(out, DiscordTicketThread{TicketID: t.ID, ThreadID: *t.DiscordThreadID, LastSeenID: last})
 	}
 	return out, nil
+}
+
+// SlackTicketThread is an open ticket's Slack thread and the newest Slack
+// message ts the relay stored for the ticket.
+type SlackTicketThread struct {
+	TicketID  int64
+	ChannelID string
+	ThreadTS  string
+	// LastSeenTS is the greatest Slack source ID (a message ts) stored
+	// for the ticket (before the time OpenSlackThreads was given), ""
+	// when none.
+	LastSeenTS string
+}
+
+// OpenSlackThreads lists the open tickets that have a Slack thread, with
+// the newest Slack ts stored for each before storedBefore (zero: ever).
+// Slack timestamps are decimal seconds with a fixed six-digit fraction
+// ("1700000000.000100"), so they compare numerically by length, then
+// text, as snowflakes do.
+//
+// storedBefore lets a catch-up ignore what live events stored once they
+// flowed again: a reply stored live just after a restart must not hide
+// older replies written while nothing was received.
+func (s *Store) OpenSlackThreads(ctx context.Context, storedBefore time.Time) ([]SlackTicketThread, error) {
+	var tickets []*Ticket
+	if err := s.DB.NewSelect().Model(&tickets).
+		Where("status = ? AND slack_channel_id IS NOT NULL AND slack_thread_ts IS NOT NULL", TicketOpen).
+		OrderExpr("id").Scan(ctx); err != nil {
+		return nil, err
+	}
+	out := make([]SlackTicketThread, 0, len(tickets))
+	for _, t := range tickets {
+		if *t.SlackChannelID == "" || *t.SlackThreadTS == "" {
+			continue
+		}
+		last, err := s.newestSourceID(ctx, t.ID, PlatformSlack, storedBefore)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, SlackTicketThread{TicketID: t.ID, ChannelID: *t.SlackChannelID, ThreadTS: *t.SlackThreadTS, LastSeenTS: last})
+	}
+	return out, nil
+}
+
+// newestSourceID returns the greatest source ID of the ticket's messages
+// from platform stored before before (zero: ever), comparing by length,
+// then text (numeric order for Discord snowflakes and Slack timestamps),
+// or "" when there is none.
+func (s *Store) newestSourceID(ctx context.Context, ticketID int64, platform string, before time.Time) (string, error) {
+	var ids []string
+	q := s.DB.NewSelect().Model((*Message)(nil)).Column("source_id").
+		Where("ticket_id = ? AND source_platform = ?", ticketID, platform)
+	if !before.IsZero() {
+		q = q.Where("created_at < ?", before.UTC())
+	}
+	err := q.OrderExpr("LENGTH(source_id) DESC, source_id DESC").Limit(1).Scan(ctx, &ids)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", err
+	}
+	if len(ids) == 0 {
+		return "", nil
+	}
+	return ids[0], nil
 }
 
 // RecordedTargets reports which of ids a ticket's messages already record

@@ -22,8 +22,11 @@ import (
 //
 // Events are handled one at a time, in the order Slack sends them, so two
 // replies written in quick succession keep their order; commands and
-// interactions are answered concurrently. It returns ctx's error, or the
-// error that made slack-go give up (invalid or revoked token).
+// interactions are answered concurrently. Every connection after the
+// first (a reconnection) starts a catch-up in the background (CatchUp):
+// Slack does not replay the events it could not deliver meanwhile. It
+// returns ctx's error, or the error that made slack-go give up (invalid or
+// revoked token).
 func (a *Adapter) RunSocketMode(ctx context.Context) error {
 	if a.cfg.AppToken == "" {
 		return errors.New("slack: Socket Mode needs an app-level token (SLACK_APP_TOKEN)")
@@ -36,6 +39,7 @@ func (a *Adapter) RunSocketMode(ctx context.Context) error {
 
 	var inflight sync.WaitGroup
 	defer inflight.Wait()
+	conn := &socketConn{}
 	for {
 		select {
 		case <-ctx.Done():
@@ -46,13 +50,19 @@ func (a *Adapter) RunSocketMode(ctx context.Context) error {
 			}
 			return err
 		case evt := <-client.Events:
-			a.onSocketEvent(runCtx, client, evt, &inflight)
+			a.onSocketEvent(runCtx, client, evt, conn, &inflight)
 		}
 	}
 }
 
+// socketConn is what RunSocketMode remembers of its connections.
+type socketConn struct {
+	// connections counts the connections made so far.
+	connections int
+}
+
 // onSocketEvent handles one Socket Mode event.
-func (a *Adapter) onSocketEvent(ctx context.Context, client *socketmode.Client, evt socketmode.Event, inflight *sync.WaitGroup) {
+func (a *Adapter) onSocketEvent(ctx context.Context, client *socketmode.Client, evt socketmode.Event, conn *socketConn, inflight *sync.WaitGroup) {
 	switch evt.Type {
 	case socketmode.EventTypeConnecting:
 		// Not connected while connecting: the gauge says what /readyz says.
@@ -62,6 +72,16 @@ func (a *Adapter) onSocketEvent(ctx context.Context, client *socketmode.Client, 
 		a.log.Info("socket mode connected")
 		a.Metrics.GatewayConnected(core.PlatformSlack, true)
 		a.Ready.Set(core.PlatformSlack, true, "")
+		conn.connections++
+		if conn.connections > 1 {
+			// A reconnection: what was written while disconnected came
+			// as events nobody acknowledged. The first connection needs
+			// none: serve catches up at start.
+			// Taken before this connection's events are handled.
+			since := a.store.Now()
+			inflight.Add(1)
+			a.catchUpInBackground(ctx, since, inflight.Done)
+		}
 	case socketmode.EventTypeConnectionError:
 		a.log.Warn("socket mode connection failed; slack-go retries", "err", evt.Data)
 		a.Metrics.GatewayConnected(core.PlatformSlack, false)

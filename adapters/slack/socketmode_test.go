@@ -3,6 +3,7 @@ package slack
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -15,7 +16,8 @@ import (
 // TestSocketMode: over Socket Mode, events, slash commands and button
 // presses reach the same handlers as over HTTP; an event is acknowledged
 // once stored, an event that cannot be stored is not acknowledged (Slack
-// sends it again), and a dropped connection reconnects.
+// sends it again), and a dropped connection reconnects and catches up
+// what was written meanwhile.
 func TestSocketMode(t *testing.T) {
 	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
 		e := newRelayEnv(t, st, func(c *Config) { c.AppToken = "xapp-fake-app-token" })
@@ -79,12 +81,26 @@ func TestSocketMode(t *testing.T) {
 		if e.fake.State().SocketConnects() <= connects {
 			t.Error("no reconnection")
 		}
+		// The reconnection catches up: the reply whose event was never
+		// acknowledged is read back from the thread.
 		var bodies []string
-		for _, m := range e.messages() {
-			bodies = append(bodies, m.Body)
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+			ms := e.messages()
+			slices.SortFunc(ms, func(a, b *core.Message) int { return strings.Compare(a.SourceID, b.SourceID) })
+			bodies = bodies[:0]
+			for _, m := range ms {
+				bodies = append(bodies, m.Body)
+			}
+			if len(bodies) >= 3 || time.Now().After(deadline) {
+				break
+			}
 		}
-		if strings.Join(bodies, "|") != "over the socket|after the drop" {
+		if strings.Join(bodies, "|") != "over the socket|unstored|after the drop" {
 			t.Errorf("stored: %q", bodies)
+		}
+		// Once: after the reconnection, not at the first connection.
+		if n := len(catchUpCalls(e.fake.State())); n != 1 {
+			t.Errorf("%d catch-up reads of the thread, want 1", n)
 		}
 	})
 }

@@ -179,6 +179,14 @@ func (a *app) wire(ctx context.Context) error {
 		reminders := &bot.Reminders{Store: a.store, Log: a.log.With("component", "reminders"), Zones: a.slack, Kick: a.worker.Kick}
 		a.goWorker(ctx, "reminders", reminders.Run)
 		a.goWorker(ctx, "slack-whoami", func(ctx context.Context) error { a.slack.LearnBotUser(ctx); return nil })
+		// Staff replies written while no replica was receiving events:
+		// read back from the open tickets' threads, in the background so
+		// /readyz is not held up. Every replica does it at start; the
+		// relay keys messages by their ts, so each reply is stored once.
+		// since is taken before the listener opens, so replies stored
+		// live meanwhile do not hide older ones.
+		since := a.store.Now()
+		a.goWorker(ctx, "slack-catch-up", func(ctx context.Context) error { return a.slack.CatchUp(ctx, since) })
 		if a.cfg.SlackAppToken != "" {
 			a.goWorker(ctx, "slack-socket-mode", a.slack.RunSocketMode)
 		}
