@@ -81,15 +81,22 @@ func (r *Relay) posted(ctx context.Context, tx bun.Tx, ticketID, messageID int64
 	if src == nil {
 		return r.reactOnSource(ctx, tx, messageID, ReactDelivered)
 	}
+	return r.reactAt(ctx, tx, ticketID, messageID, *src, ReactDelivered)
+}
+
+// reactAt queues reaction on a relayed message where it was written (src;
+// on Discord an empty src.ID means the copy of a first message, found at
+// send time). Nothing is queued for a platform the relay does not serve.
+func (r *Relay) reactAt(ctx context.Context, tx bun.Tx, ticketID, messageID int64, src MessageSource, reaction string) (bool, error) {
 	var d *core.Delivery
 	switch {
 	case src.Platform == core.PlatformSlack && r.slackOn():
 		d = ticketDelivery(ticketID, KindSlackReact, core.PlatformSlack, SlackReactPayload{
-			TicketID: ticketID, MessageID: messageID, Channel: src.ChannelID, TS: src.ID, Reaction: ReactDelivered,
+			TicketID: ticketID, MessageID: messageID, Channel: src.ChannelID, TS: src.ID, Reaction: reaction,
 		})
 	case src.Platform == core.PlatformDiscord && r.discordOn():
 		d = ticketDelivery(ticketID, KindDiscordReact, core.PlatformDiscord, DiscordReactPayload{
-			TicketID: ticketID, MessageID: messageID, ChannelID: src.ChannelID, DiscordMessageID: src.ID, Reaction: ReactDelivered,
+			TicketID: ticketID, MessageID: messageID, ChannelID: src.ChannelID, DiscordMessageID: src.ID, Reaction: reaction,
 		})
 	default:
 		return false, nil
@@ -129,20 +136,17 @@ func (r *Relay) reactOnSource(ctx context.Context, tx bun.Tx, messageID int64, r
 	if err != nil {
 		return false, err
 	}
-	var d *core.Delivery
+	src := MessageSource{Platform: m.SourcePlatform}
 	switch m.SourcePlatform {
 	case core.PlatformSlack:
 		if !r.slackOn() || t.SlackChannelID == nil {
 			return false, nil
 		}
-		d = delivery(t, KindSlackReact, core.PlatformSlack, SlackReactPayload{
-			TicketID: t.ID, MessageID: m.ID, Channel: *t.SlackChannelID, TS: m.SourceID, Reaction: reaction,
-		})
+		src.ChannelID, src.ID = *t.SlackChannelID, m.SourceID
 	case core.PlatformDiscord:
 		if !r.discordOn() {
 			return false, nil
 		}
-		p := DiscordReactPayload{TicketID: t.ID, MessageID: m.ID, Reaction: reaction}
 		copies, err := r.Store.CountMessageDeliveries(ctx, tx, m.ID, KindDiscordPost)
 		if err != nil {
 			return false, err
@@ -150,12 +154,8 @@ func (r *Relay) reactOnSource(ctx context.Context, tx bun.Tx, messageID int64, r
 		if copies == 0 && t.DiscordThreadID != nil {
 			// Written in the thread; a first message copied from the
 			// support channel is found through its copy at send time.
-			p.ChannelID, p.DiscordMessageID = *t.DiscordThreadID, m.SourceID
+			src.ChannelID, src.ID = *t.DiscordThreadID, m.SourceID
 		}
-		d = delivery(t, KindDiscordReact, core.PlatformDiscord, p)
-	default:
-		return false, nil
 	}
-	d.MessageID = &m.ID
-	return true, Enqueue(ctx, r.Store, tx, d)
+	return r.reactAt(ctx, tx, t.ID, m.ID, src, reaction)
 }

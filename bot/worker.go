@@ -278,11 +278,7 @@ func (w *Worker) Run(ctx context.Context) error {
 			} else {
 				failures = 0
 			}
-			w.mu.Lock()
-			for _, d := range ds {
-				w.holdLocked(d.Stream)
-			}
-			w.mu.Unlock()
+			w.hold(ds)
 			for _, d := range ds {
 				start(d)
 			}
@@ -507,21 +503,11 @@ func (w *Worker) recordCompletions() {
 			}
 		}
 		next := map[string]*core.Delivery{}
-		retake := false
-		if len(streams) > 0 {
-			ctx, cancel := context.WithTimeout(context.Background(), w.SendTimeout)
-			ds, err := w.Store.ClaimStreamHeads(ctx, w.Name, streams, w.Lease)
-			cancel()
-			if err != nil {
-				w.Log.Warn("claim the next deliveries of streams", "streams", len(streams), "err", err)
-				retake = true
-			}
-			w.mu.Lock()
-			for _, d := range ds {
-				next[d.Stream] = d
-				w.holdLocked(d.Stream)
-			}
-			w.mu.Unlock()
+		ds, err := w.claimHeads(context.Background(), streams)
+		retake := err != nil
+		w.hold(ds)
+		for _, d := range ds {
+			next[d.Stream] = d
 		}
 		for _, c := range batch {
 			more, ok := held[c.d.ID]
@@ -638,11 +624,8 @@ func (w *Worker) inTx(ctx context.Context, noSync bool, fn func(ctx context.Cont
 		// What they were queued behind finished meanwhile: take their
 		// streams' heads now, one statement, rather than a claim over
 		// the whole outbox.
-		cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.SendTimeout)
-		ds, err := w.Store.ClaimStreamHeads(cctx, w.Name, free, w.Lease)
-		cancel()
+		ds, err := w.claimHeads(ctx, free)
 		if err != nil {
-			w.Log.Warn("claim the next deliveries of streams", "streams", len(free), "err", err)
 			w.Kick()
 		}
 		w.handOff(ds)
@@ -774,17 +757,38 @@ func (w *Worker) kickLocked() {
 // takeHead leases the next delivery of stream to the worker, if one is
 // due and free. again is the caller's claim flag, set when taking failed.
 func (w *Worker) takeHead(ctx context.Context, stream string, again bool) (*core.Delivery, bool) {
-	next, err := w.Store.ClaimStreamHead(context.WithoutCancel(ctx), w.Name, stream, w.Lease)
+	ds, err := w.claimHeads(ctx, []string{stream})
+	if err != nil || len(ds) == 0 {
+		return nil, again || err != nil
+	}
+	w.hold(ds)
+	return ds[0], again
+}
+
+// claimHeads leases to the worker the next delivery of each of streams
+// that is due and free (core.Store.ClaimStreamHeads), within SendTimeout
+// and even when ctx ends meanwhile: a claim cut short while it commits
+// may have committed. A failure is logged and returned.
+func (w *Worker) claimHeads(ctx context.Context, streams []string) ([]*core.Delivery, error) {
+	if len(streams) == 0 {
+		return nil, nil
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.SendTimeout)
+	defer cancel()
+	ds, err := w.Store.ClaimStreamHeads(cctx, w.Name, streams, w.Lease)
 	if err != nil {
-		w.Log.Warn("claim the next delivery of a stream", "stream", stream, "err", err)
-		return nil, true
+		w.Log.Warn("claim the next deliveries of streams", "streams", streams, "err", err)
 	}
-	if next != nil {
-		w.mu.Lock()
-		w.holdLocked(next.Stream)
-		w.mu.Unlock()
+	return ds, err
+}
+
+// hold counts deliveries the worker now holds.
+func (w *Worker) hold(ds []*core.Delivery) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, d := range ds {
+		w.holdLocked(d.Stream)
 	}
-	return next, again
 }
 
 // finished uncounts a delivery the worker held and reports whether

@@ -45,6 +45,39 @@ func (s *gateSender) gate(t *testing.T, payload string) (release func()) {
 }
 
 // closer returns a func closing ch once, also called when the test ends.
+// queueBehind queues d, in a Worker.InTx run in the background, behind
+// held (in flight), and returns once d is queued and seen not leased, the
+// transaction still open: it commits once commitCh is closed, the channel
+// returned gives its result, and committed (unless nil) is closed when it
+// has ended.
+func queueBehind(t *testing.T, st *core.Store, w *bot.Worker, d, held *core.Delivery, commitCh <-chan struct{}, committed chan struct{}) <-chan error {
+	t.Helper()
+	queued := make(chan struct{})
+	txErr := make(chan error, 1)
+	go func() {
+		if committed != nil {
+			defer close(committed)
+		}
+		txErr <- w.InTx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
+			if err := bot.Enqueue(ctx, st, tx, d); err != nil {
+				return err
+			}
+			close(queued)
+			<-commitCh
+			return nil
+		})
+	}()
+	select {
+	case <-queued:
+	case err := <-txErr:
+		t.Fatalf("transaction ended early: %v", err)
+	}
+	if d.LockedBy != "" {
+		t.Fatalf("delivery %d leased behind %d in flight", d.ID, held.ID)
+	}
+	return txErr
+}
+
 func closer(t *testing.T, ch chan struct{}) func() {
 	var once sync.Once
 	f := func() { once.Do(func() { close(ch) }) }
@@ -322,27 +355,9 @@ func TestWorkerClaimsBehindAfterHeadFinishedBeforeCommit(t *testing.T) {
 			s.waitStarted(t, d1.ID)
 
 			d2 := notice(stream, "2")
-			queued, commitCh := make(chan struct{}), make(chan struct{})
+			commitCh := make(chan struct{})
 			commit := closer(t, commitCh)
-			txErr := make(chan error, 1)
-			go func() {
-				txErr <- w.InTx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
-					if err := bot.Enqueue(ctx, st, tx, d2); err != nil {
-						return err
-					}
-					close(queued)
-					<-commitCh
-					return nil
-				})
-			}()
-			select {
-			case <-queued:
-			case err := <-txErr:
-				t.Fatalf("transaction ended early: %v", err)
-			}
-			if d2.LockedBy != "" {
-				t.Fatalf("delivery %d leased behind %d in flight", d2.ID, d1.ID)
-			}
+			txErr := queueBehind(t, st, w, d2, d1, commitCh, nil)
 			release()
 			wantDone(t, st, d1)
 			time.Sleep(50 * time.Millisecond) // the worker is done with d1
@@ -367,7 +382,7 @@ func TestWorkerClaimsBehindCommittedWhileHeadRecorded(t *testing.T) {
 	s := newGateSender()
 	w := handOffWorker(st, s)
 	d1, d2 := notice(stream, "1"), notice(stream, "2")
-	queued, commitCh, committed := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	commitCh, committed := make(chan struct{}), make(chan struct{})
 	commit := closer(t, commitCh)
 	var hookErr atomic.Value
 	w.OnDone = func(ctx context.Context, tx bun.Tx, d *core.Delivery, detail string) (bool, error) {
@@ -389,26 +404,7 @@ func TestWorkerClaimsBehindCommittedWhileHeadRecorded(t *testing.T) {
 	release := s.gate(t, d1.Payload)
 	enqueueIn(t, st, w, d1)
 	s.waitStarted(t, d1.ID)
-	txErr := make(chan error, 1)
-	go func() {
-		defer close(committed)
-		txErr <- w.InTx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
-			if err := bot.Enqueue(ctx, st, tx, d2); err != nil {
-				return err
-			}
-			close(queued)
-			<-commitCh
-			return nil
-		})
-	}()
-	select {
-	case <-queued:
-	case err := <-txErr:
-		t.Fatalf("transaction ended early: %v", err)
-	}
-	if d2.LockedBy != "" {
-		t.Fatalf("delivery %d leased behind %d in flight", d2.ID, d1.ID)
-	}
+	txErr := queueBehind(t, st, w, d2, d1, commitCh, committed)
 	release()
 	if err := <-txErr; err != nil {
 		t.Fatal(err)

@@ -108,7 +108,7 @@ func TestWorkerTakesHeadQueuedWhileHeadRecorded(t *testing.T) {
 	s := newGateSender()
 	w := headWorker(st, s)
 	d1, d2 := notice(stream, "1"), notice(stream, "2")
-	queued, commitCh, committed := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	commitCh, committed := make(chan struct{}), make(chan struct{})
 	commit := closer(t, commitCh)
 	hookErr := make(chan error, 1)
 	w.OnDone = func(ctx context.Context, tx bun.Tx, d *core.Delivery, detail string) (bool, error) {
@@ -131,26 +131,7 @@ func TestWorkerTakesHeadQueuedWhileHeadRecorded(t *testing.T) {
 	release := s.gate(t, d1.Payload)
 	enqueueIn(t, st, w, d1)
 	s.waitStarted(t, d1.ID)
-	txErr := make(chan error, 1)
-	go func() {
-		defer close(committed)
-		txErr <- w.InTx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
-			if err := bot.Enqueue(ctx, st, tx, d2); err != nil {
-				return err
-			}
-			close(queued)
-			<-commitCh
-			return nil
-		})
-	}()
-	select {
-	case <-queued:
-	case err := <-txErr:
-		t.Fatalf("transaction ended early: %v", err)
-	}
-	if d2.LockedBy != "" {
-		t.Fatalf("delivery %d leased behind %d in flight", d2.ID, d1.ID)
-	}
+	txErr := queueBehind(t, st, w, d2, d1, commitCh, committed)
 	release()
 	if err := <-txErr; err != nil {
 		t.Fatal(err)
@@ -192,27 +173,9 @@ func TestWorkerTakesHeadQueuedBehindFinishedDelivery(t *testing.T) {
 			s.waitStarted(t, d1.ID)
 
 			d2 := notice(stream, "2")
-			queued, commitCh := make(chan struct{}), make(chan struct{})
+			commitCh := make(chan struct{})
 			commit := closer(t, commitCh)
-			txErr := make(chan error, 1)
-			go func() {
-				txErr <- w.InTx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
-					if err := bot.Enqueue(ctx, st, tx, d2); err != nil {
-						return err
-					}
-					close(queued)
-					<-commitCh
-					return nil
-				})
-			}()
-			select {
-			case <-queued:
-			case err := <-txErr:
-				t.Fatalf("transaction ended early: %v", err)
-			}
-			if d2.LockedBy != "" {
-				t.Fatalf("delivery %d leased behind %d in flight", d2.ID, d1.ID)
-			}
+			txErr := queueBehind(t, st, w, d2, d1, commitCh, nil)
 
 			probe := notice("probe", "probe")
 			if leased := enqueueIn(t, st, w, probe); leased[0] != w.Name {

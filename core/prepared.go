@@ -14,11 +14,10 @@ import (
 )
 
 // The relay's hottest statements run on PostgreSQL as prepared statements
-// with parameters, which each connection parses and, once their plans prove
-// stable, plans once (bun writes every value into the SQL text instead, so
-// each call would be a new statement to parse and plan). They are written
-// so that a plan made while the outbox was nearly empty stays right when
-// it is full (outbox.go).
+// with parameters, which each connection parses once (bun writes every
+// value into the SQL text instead, so each call would be a new statement
+// to parse). They are planned on every call, with the values at hand
+// (plan_cache_mode, store.go).
 
 // isPG reports whether db talks to PostgreSQL.
 func isPG(db bun.IDB) bool { return db.Dialect().Name() == dialect.PG }

@@ -141,15 +141,22 @@ func (a *Adapter) editText(ctx context.Context, wh *discordgo.Webhook, thread st
 			carriers[id] = true
 		}
 	}
+	return withLinks(p.Text, notCarried(p.Files, onDiscord)), carriers, nil
+}
+
+// notCarried returns the attachments that are not among the files on
+// Discord (counted by name, each name taken once per file): those that
+// travel as links.
+func notCarried(atts []core.Attachment, onDiscord map[string]int) []core.Attachment {
 	var linked []core.Attachment
-	for i, name := range uploadNames(p.Files) {
+	for i, name := range uploadNames(atts) {
 		if onDiscord[name] > 0 {
 			onDiscord[name]--
 			continue
 		}
-		linked = append(linked, p.Files[i])
+		linked = append(linked, atts[i])
 	}
-	return withLinks(p.Text, linked), carriers, nil
+	return linked
 }
 
 // postedAs reports whether m is what postPart posts for text and atts:
@@ -162,15 +169,7 @@ func postedAs(m *discordgo.Message, text string, atts []core.Attachment) bool {
 	for _, at := range m.Attachments {
 		onMessage[at.Filename]++
 	}
-	var linked []core.Attachment
-	for i, name := range uploadNames(atts) {
-		if onMessage[name] > 0 {
-			onMessage[name]--
-			continue
-		}
-		linked = append(linked, atts[i])
-	}
-	want := withLinks(text, linked)
+	want := withLinks(text, notCarried(atts, onMessage))
 	if len(m.Attachments) == 0 {
 		want = sendableText(want)
 	}

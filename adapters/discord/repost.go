@@ -47,14 +47,8 @@ const postLookBack = time.Minute
 // at a time, so posts of the same text are adopted in the order they were
 // sent. It returns "" when there is none.
 func (a *Adapter) findWebhookPost(ctx context.Context, d *core.Delivery, wh *discordgo.Webhook, thread, author, text string, files []core.Attachment) (string, error) {
-	if d.Attempts <= 1 {
-		started, err := a.store.DatabaseStartedAt(ctx)
-		if err != nil {
-			return "", err
-		}
-		if d.CreatedAt.After(started) {
-			return "", nil
-		}
+	if tried, err := a.store.MayHaveBeenTried(ctx, d); err != nil || !tried {
+		return "", err
 	}
 	after := snowflakeAt(d.CreatedAt.Add(-postLookBack))
 	username := webhookUsername(author)

@@ -96,13 +96,9 @@ func (a *Adapter) catchUpInBackground(ctx context.Context, since time.Time, done
 // onMessageEvent, oldest first, and returns how many replies it saw.
 func (a *Adapter) catchUpThread(ctx context.Context, rs *relayState, channel, threadTS, after string) (int, error) {
 	seen := 0
-	p := &slack.GetConversationRepliesParameters{ChannelID: channel, Timestamp: threadTS, Oldest: after,
-		Inclusive: false, Limit: catchUpPageSize}
-	for range catchUpPages {
-		msgs, more, next, err := a.repliesPage(ctx, p)
-		if err != nil {
-			return seen, err
-		}
+	read := repliesPager(slack.GetConversationRepliesParameters{ChannelID: channel, Timestamp: threadTS, Oldest: after,
+		Inclusive: false, Limit: catchUpPageSize}, a.repliesPage)
+	all, err := eachPage(ctx, read, catchUpPages, func(msgs []slack.Message) error {
 		sort.SliceStable(msgs, func(i, j int) bool { return tsLess(msgs[i].Timestamp, msgs[j].Timestamp) })
 		for _, m := range msgs {
 			if m.Timestamp == threadTS {
@@ -110,16 +106,15 @@ func (a *Adapter) catchUpThread(ctx context.Context, rs *relayState, channel, th
 			}
 			seen++
 			if err := a.onMessageEvent(ctx, rs, replyEvent(channel, m), ""); err != nil {
-				return seen, err
+				return err
 			}
 		}
-		if !more || next == "" {
-			return seen, nil
-		}
-		p.Cursor = next
+		return nil
+	})
+	if err == nil && !all {
+		a.log.Warn("catch-up: thread has more replies than one catch-up reads", "thread", threadTS)
 	}
-	a.log.Warn("catch-up: thread has more replies than one catch-up reads", "thread", threadTS)
-	return seen, nil
+	return seen, err
 }
 
 // repliesPage reads one page of conversations.replies, waiting out 429s.

@@ -112,11 +112,11 @@ func metadataMatches(m slack.Msg, id int64, part int) bool {
 // since shortly before d was created.
 func (a *Adapter) findPosted(ctx context.Context, d *core.Delivery, channel, threadTS string) (map[int]string, error) {
 	found := map[int]string{}
-	if tried, err := a.mayHaveBeenTried(ctx, d); err != nil || !tried {
+	if tried, err := a.store.MayHaveBeenTried(ctx, d); err != nil || !tried {
 		return found, err
 	}
 	oldest := lookBackFrom(d)
-	check := func(msgs []slack.Message) {
+	check := func(msgs []slack.Message) error {
 		for _, m := range msgs {
 			if m.Metadata.EventType != deliveryMetadataType {
 				continue
@@ -128,52 +128,67 @@ func (a *Adapter) findPosted(ctx context.Context, d *core.Delivery, channel, thr
 				}
 			}
 		}
+		return nil
 	}
-	cursor := ""
-	for page := 0; page < 50; page++ {
-		var (
-			msgs    []slack.Message
-			hasMore bool
-			next    string
-			err     error
-		)
-		if threadTS != "" {
-			msgs, hasMore, next, err = a.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
-				ChannelID: channel, Timestamp: threadTS, Oldest: oldest, Cursor: cursor, Limit: 200, IncludeAllMetadata: true,
-			})
-		} else {
-			var resp *slack.GetConversationHistoryResponse
-			resp, err = a.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+	read := repliesPager(slack.GetConversationRepliesParameters{
+		ChannelID: channel, Timestamp: threadTS, Oldest: oldest, Limit: 200, IncludeAllMetadata: true,
+	}, a.api.GetConversationRepliesContext)
+	if threadTS == "" {
+		read = func(ctx context.Context, cursor string) ([]slack.Message, string, error) {
+			resp, err := a.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
 				ChannelID: channel, Oldest: oldest, Cursor: cursor, Limit: 200, IncludeAllMetadata: true,
 			})
-			if resp != nil {
-				msgs, hasMore, next = resp.Messages, resp.HasMore, resp.ResponseMetaData.NextCursor
+			if err != nil {
+				return nil, "", err
 			}
+			if !resp.HasMore {
+				return resp.Messages, "", nil
+			}
+			return resp.Messages, resp.ResponseMetaData.NextCursor, nil
 		}
-		if err != nil {
-			return nil, err
-		}
-		check(msgs)
-		if !hasMore || next == "" {
-			break
-		}
-		cursor = next
+	}
+	if _, err := eachPage(ctx, read, 50, check); err != nil {
+		return nil, err
 	}
 	return found, nil
 }
 
-// mayHaveBeenTried reports whether an earlier attempt of d may have
-// reached Slack: d was retried, or queued before the database last
-// started (see findPosted).
-func (a *Adapter) mayHaveBeenTried(ctx context.Context, d *core.Delivery) (bool, error) {
-	if d.Attempts > 1 {
-		return true, nil
+// messagePage reads one page of messages from cursor ("" for the first)
+// and returns the cursor of the next page, "" after the last.
+type messagePage func(ctx context.Context, cursor string) (msgs []slack.Message, next string, err error)
+
+// repliesPager reads a thread's replies as p asks, page by page, with get
+// (the API's conversations.replies, or a wrapper waiting out 429s).
+func repliesPager(p slack.GetConversationRepliesParameters, get func(context.Context, *slack.GetConversationRepliesParameters) ([]slack.Message, bool, string, error)) messagePage {
+	return func(ctx context.Context, cursor string) ([]slack.Message, string, error) {
+		q := p
+		q.Cursor = cursor
+		msgs, more, next, err := get(ctx, &q)
+		if !more {
+			next = ""
+		}
+		return msgs, next, err
 	}
-	started, err := a.store.DatabaseStartedAt(ctx)
-	if err != nil {
-		return false, err
+}
+
+// eachPage hands fn every page read gives, at most pages of them, and
+// stops at the first error. It reports whether it read the last page.
+func eachPage(ctx context.Context, read messagePage, pages int, fn func([]slack.Message) error) (bool, error) {
+	cursor := ""
+	for range pages {
+		msgs, next, err := read(ctx, cursor)
+		if err != nil {
+			return false, err
+		}
+		if err := fn(msgs); err != nil {
+			return false, err
+		}
+		if next == "" {
+			return true, nil
+		}
+		cursor = next
 	}
-	return !d.CreatedAt.After(started), nil
+	return false, nil
 }
 
 // lookBackFrom is the oldest ts where what an earlier attempt of d posted

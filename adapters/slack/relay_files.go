@@ -220,14 +220,14 @@ func uploadName(f core.Attachment) string {
 
 // findUploaded finds the files an earlier attempt of d uploaded into the
 // thread, by attachment index. Only a delivery that may have been tried
-// before looks (mayHaveBeenTried), at the bot's file shares since
+// before looks (core.Store.MayHaveBeenTried), at the bot's file shares since
 // shortly before d was queued, leaving out the files another slack.files
 // delivery of the ticket recorded: a stream sends one delivery at a
 // time, so what is left was shared by d. They are matched to the
 // attachments by name and size, in order.
 func (a *Adapter) findUploaded(ctx context.Context, d *core.Delivery, channel, threadTS string, ticketID int64, files []core.Attachment) (map[int]string, error) {
 	found := map[int]string{}
-	if tried, err := a.mayHaveBeenTried(ctx, d); err != nil || !tried {
+	if tried, err := a.store.MayHaveBeenTried(ctx, d); err != nil || !tried {
 		return found, err
 	}
 	others, err := a.store.TicketDeliveries(ctx, ticketID)
@@ -247,14 +247,10 @@ func (a *Adapter) findUploaded(ctx context.Context, d *core.Delivery, channel, t
 		botUser = rs.botUser()
 	}
 	var shared []slack.File
-	cursor := ""
-	for page := 0; page < 50; page++ {
-		msgs, hasMore, next, err := a.api.GetConversationRepliesContext(ctx, &slack.GetConversationRepliesParameters{
-			ChannelID: channel, Timestamp: threadTS, Oldest: lookBackFrom(d), Cursor: cursor, Limit: 200,
-		})
-		if err != nil {
-			return nil, err
-		}
+	read := repliesPager(slack.GetConversationRepliesParameters{
+		ChannelID: channel, Timestamp: threadTS, Oldest: lookBackFrom(d), Limit: 200,
+	}, a.api.GetConversationRepliesContext)
+	_, err = eachPage(ctx, read, 50, func(msgs []slack.Message) error {
 		for _, m := range msgs {
 			for _, f := range m.Files {
 				ours := f.User == botUser
@@ -266,10 +262,10 @@ func (a *Adapter) findUploaded(ctx context.Context, d *core.Delivery, channel, t
 				}
 			}
 		}
-		if !hasMore || next == "" {
-			break
-		}
-		cursor = next
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	used := make([]bool, len(shared))
 	for i, at := range files {
