@@ -86,19 +86,20 @@ func restStatus(err error) int {
 	return 0
 }
 
-// ticket loads a delivery's ticket and its Discord thread.
-func (a *Adapter) ticket(ctx context.Context, ticketID int64) (*core.Ticket, string, error) {
-	t, err := a.store.Ticket(ctx, ticketID)
+// thread returns a ticket's Discord thread (Store.TicketThreadsOf, served
+// from memory once the ticket's threads exist).
+func (a *Adapter) thread(ctx context.Context, ticketID int64) (string, error) {
+	th, err := a.store.TicketThreadsOf(ctx, ticketID)
 	if core.ErrorCode(err) == core.ENOTFOUND {
-		return nil, "", bot.Permanent(err)
+		return "", bot.Permanent(err)
 	}
 	if err != nil {
-		return nil, "", err
+		return "", err
 	}
-	if t.DiscordThreadID == nil {
-		return t, "", bot.Permanent(fmt.Errorf("ticket #%d has no Discord thread", t.Number))
+	if th.DiscordThreadID == "" {
+		return "", bot.Permanent(fmt.Errorf("ticket #%d has no Discord thread", th.Number))
 	}
-	return t, *t.DiscordThreadID, nil
+	return th.DiscordThreadID, nil
 }
 
 // openThread creates the ticket thread (or finds the one an earlier,
@@ -242,17 +243,11 @@ func (a *Adapter) post(ctx context.Context, d *core.Delivery) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	th, err := a.store.TicketThreadsOf(ctx, p.TicketID)
-	if core.ErrorCode(err) == core.ENOTFOUND {
-		return "", bot.Permanent(err)
-	}
+	thread, err := a.thread(ctx, p.TicketID)
 	if err != nil {
 		return "", err
 	}
-	if th.DiscordThreadID == "" {
-		return "", bot.Permanent(fmt.Errorf("ticket #%d has no Discord thread", th.Number))
-	}
-	return a.relayPost(ctx, d, th.DiscordThreadID, p)
+	return a.relayPost(ctx, d, thread, p)
 }
 
 // withThread adds ?thread_id= to a webhook message request.
@@ -271,7 +266,7 @@ func (a *Adapter) edit(ctx context.Context, d *core.Delivery) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	_, thread, err := a.ticket(ctx, p.TicketID)
+	thread, err := a.thread(ctx, p.TicketID)
 	if err != nil {
 		return "", err
 	}
@@ -346,7 +341,7 @@ func (a *Adapter) delete(ctx context.Context, d *core.Delivery) error {
 		}
 		return err
 	}
-	_, thread, err := a.ticket(ctx, p.TicketID)
+	thread, err := a.thread(ctx, p.TicketID)
 	if err != nil {
 		return err
 	}
@@ -387,7 +382,7 @@ func (a *Adapter) react(ctx context.Context, d *core.Delivery) error {
 	if msg == "" {
 		// The first message of a ticket opened in the support channel:
 		// react on its copy in the thread.
-		_, thread, err := a.ticket(ctx, p.TicketID)
+		thread, err := a.thread(ctx, p.TicketID)
 		if err != nil {
 			return err
 		}
@@ -419,7 +414,7 @@ func (a *Adapter) notice(ctx context.Context, d *core.Delivery) (string, error) 
 	if err != nil {
 		return "", err
 	}
-	_, thread, err := a.ticket(ctx, p.TicketID)
+	thread, err := a.thread(ctx, p.TicketID)
 	if err != nil {
 		return "", err
 	}
@@ -446,7 +441,7 @@ func (a *Adapter) status(ctx context.Context, d *core.Delivery) error {
 	if err != nil {
 		return err
 	}
-	_, thread, err := a.ticket(ctx, p.TicketID)
+	thread, err := a.thread(ctx, p.TicketID)
 	if err != nil {
 		return err
 	}

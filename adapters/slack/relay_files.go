@@ -136,7 +136,7 @@ func attachmentText(text string, files []core.Attachment, link func(i int) bool)
 // download that may succeed later fails the delivery, to be retried. A
 // message deleted before its files went gets none.
 func (a *Adapter) uploadFiles(ctx context.Context, d *core.Delivery, p bot.SlackFilesPayload) (string, error) {
-	_, channel, threadTS, err := a.thread(ctx, p.TicketID)
+	channel, threadTS, err := a.thread(ctx, p.TicketID)
 	if err != nil {
 		return "", err
 	}

@@ -93,20 +93,21 @@ func (a *Adapter) deliver(ctx context.Context, d *core.Delivery) (string, error)
 	return "", bot.Permanent(fmt.Errorf("slack: unknown delivery kind %q", d.Kind))
 }
 
-// thread returns where a ticket's Slack thread is. A ticket without one
-// yet is retried: its slack.open_thread is ahead in the same stream.
-func (a *Adapter) thread(ctx context.Context, ticketID int64) (*core.Ticket, string, string, error) {
-	t, err := a.store.Ticket(ctx, ticketID)
+// thread returns where a ticket's Slack thread is (Store.TicketThreadsOf,
+// served from memory once the ticket's threads exist). A ticket without
+// one yet is retried: its slack.open_thread is ahead in the same stream.
+func (a *Adapter) thread(ctx context.Context, ticketID int64) (channel, threadTS string, err error) {
+	th, err := a.store.TicketThreadsOf(ctx, ticketID)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return "", "", bot.Permanent(err)
+	}
 	if err != nil {
-		if core.ErrorCode(err) == core.ENOTFOUND {
-			return nil, "", "", bot.Permanent(err)
-		}
-		return nil, "", "", err
+		return "", "", err
 	}
-	if t.SlackChannelID == nil || t.SlackThreadTS == nil || *t.SlackThreadTS == "" {
-		return t, "", "", fmt.Errorf("ticket %d has no Slack thread yet", ticketID)
+	if th.SlackChannelID == "" || th.SlackThreadTS == "" {
+		return "", "", fmt.Errorf("ticket %d has no Slack thread yet", ticketID)
 	}
-	return t, *t.SlackChannelID, *t.SlackThreadTS, nil
+	return th.SlackChannelID, th.SlackThreadTS, nil
 }
 
 // openThread posts the ticket card as a new root message.
@@ -137,7 +138,7 @@ func (a *Adapter) openThread(ctx context.Context, d *core.Delivery, p bot.SlackO
 // updateCard rebuilds the ticket card from the store and updates it in
 // place.
 func (a *Adapter) updateCard(ctx context.Context, p bot.SlackCardPayload) (string, error) {
-	_, channel, ts, err := a.thread(ctx, p.TicketID)
+	channel, ts, err := a.thread(ctx, p.TicketID)
 	if err != nil {
 		return "", err
 	}
@@ -154,17 +155,10 @@ func (a *Adapter) updateCard(ctx context.Context, p bot.SlackCardPayload) (strin
 // its author's name and avatar; attachments are listed after the text: as
 // links, or by name when a slack.files delivery uploads them next.
 func (a *Adapter) post(ctx context.Context, d *core.Delivery, p bot.SlackPostPayload) (string, error) {
-	th, err := a.store.TicketThreadsOf(ctx, p.TicketID)
-	if core.ErrorCode(err) == core.ENOTFOUND {
-		return "", bot.Permanent(err)
-	}
+	channel, threadTS, err := a.thread(ctx, p.TicketID)
 	if err != nil {
 		return "", err
 	}
-	if th.SlackChannelID == "" || th.SlackThreadTS == "" {
-		return "", fmt.Errorf("ticket %d has no Slack thread yet", p.TicketID)
-	}
-	channel, threadTS := th.SlackChannelID, th.SlackThreadTS
 	text := attachmentText(p.Text, p.Attachments, func(int) bool { return !p.FilesFollow })
 	if strings.TrimSpace(text) == "" {
 		text = "_(empty message)_"
@@ -180,7 +174,7 @@ func (a *Adapter) post(ctx context.Context, d *core.Delivery, p bot.SlackPostPay
 // posting extra parts and deleting parts no longer needed; it returns the
 // message's ts list after the edit.
 func (a *Adapter) edit(ctx context.Context, d *core.Delivery, p bot.SlackEditPayload) (string, error) {
-	_, channel, threadTS, err := a.thread(ctx, p.TicketID)
+	channel, threadTS, err := a.thread(ctx, p.TicketID)
 	if err != nil {
 		return "", err
 	}
@@ -219,7 +213,7 @@ func (a *Adapter) edit(ctx context.Context, d *core.Delivery, p bot.SlackEditPay
 // delete removes every Slack part of a relayed message, and the files
 // uploaded for it; parts and files already gone count as deleted.
 func (a *Adapter) delete(ctx context.Context, p bot.SlackDeletePayload) error {
-	_, channel, _, err := a.thread(ctx, p.TicketID)
+	channel, _, err := a.thread(ctx, p.TicketID)
 	if err != nil {
 		return err
 	}
@@ -269,7 +263,7 @@ func (a *Adapter) reactTo(ctx context.Context, p bot.SlackReactPayload) error {
 
 // notice posts a system line as the bot in the ticket's thread.
 func (a *Adapter) notice(ctx context.Context, d *core.Delivery, p bot.SlackNoticePayload) (string, error) {
-	_, channel, threadTS, err := a.thread(ctx, p.TicketID)
+	channel, threadTS, err := a.thread(ctx, p.TicketID)
 	if err != nil {
 		return "", err
 	}
