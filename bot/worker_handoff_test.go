@@ -45,6 +45,16 @@ func (s *gateSender) gate(t *testing.T, payload string) (release func()) {
 }
 
 // closer returns a func closing ch once, also called when the test ends.
+// sendHeld hands d off to w and returns once w is sending it, held in
+// s's gate until release is called.
+func sendHeld(t *testing.T, st *core.Store, w *bot.Worker, s *gateSender, d *core.Delivery) (release func()) {
+	t.Helper()
+	release = s.gate(t, d.Payload)
+	enqueueIn(t, st, w, d)
+	s.waitStarted(t, d.ID)
+	return release
+}
+
 // queueBehind queues d, in a Worker.InTx run in the background, behind
 // held (in flight), and returns once d is queued and seen not leased, the
 // transaction still open: it commits once commitCh is closed, the channel
@@ -350,9 +360,7 @@ func TestWorkerClaimsBehindAfterHeadFinishedBeforeCommit(t *testing.T) {
 			startWorker(t, st, w, s)
 
 			d1 := notice(stream, "1")
-			release := s.gate(t, d1.Payload)
-			enqueueIn(t, st, w, d1)
-			s.waitStarted(t, d1.ID)
+			release := sendHeld(t, st, w, s, d1)
 
 			d2 := notice(stream, "2")
 			commitCh := make(chan struct{})
@@ -401,9 +409,7 @@ func TestWorkerClaimsBehindCommittedWhileHeadRecorded(t *testing.T) {
 	}
 	startWorker(t, st, w, s)
 
-	release := s.gate(t, d1.Payload)
-	enqueueIn(t, st, w, d1)
-	s.waitStarted(t, d1.ID)
+	release := sendHeld(t, st, w, s, d1)
 	txErr := queueBehind(t, st, w, d2, d1, commitCh, committed)
 	release()
 	if err := <-txErr; err != nil {

@@ -80,9 +80,7 @@ func TestWorkerTakesHeadQueuedWhileInFlight(t *testing.T) {
 				busy := fillSlots(t, st, w, s, headSlots-1)
 
 				d1 := notice(stream, "1")
-				release := s.gate(t, d1.Payload)
-				enqueueIn(t, st, w, d1)
-				s.waitStarted(t, d1.ID)
+				release := sendHeld(t, st, w, s, d1)
 				d2 := notice(stream, "2")
 				if leased := enqueueIn(t, st, w, d2); leased[0] != "" {
 					t.Fatalf("delivery %d leased to %q behind %d in flight", d2.ID, leased[0], d1.ID)
@@ -128,9 +126,7 @@ func TestWorkerTakesHeadQueuedWhileHeadRecorded(t *testing.T) {
 	startWorker(t, st, w, s)
 	busy := fillSlots(t, st, w, s, headSlots-1)
 
-	release := s.gate(t, d1.Payload)
-	enqueueIn(t, st, w, d1)
-	s.waitStarted(t, d1.ID)
+	release := sendHeld(t, st, w, s, d1)
 	txErr := queueBehind(t, st, w, d2, d1, commitCh, committed)
 	release()
 	if err := <-txErr; err != nil {
@@ -168,9 +164,7 @@ func TestWorkerTakesHeadQueuedBehindFinishedDelivery(t *testing.T) {
 			busy := fillSlots(t, st, w, s, headSlots-1)
 
 			d1 := notice(stream, "1")
-			release := s.gate(t, d1.Payload)
-			enqueueIn(t, st, w, d1)
-			s.waitStarted(t, d1.ID)
+			release := sendHeld(t, st, w, s, d1)
 
 			d2 := notice(stream, "2")
 			commitCh := make(chan struct{})
