@@ -139,49 +139,40 @@ func rewritePayloads(t *testing.T, r *sourceRig, m *core.Message, kind string, e
 // (channel, ts), and that it was sent.
 func wantOneSlackReact(t *testing.T, r *sourceRig, m *core.Message, channel, ts string) {
 	t.Helper()
-	reacts := r.deliveriesOf(t, m, bot.KindSlackReact)
-	if len(reacts) != 1 {
-		t.Fatalf("message %d: %d Slack reactions queued, want 1", m.ID, len(reacts))
-	}
-	d := reacts[0]
-	p, err := bot.DecodePayload[bot.SlackReactPayload](d)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := bot.SlackReactPayload{TicketID: m.TicketID, MessageID: m.ID, Channel: channel, TS: ts, Reaction: bot.ReactDelivered}
-	if p != want {
-		t.Fatalf("message %d: Slack reaction %+v, want %+v", m.ID, p, want)
-	}
-	if d.Status != core.DeliveryDone || d.Stream != bot.TicketStream(m.TicketID, core.PlatformSlack) {
-		t.Fatalf("message %d: Slack reaction status %s stream %s", m.ID, d.Status, d.Stream)
-	}
-	if n := countSent(r.slack, d.ID); n != 1 {
-		t.Fatalf("message %d: Slack reaction sent %d times", m.ID, n)
-	}
+	wantOneReact(t, r, m, bot.KindSlackReact, core.PlatformSlack, r.slack,
+		bot.SlackReactPayload{TicketID: m.TicketID, MessageID: m.ID, Channel: channel, TS: ts, Reaction: bot.ReactDelivered})
 }
 
 // wantOneDiscordReact checks that m got exactly one ✅ on Discord, on
 // message id in channel, and that it was sent.
 func wantOneDiscordReact(t *testing.T, r *sourceRig, m *core.Message, channel, id string) {
 	t.Helper()
-	reacts := r.deliveriesOf(t, m, bot.KindDiscordReact)
+	wantOneReact(t, r, m, bot.KindDiscordReact, core.PlatformDiscord, r.discord,
+		bot.DiscordReactPayload{TicketID: m.TicketID, MessageID: m.ID, ChannelID: channel, DiscordMessageID: id, Reaction: bot.ReactDelivered})
+}
+
+// wantOneReact checks that m got exactly one reaction delivery of kind,
+// with payload want, on its ticket's stream of platform, done and sent
+// once by sender.
+func wantOneReact[P comparable](t *testing.T, r *sourceRig, m *core.Message, kind, platform string, sender *recSender, want P) {
+	t.Helper()
+	reacts := r.deliveriesOf(t, m, kind)
 	if len(reacts) != 1 {
-		t.Fatalf("message %d: %d Discord reactions queued, want 1", m.ID, len(reacts))
+		t.Fatalf("message %d: %d %s deliveries queued, want 1", m.ID, len(reacts), kind)
 	}
 	d := reacts[0]
-	p, err := bot.DecodePayload[bot.DiscordReactPayload](d)
+	p, err := bot.DecodePayload[P](d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := bot.DiscordReactPayload{TicketID: m.TicketID, MessageID: m.ID, ChannelID: channel, DiscordMessageID: id, Reaction: bot.ReactDelivered}
 	if p != want {
-		t.Fatalf("message %d: Discord reaction %+v, want %+v", m.ID, p, want)
+		t.Fatalf("message %d: %s %+v, want %+v", m.ID, kind, p, want)
 	}
-	if d.Status != core.DeliveryDone || d.Stream != bot.TicketStream(m.TicketID, core.PlatformDiscord) {
-		t.Fatalf("message %d: Discord reaction status %s stream %s", m.ID, d.Status, d.Stream)
+	if d.Status != core.DeliveryDone || d.Stream != bot.TicketStream(m.TicketID, platform) {
+		t.Fatalf("message %d: %s status %s stream %s", m.ID, kind, d.Status, d.Stream)
 	}
-	if n := countSent(r.discord, d.ID); n != 1 {
-		t.Fatalf("message %d: Discord reaction sent %d times", m.ID, n)
+	if n := countSent(sender, d.ID); n != 1 {
+		t.Fatalf("message %d: %s sent %d times", m.ID, kind, n)
 	}
 }
 
