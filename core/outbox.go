@@ -504,7 +504,7 @@ func (s *Store) CompleteDeliveriesTx(ctx context.Context, db bun.IDB, worker str
 // pgCompleteDeliveries is the statement of CompleteDeliveries and
 // CompleteDeliveryTx on PostgreSQL.
 // It, like pgClaimStreamHeads, finds its rows by ID and tests the status
-// as "status || ''", so that no plan walks the pending rows' partial
+// as "status || ”", so that no plan walks the pending rows' partial
 // indexes (their predicate matches "status = 'pending'") instead: a cost
 // that would grow with the backlog.
 // The rows of one call are of different streams (a worker holds one
