@@ -504,9 +504,13 @@ func (s *Store) CompleteDeliveriesTx(ctx context.Context, db bun.IDB, worker str
 // pgCompleteDeliveries is the statement of CompleteDeliveries and
 // CompleteDeliveryTx on PostgreSQL.
 // It, like pgClaimStreamHeads, finds its rows by ID and tests the status
-// as "status || ”", so that no plan walks the pending rows' partial
-// indexes (their predicate matches "status = 'pending'") instead: a cost
-// that would grow with the backlog.
+// through a concatenation,
+//
+//	d.status || '' = 'pending'
+//
+// so that no plan walks the pending rows' partial indexes (their
+// predicate matches "status = 'pending'") instead: a cost that would grow
+// with the backlog.
 // The rows of one call are of different streams (a worker holds one
 // delivery per stream at a time), so no row's EXISTS sees another row of
 // the call.
