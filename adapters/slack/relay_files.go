@@ -3,7 +3,6 @@ package slack
 import (
 	"bytes"
 	"context"
-	"crypto/hmac"
 	"errors"
 	"fmt"
 	"io"
@@ -67,8 +66,7 @@ func (a *Adapter) parseFileLink(link string) (id, src string, ok bool) {
 	if id, err = url.PathUnescape(escID); err != nil {
 		return "", "", false
 	}
-	src = u.Query().Get("src")
-	if src == "" || !hmac.Equal([]byte(a.fileSig(id, src)), []byte(u.Query().Get("sig"))) {
+	if src, _, ok = a.checkLink(id, u.Query()); !ok {
 		return "", "", false
 	}
 	return id, src, true
