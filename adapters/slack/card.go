@@ -57,9 +57,11 @@ func (c *ticketCard) title() string {
 	return fmt.Sprintf("#%d %s", c.Ticket.Number, c.Ticket.Subject)
 }
 
-// fallback is the card's plain text, for notifications and old clients.
+// fallback is the card's text, for notifications and old clients. Slack
+// parses it as mrkdwn like any message text, so the subject and the
+// client's name are escaped: a subject "<!channel>" pings nobody.
 func (c *ticketCard) fallback() string {
-	return fmt.Sprintf("Ticket %s (%s) from %s", c.title(), c.Ticket.Status, c.Client)
+	return fmt.Sprintf("Ticket %s (%s) from %s", escapeText(c.title()), c.Ticket.Status, escapeText(c.Client))
 }
 
 // blocks renders the card as Block Kit: a header, the ticket's facts and

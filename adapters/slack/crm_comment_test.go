@@ -38,7 +38,7 @@ func TestCRMCommentCommand(t *testing.T) {
 		t.Errorf("form body = %q, want the typed text", body)
 	}
 
-	wantContains(t, "no text", w.cmd(w.sam, "comment acme").text, "Usage", "/crm comment <company> <text>")
+	wantContains(t, "no text", w.cmd(w.sam, "comment acme").text, "Usage", "/crm comment &lt;company&gt; &lt;text&gt;")
 	wantContains(t, "nothing", w.cmd(w.sam, "comment").text, "Usage")
 	wantContains(t, "open quote", w.cmd(w.sam, `comment "Dupont hello`).text, "quote is not closed")
 	wantContains(t, "unknown", w.cmd(w.sam, "comment zebra hi").text, "No company matches “zebra”; nothing was saved")

@@ -7,7 +7,8 @@ import (
 )
 
 // escapeText makes s safe inside Slack mrkdwn that the adapter composes
-// itself (the ticket card, attachment names): &, < and > are escaped, so
+// itself (the ticket card and its fallback text, replies' blocks and
+// fallback texts, attachment names): &, < and > are escaped, so
 // "<!channel>" or "<@U…>" in a name or subject shows as typed and pings
 // nobody. Relayed message text arrives escaped already (bot.DiscordToSlack).
 func escapeText(s string) string {

@@ -236,17 +236,19 @@ func actionName(actionID string) string {
 	return name
 }
 
-// fallbackText is the notification text of a reply.
+// fallbackText is the notification text of a reply. Slack parses it as
+// mrkdwn, so it is escaped like the blocks: what users typed (a subject,
+// a company name) never becomes a mention or a link there either.
 func fallbackText(r bot.Reply) string {
 	if r.Text != "" {
-		return clip(r.Text, 3000)
+		return mrkdwn(clip(r.Text, 3000))
 	}
 	for _, s := range r.Sections {
 		if s.Title != "" {
-			return clip(s.Title, 3000)
+			return escapeText(clip(s.Title, 3000))
 		}
 		if s.Text != "" {
-			return clip(s.Text, 3000)
+			return mrkdwn(clip(s.Text, 3000))
 		}
 	}
 	return "JayayaCRM"
