@@ -75,7 +75,7 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, ev *discordgo.InteractionC
 			AllowedMentions: &discordgo.MessageAllowedMentions{}},
 	}, discordgo.WithContext(ctx))
 	if err != nil {
-		a.log.Error("answer slash command", "command", data.Name, "err", err)
+		a.log.Error("answer slash command", "command", data.Name, "err", redact(err))
 	}
 }
 

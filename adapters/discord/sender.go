@@ -24,7 +24,9 @@ func noMentions() *discordgo.MessageAllowedMentions {
 }
 
 // Deliver performs one discord.* outbox row (see bot.Kind* and the
-// payload types) and returns the Discord ID of what it created.
+// payload types) and returns the Discord ID of what it created. Its
+// errors never show a webhook's token (see redact): they are logged and
+// stored with the delivery.
 func (a *Adapter) Deliver(ctx context.Context, d *core.Delivery) (string, error) {
 	var (
 		id  string
@@ -48,7 +50,7 @@ func (a *Adapter) Deliver(ctx context.Context, d *core.Delivery) (string, error)
 	default:
 		return "", bot.Permanent(fmt.Errorf("discord: unknown delivery kind %q", d.Kind))
 	}
-	return id, classify(err)
+	return id, classify(redact(err))
 }
 
 // classify maps a Discord failure onto the worker's retry policy: 429 →

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -115,12 +117,27 @@ func replyMsg(r bot.Reply) message {
 	return m
 }
 
-// respond posts a reply to a response_url.
+// respond posts a reply to a response_url. The URL is a credential (it
+// lets anyone answer in the channel for half an hour), so an error quoting
+// it (a network failure) has it cut down to its origin.
 func (a *Adapter) respond(ctx context.Context, responseURL string, r bot.Reply) error {
 	m := replyMsg(r)
-	return slack.PostWebhookCustomHTTPContext(ctx, responseURL, a.http, &slack.WebhookMessage{
+	err := slack.PostWebhookCustomHTTPContext(ctx, responseURL, a.http, &slack.WebhookMessage{
 		Text: m.Text, Blocks: &slack.Blocks{BlockSet: m.Blocks}, ResponseType: m.ResponseType, ReplaceOriginal: m.ReplaceOriginal,
 	})
+	if responseURL == "" {
+		return err
+	}
+	return bot.Redact(err, func(s string) string { return strings.ReplaceAll(s, responseURL, originOf(responseURL)+"/…") })
+}
+
+// originOf is the scheme and host of a URL, "" when it has none.
+func originOf(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }
 
 // openForm opens a form as a modal with a trigger_id (valid 3 seconds),

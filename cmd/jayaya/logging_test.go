@@ -11,7 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jayaya/jayayacrm/adapters/discord/discordtest"
 	"github.com/jayaya/jayayacrm/adapters/slack/slacktest"
+	"github.com/jayaya/jayayacrm/bot"
+	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
 )
 
@@ -110,5 +113,50 @@ func TestLogsKeepSecrets(t *testing.T) {
 		if strings.Contains(out, secret) {
 			t.Errorf("the %s shows in the logs:\n%s", name, out)
 		}
+	}
+}
+
+// TestLogsKeepTheWebhookToken: the relay's Discord webhook has its token
+// in its URL; when a post through it fails at the network level (the
+// connection drops unanswered), the error quotes the URL, and neither the
+// WARN line of the delivery worker nor the error stored with the delivery
+// may show the token.
+func TestLogsKeepTheWebhookToken(t *testing.T) {
+	w := newRelayWorld(t, core.EnginePostgres)
+	ts := w.openByMessage(1, "My printer is on fire")
+	restore := w.discord.InjectFault(discordtest.Fault{Method: "POST", Path: "/webhooks/{id}/{token}", Drop: true})
+	w.staffSays(ts, w.staff.ID, "Please unplug it")
+	var stored string
+	w.waitDB("the failed post's error, stored with its delivery", func(ctx context.Context) bool {
+		err := w.st.DB.NewSelect().Table("deliveries").Column("last_error").
+			Where("kind = ? AND last_error <> ''", bot.KindDiscordPost).Limit(1).Scan(ctx, &stored)
+		return err == nil
+	})
+	hooks := w.discord.Webhooks(w.support)
+	if len(hooks) != 1 || hooks[0].Token == "" {
+		t.Fatalf("webhooks of the support channel: %+v", hooks)
+	}
+	token := hooks[0].Token
+	if strings.Contains(stored, token) || !strings.Contains(stored, "/webhooks/"+hooks[0].ID+"/REDACTED") {
+		t.Errorf("the delivery's stored error: %q", stored)
+	}
+	restore()
+	w.waitDiscord("the staff reply, posted once the connections hold", func() bool { return len(w.relayedToDiscord(ts)) == 1 })
+
+	out := w.proc.logs.String()
+	failed := ""
+	for _, line := range strings.Split(out, "\n") {
+		if strings.Contains(line, `level=WARN msg="delivery failed; will retry"`) {
+			failed = line
+		}
+	}
+	if failed == "" {
+		t.Fatalf("the failed webhook post was not logged:\n%s", out)
+	}
+	if !strings.Contains(failed, "/webhooks/"+hooks[0].ID+"/REDACTED") {
+		t.Errorf("the failure's error does not name the webhook, redacted: %s", failed)
+	}
+	if strings.Contains(out, token) {
+		t.Errorf("the webhook token shows in the logs:\n%s", out)
 	}
 }

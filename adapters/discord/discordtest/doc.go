@@ -11,7 +11,8 @@
 // messages, webhooks, application commands, interactions) that tests inspect
 // through accessor methods, change through simulation methods that behave as
 // a Discord user would (SendUserMessage, CreateThread, InvokeSlashCommand...)
-// and disturb through fault injection (429s, outages, lost answers, failed
+// and disturb through fault injection (429s, outages, lost answers, dropped
+// connections, failed
 // attachment downloads, dropped or invalidated gateway sessions). Messages
 // take files (multipart payload_json and files[n], up to 10 MiB per
 // message, 500 MiB for a simulated user with Nitro), served at their

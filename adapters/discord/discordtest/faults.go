@@ -39,6 +39,10 @@ type Fault struct {
 	// Status, as when Discord's edge times out on a request that went
 	// through.
 	Lost bool
+	// Drop closes the connection without answering and without handling
+	// the request, as a network failure would: the client gets an error
+	// from its HTTP transport (EOF), not a status.
+	Drop bool
 }
 
 type faultEntry struct {
@@ -54,6 +58,7 @@ type takenFault struct {
 	retryAfter time.Duration
 	global     bool
 	lost       bool
+	drop       bool
 }
 
 // InjectFault installs f and returns a function removing it. Faults are
@@ -114,6 +119,7 @@ func (s *Server) takeFaultsLocked(method string, segs []string, cdn bool) takenF
 		}
 		if match && (e.f.Status == 0 || out.status == 0) {
 			out.delay += e.f.Delay
+			out.drop = out.drop || e.f.Drop
 			if e.f.Status != 0 {
 				out.status, out.retryAfter, out.global, out.lost = e.f.Status, e.f.RetryAfter, e.f.Global, e.f.Lost
 			}

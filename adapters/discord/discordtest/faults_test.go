@@ -99,3 +99,23 @@ func TestLatency(t *testing.T) {
 	}
 	restore()
 }
+
+func TestDropLeavesTheRequestUnanswered(t *testing.T) {
+	t.Parallel()
+	srv := Start(t, Config{})
+	dg := restSession(t, srv)
+	ch := srv.Seed().ChannelID
+	srv.InjectFault(Fault{Method: "POST", Path: "/channels/{id}/messages", Times: 1, Drop: true})
+
+	_, err := dg.ChannelMessageSend(ch, "hi")
+	var re *discordgo.RESTError
+	if err == nil || errors.As(err, &re) {
+		t.Fatalf("want a transport error, got %T %v", err, err)
+	}
+	if len(srv.Messages(ch)) != 0 {
+		t.Fatal("the dropped post was stored")
+	}
+	if _, err := dg.ChannelMessageSend(ch, "again"); err != nil {
+		t.Fatalf("after the fault expired: %v", err)
+	}
+}

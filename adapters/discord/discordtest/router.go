@@ -183,6 +183,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if f.delay > 0 {
 		time.Sleep(f.delay)
 	}
+	if f.drop {
+		s.finishRequest(rec, "", 0)
+		panic(http.ErrAbortHandler) // net/http closes the connection, unanswered
+	}
 	if f.status != 0 && !f.lost {
 		s.finishRequest(rec, "", f.status)
 		s.writeFault(w, f, path)
