@@ -12,10 +12,9 @@
 // through accessor methods, change through simulation methods that behave as
 // a Discord user would (SendUserMessage, CreateThread, InvokeSlashCommand...)
 // and disturb through fault injection (429s, outages, lost answers, dropped
-// connections, failed
-// attachment downloads, dropped or invalidated gateway sessions). Messages
-// take files (multipart payload_json and files[n], up to 10 MiB per
-// message, 500 MiB for a simulated user with Nitro), served at their
+// connections, failed attachment downloads, dropped or invalidated gateway
+// sessions). Messages take files (multipart payload_json and files[n], up
+// to 10 MiB per message, 500 MiB for a simulated user with Nitro), served at their
 // attachment URLs as by Discord's CDN. Every simulated change is dispatched on the gateway with
 // increasing sequence numbers; dispatches missed while disconnected are
 // replayed on RESUME and never after a fresh IDENTIFY, as on Discord.
