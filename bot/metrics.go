@@ -27,6 +27,7 @@ const (
 	InboundDuplicate    = "duplicate"     // seen before (redelivery), changed nothing
 	InboundRefused      = "refused"       // from someone who may not use the product
 	InboundBadSignature = "bad_signature" // unsigned, wrongly signed or stale
+	InboundReplayed     = "replayed"      // a signed request seen before, ignored
 )
 
 // Metrics are JayayaCRM's Prometheus metrics, on a registry of their own
@@ -114,7 +115,7 @@ func NewMetrics(store *core.Store) *Metrics {
 		for _, o := range []string{OutcomeDone, OutcomeRetry, OutcomeParked} {
 			m.deliveries.WithLabelValues(p, o)
 		}
-		for _, r := range []string{InboundAccepted, InboundDuplicate, InboundRefused, InboundBadSignature} {
+		for _, r := range []string{InboundAccepted, InboundDuplicate, InboundRefused, InboundBadSignature, InboundReplayed} {
 			m.inbound.WithLabelValues(p, r)
 		}
 		m.latency.WithLabelValues(p)
@@ -153,7 +154,8 @@ func (m *Metrics) Delivery(d *core.Delivery, outcome string, now time.Time) {
 }
 
 // Inbound counts one inbound event from platform with its result
-// (InboundAccepted, InboundDuplicate, InboundRefused, InboundBadSignature).
+// (InboundAccepted, InboundDuplicate, InboundRefused, InboundBadSignature,
+// InboundReplayed).
 func (m *Metrics) Inbound(platform, result string) {
 	if m == nil {
 		return

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
@@ -52,6 +53,9 @@ type Store struct {
 	threadsMu    sync.Mutex
 	threads      map[int64]TicketThreads
 	participants map[[2]int64]bool
+	// seenPrunedAt is when expired SeenRequest rows were last deleted
+	// (Unix nanoseconds of Now; see MarkRequestSeen).
+	seenPrunedAt atomic.Int64
 }
 
 // Engine reports which database engine backs the store: EnginePostgres or

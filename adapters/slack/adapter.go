@@ -13,6 +13,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -97,14 +98,16 @@ func (a *Adapter) API() *slack.Client { return a.api }
 // They sit outside any session or CSRF middleware: Slack's signature is
 // their only credential.
 func (a *Adapter) Routes(r chi.Router) {
-	r.Post("/slack/commands", a.verified(a.serveCommand))
-	r.Post("/slack/events", a.verified(a.serveEvent))
-	r.Post("/slack/interactions", a.verified(a.serveInteraction))
+	r.Post("/slack/commands", a.verified(false, a.serveCommand))
+	r.Post("/slack/events", a.verified(true, a.serveEvent))
+	r.Post("/slack/interactions", a.verified(false, a.serveInteraction))
 }
 
 // verified reads the body once (capped), checks Slack's signature and
-// timestamp, and only then calls next with the raw body.
-func (a *Adapter) verified(next func(w http.ResponseWriter, r *http.Request, body []byte)) http.HandlerFunc {
+// timestamp, then that the request is not a replay (see firstArrival;
+// events tells the Events API endpoint, whose requests Slack retries),
+// and only then calls next with the raw body.
+func (a *Adapter) verified(events bool, next func(w http.ResponseWriter, r *http.Request, body []byte)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 		if err != nil || len(body) > maxBody {
@@ -117,9 +120,48 @@ func (a *Adapter) verified(next func(w http.ResponseWriter, r *http.Request, bod
 			http.Error(w, "invalid signature", http.StatusUnauthorized)
 			return
 		}
+		first, err := a.firstArrival(r, events)
+		if err != nil {
+			a.log.Error("cannot check the Slack request against replays", "path", r.URL.Path, "err", err)
+			http.Error(w, "try again", http.StatusInternalServerError)
+			return
+		}
+		if !first {
+			a.log.Warn("replayed Slack request ignored", "path", r.URL.Path)
+			a.Metrics.Inbound(core.PlatformSlack, bot.InboundReplayed)
+			w.WriteHeader(http.StatusOK)
+			return
+		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		next(w, r, body)
 	}
+}
+
+// signatureLife is how long a request's signature must be remembered:
+// Slack's signature is accepted while its timestamp is within five
+// minutes of the clock, either way; a minute more covers clock
+// differences between replicas.
+const signatureLife = 6 * time.Minute
+
+// firstArrival records the signature of a request that passed verify, in
+// the database so that every replica sees it, and reports whether it is
+// the first time it comes: the same signature again is a captured request
+// replayed (a second /crm comment, a second form submission), answered
+// 200 with nothing done. An Events API retry is Slack's own and is keyed
+// with its X-Slack-Retry-Num, so it always passes (its event_id and the
+// message's ts make it harmless); commands and interactions are never
+// retried by Slack, so their signature alone is the key, whatever headers
+// a replay adds.
+func (a *Adapter) firstArrival(r *http.Request, events bool) (bool, error) {
+	key := "slack:" + r.Header.Get("X-Slack-Signature")
+	if n := r.Header.Get("X-Slack-Retry-Num"); n != "" && events {
+		key += ":retry:" + n
+	}
+	ts, err := strconv.ParseInt(r.Header.Get("X-Slack-Request-Timestamp"), 10, 64)
+	if err != nil {
+		return false, err // verify accepted it: not reached
+	}
+	return a.store.MarkRequestSeen(r.Context(), key, time.Unix(ts, 0).Add(signatureLife))
 }
 
 func (a *Adapter) verify(h http.Header, body []byte) error {

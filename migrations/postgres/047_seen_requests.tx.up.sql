@@ -1,0 +1,6 @@
+CREATE TABLE seen_requests (
+    request_key TEXT PRIMARY KEY,
+    expires_at  TIMESTAMPTZ NOT NULL
+);
+--bun:split
+CREATE INDEX seen_requests_expires_idx ON seen_requests (expires_at);
