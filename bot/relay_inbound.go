@@ -18,6 +18,12 @@ import (
 // message already stored is a Duplicate. Errors: EINVALID (subject,
 // visibility), EINTERNAL.
 func (r *Relay) OpenTicket(ctx context.Context, in InboundOpen) (Result, error) {
+	in.Subject = core.CleanText(in.Subject)
+	if in.First != nil {
+		first := *in.First
+		first.Text = core.CleanText(first.Text)
+		in.First = &first
+	}
 	u, err := r.userByPlatform(ctx, in.Platform, in.ClientPlatformUserID)
 	if err != nil {
 		return Result{}, err
@@ -104,8 +110,12 @@ func IsNote(text string) bool {
 // Reason says why) or Stored. A Slack reply starting with "note:" is
 // stored as an internal note: it is not relayed and gets a 🔒 reaction.
 // A staff member replying on Slack becomes a participant (the card is
-// updated). Errors: EINVALID, EINTERNAL.
+// updated). The text is cleaned first (core.CleanText): a control
+// character a platform let through is dropped, not refused, so the
+// message is never lost over it; OpenTicket and Edit do the same.
+// Errors: EINVALID, EINTERNAL.
 func (r *Relay) Inbound(ctx context.Context, in InboundMessage) (Result, error) {
+	in.Text = core.CleanText(in.Text)
 	t, err := r.ticketOf(ctx, &in)
 	if err != nil || t == nil {
 		return Result{Outcome: NotTicket}, err
@@ -202,6 +212,7 @@ func (r *Relay) Inbound(ctx context.Context, in InboundMessage) (Result, error) 
 // the text did not change) or Stored. Internal notes are updated and
 // stay in Slack. Errors: EINVALID, EINTERNAL.
 func (r *Relay) Edit(ctx context.Context, in InboundEdit) (Result, error) {
+	in.Text = core.CleanText(in.Text)
 	m, t, res, err := r.storedMessage(ctx, in.Platform, in.SourceID)
 	if m == nil {
 		return res, err

@@ -16,7 +16,8 @@ const MaxMessageLen = 40000
 // RecordMessage stores an inbound message and its outbox deliveries in one
 // transaction. A message whose (SourcePlatform, SourceID) is already stored
 // is a redelivery: nothing changes and duplicate is true. Deliveries get the
-// new message's ID. Errors: EINVALID.
+// new message's ID. Errors: EINVALID (no source, a body too long or with
+// control characters: relays clean what they receive first, CleanText).
 func (s *Store) RecordMessage(ctx context.Context, m *Message, deliveries ...*Delivery) (duplicate bool, err error) {
 	err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		duplicate, err = s.RecordMessageTx(ctx, tx, m, deliveries...)
@@ -33,6 +34,10 @@ func (s *Store) RecordMessageTx(ctx context.Context, tx bun.IDB, m *Message, del
 	if len([]rune(m.Body)) > MaxMessageLen {
 		return false, Invalid("body", "Message is longer than %d characters.", MaxMessageLen)
 	}
+	if m.Body, err = plainText("body", "Message", m.Body); err != nil {
+		return false, err
+	}
+	m.AuthorName = CleanText(m.AuthorName)
 	if strings.TrimSpace(m.AuthorName) == "" {
 		m.AuthorName = "unknown"
 	}

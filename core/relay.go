@@ -47,9 +47,14 @@ func (s *Store) AppendMessageTarget(ctx context.Context, tx bun.IDB, messageID i
 
 // EditMessageTx records a message's new text and when it was edited; it
 // reports false when the message is deleted or already has that text.
+// Errors: EINVALID (a body too long or with control characters).
 func (s *Store) EditMessageTx(ctx context.Context, tx bun.IDB, messageID int64, body string) (bool, error) {
 	if len([]rune(body)) > MaxMessageLen {
 		return false, Invalid("body", "Message is longer than %d characters.", MaxMessageLen)
+	}
+	body, err := plainText("body", "Message", body)
+	if err != nil {
+		return false, err
 	}
 	res, err := tx.NewUpdate().Model((*Message)(nil)).Set("body = ?", body).Set("edited_at = ?", s.now()).
 		Where("id = ? AND deleted_at IS NULL AND body <> ?", messageID, body).Exec(ctx)

@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -17,9 +18,14 @@ var (
 	phoneRE     = regexp.MustCompile(`^\+?[0-9 ().\-]{3,32}$`)
 )
 
-// text trims s and checks that it is at most max characters; required makes
-// an empty value an error. field names the input in the error.
+// text trims s and checks that it is at most max characters of valid
+// text (see plainText); required makes an empty value an error. field
+// names the input in the error.
 func text(field, label, s string, max int, required bool) (string, error) {
+	s, err := plainText(field, label, s)
+	if err != nil {
+		return "", err
+	}
 	s = strings.TrimSpace(s)
 	if required && s == "" {
 		return "", Invalid(field, "%s is required.", label)
@@ -28,6 +34,45 @@ func text(field, label, s string, max int, required bool) (string, error) {
 		return "", Invalid(field, "%s must be at most %d characters.", label, max)
 	}
 	return s, nil
+}
+
+// plainText checks that s is text a person could have typed: valid UTF-8
+// without control characters other than line breaks and tabs (a NUL
+// cannot even be stored by PostgreSQL). Windows line breaks (CR LF, as
+// browsers send a textarea) become LF. Errors: EINVALID naming field.
+func plainText(field, label, s string) (string, error) {
+	if !utf8.ValidString(s) {
+		return "", Invalid(field, "%s is not valid text (it must be UTF-8).", label)
+	}
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	if strings.IndexFunc(s, isForbiddenControl) >= 0 {
+		return "", Invalid(field, "%s must not contain control characters (such as NUL); only line breaks and tabs are allowed.", label)
+	}
+	return s, nil
+}
+
+// isForbiddenControl reports a control character other than a line
+// break or a tab.
+func isForbiddenControl(r rune) bool {
+	return unicode.IsControl(r) && r != '\n' && r != '\t'
+}
+
+// CleanText makes s storable text without refusing it, for what arrives
+// from chat platforms and must not be lost (relayed messages, display
+// names): invalid UTF-8 becomes U+FFFD, CR LF becomes LF, and control
+// characters other than line breaks and tabs are removed.
+func CleanText(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	s = strings.ReplaceAll(s, "\r\n", "\n")
+	if strings.IndexFunc(s, isForbiddenControl) < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if isForbiddenControl(r) {
+			return -1
+		}
+		return r
+	}, s)
 }
 
 func validEmail(field, s string) (string, error) {

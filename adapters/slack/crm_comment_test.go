@@ -2,6 +2,7 @@ package slack_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 )
 
@@ -44,5 +45,22 @@ func TestCRMCommentCommand(t *testing.T) {
 	wantContains(t, "unknown", w.cmd(w.sam, "comment zebra hi").text, "No company matches “zebra”; nothing was saved")
 	if count() != 2 {
 		t.Fatalf("comments = %d after refused commands", count())
+	}
+}
+
+// TestCRMCommentWithControlCharacter: a NUL typed into /crm (which
+// PostgreSQL cannot store) gets a clear answer, not an apology, and
+// nothing is saved.
+func TestCRMCommentWithControlCharacter(t *testing.T) {
+	t.Parallel()
+	w := postgresWorld(t, false)
+	acme := w.mustCompany("Acme")
+	a := w.cmd(w.sam, "comment Acme Called\x00 them")
+	wantContains(t, "NUL comment", a.text, "must not contain control characters")
+	if strings.Contains(a.text, "went wrong") {
+		t.Errorf("answered with an apology: %q", a.text)
+	}
+	if cs, err := w.st.Comments(context.Background(), acme.ID, 0); err != nil || len(cs) != 0 {
+		t.Fatalf("comments = %d, %v", len(cs), err)
 	}
 }

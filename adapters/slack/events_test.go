@@ -191,3 +191,17 @@ func TestEventsErrorIsRetried(t *testing.T) {
 		}
 	})
 }
+
+// TestEventsReplyWithControlCharacter: a staff reply carrying a NUL
+// (which PostgreSQL cannot store) is acknowledged and stored without it,
+// not refused with a 500 that Slack would retry in vain.
+func TestEventsReplyWithControlCharacter(t *testing.T) {
+	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
+		e := newRelayEnv(t, st)
+		reply, _ := e.post(e.staff.ID, "Unplug\x00 it")
+		m, err := st.MessageBySource(context.Background(), core.PlatformSlack, reply.TS)
+		if err != nil || m.Body != "Unplug it" {
+			t.Fatalf("stored: %+v %v", m, err)
+		}
+	})
+}
