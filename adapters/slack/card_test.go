@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/slack-go/slack"
+
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
@@ -85,5 +87,22 @@ func TestFallbackTextIsEscaped(t *testing.T) {
 				t.Errorf("fallbackText = %q\nwant %q", got, c.want)
 			}
 		})
+	}
+}
+
+// TestSectionLinkIsEscaped: a section's link (a company's web address,
+// which staff type) cannot end the Slack link early and add a mention.
+func TestSectionLinkIsEscaped(t *testing.T) {
+	blocks := renderSection(0, bot.Section{Title: "Acme", Link: "https://acme.example/a>|<!channel>"})
+	sec, ok := blocks[0].(*slack.SectionBlock)
+	if !ok || sec.Text == nil {
+		t.Fatalf("blocks: %#v", blocks)
+	}
+	want := "*<https://acme.example/a&gt;%7C&lt;!channel&gt;|Acme>*"
+	if sec.Text.Text != want {
+		t.Errorf("title %q\nwant %q", sec.Text.Text, want)
+	}
+	if got := mrkdwn("[Acme](https://acme.example/a|b)"); got != "<https://acme.example/a%7Cb|Acme>" {
+		t.Errorf("mrkdwn link %q", got)
 	}
 }

@@ -102,7 +102,18 @@ var mdLink = regexp.MustCompile(`\[([^\[\]]+)\]\((https?://[^\s()]+)\)`)
 // mrkdwn escapes the bot's text for Slack and turns Markdown links into
 // Slack links.
 func mrkdwn(s string) string {
-	return mdLink.ReplaceAllString(escapeText(s), "<$2|$1>")
+	return mdLink.ReplaceAllStringFunc(escapeText(s), func(m string) string {
+		sub := mdLink.FindStringSubmatch(m)
+		return "<" + strings.ReplaceAll(sub[2], "|", "%7C") + "|" + sub[1] + ">"
+	})
+}
+
+// linkTarget makes a URL safe as the target of a Slack link <url|label>
+// the adapter composes: &, < and > escaped, and | (which would end the
+// target) percent-encoded, so a web address typed as
+// "https://x.example/>|<!channel>" stays one link and pings nobody.
+func linkTarget(u string) string {
+	return strings.ReplaceAll(escapeText(u), "|", "%7C")
 }
 
 // isChip reports a section that is only a coloured label.
@@ -150,7 +161,7 @@ func renderSection(i int, s bot.Section) []slack.Block {
 	if s.Title != "" {
 		title := "*" + escapeText(s.Title) + "*"
 		if s.Link != "" {
-			title = "*<" + s.Link + "|" + escapeText(s.Title) + ">*"
+			title = "*<" + linkTarget(s.Link) + "|" + escapeText(s.Title) + ">*"
 		}
 		if e := colorEmoji(s.Color); e != "" {
 			title = e + " " + title
