@@ -112,7 +112,7 @@ func attachmentText(text string, files []core.Attachment, link func(i int) bool)
 			name = "attachment"
 		}
 		if link(i) {
-			lines = append(lines, fmt.Sprintf("📎 <%s|%s>", f.URL, escapeText(name)))
+			lines = append(lines, fmt.Sprintf("📎 <%s|%s>", linkTarget(f.URL), escapeText(name)))
 		} else {
 			lines = append(lines, "📎 "+escapeText(name))
 		}
