@@ -106,3 +106,13 @@ func TestSectionLinkIsEscaped(t *testing.T) {
 		t.Errorf("mrkdwn link %q", got)
 	}
 }
+
+// TestAttachmentLinkIsEscaped: an attachment's URL cannot end its Slack
+// link early either; & is written as Slack writes it in links (&amp;).
+func TestAttachmentLinkIsEscaped(t *testing.T) {
+	got := attachmentText("", []core.Attachment{{Name: "a.png", URL: "https://cdn.example/a.png?x=1&y=>|<!here>"}}, func(int) bool { return true })
+	want := "📎 <https://cdn.example/a.png?x=1&amp;y=&gt;%7C&lt;!here&gt;|a.png>"
+	if got != want {
+		t.Errorf("attachment line %q\nwant %q", got, want)
+	}
+}
