@@ -15,7 +15,8 @@ type Request struct {
 	// Route is the matched endpoint, e.g. "POST /channels/{channel}/messages";
 	// "" when no endpoint matched or a fault answered first.
 	Route string
-	// Status is the HTTP status answered (0 while in flight).
+	// Status is the HTTP status answered (0 while in flight, or when a
+	// Fault dropped the connection unanswered).
 	Status int
 	// Body is the raw request body.
 	Body []byte
