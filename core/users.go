@@ -203,15 +203,17 @@ func userWhere(ctx context.Context, db bun.IDB, where string, arg any) (*User, e
 	return u, nil
 }
 
-// ListUsers returns users matching f, ordered by name.
+// ListUsers returns users matching f, ordered by name. The filters are
+// cleaned of control characters first (CleanText): stored text has none,
+// and PostgreSQL cannot even take a NUL in a query.
 func (s *Store) ListUsers(ctx context.Context, f UserFilter) ([]*User, error) {
 	var users []*User
 	q := s.DB.NewSelect().Model(&users).OrderExpr("name, id")
 	if f.Role != nil && *f.Role != "" {
-		q = q.Where("role = ?", *f.Role)
+		q = q.Where("role = ?", CleanText(*f.Role))
 	}
 	if f.Query != nil && strings.TrimSpace(*f.Query) != "" {
-		pat := "%" + likeEscape(strings.ToLower(strings.TrimSpace(*f.Query))) + "%"
+		pat := "%" + likeEscape(strings.ToLower(strings.TrimSpace(CleanText(*f.Query)))) + "%"
 		q = q.Where("(lower(login) LIKE ? ESCAPE '\\' OR lower(name) LIKE ? ESCAPE '\\' OR lower(email) LIKE ? ESCAPE '\\')", pat, pat, pat)
 	}
 	if err := q.Scan(ctx); err != nil {

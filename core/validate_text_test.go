@@ -187,3 +187,21 @@ func TestCleanText(t *testing.T) {
 		}
 	}
 }
+
+// TestUserSearchWithControlCharacters: the panel's user search and role
+// filter come from the URL; a NUL in them finds what the rest of the text
+// finds instead of failing on PostgreSQL.
+func TestUserSearchWithControlCharacters(t *testing.T) {
+	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
+		ctx := context.Background()
+		coretest.MustUser(t, st, "sam", core.RoleStaff)
+		q, role := "sa\x00m", "staff\x00"
+		users, err := st.ListUsers(ctx, core.UserFilter{Query: &q})
+		if err != nil || len(users) != 1 || users[0].Login != "sam" {
+			t.Fatalf("search: %v %v", users, err)
+		}
+		if users, err = st.ListUsers(ctx, core.UserFilter{Role: &role}); err != nil || len(users) != 1 {
+			t.Fatalf("role filter: %v %v", users, err)
+		}
+	})
+}
