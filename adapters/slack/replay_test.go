@@ -39,7 +39,11 @@ func newCapture(t *testing.T, target string) *capture {
 		c.mu.Lock()
 		c.path, c.header, c.body = r.URL.Path, r.Header.Clone(), body
 		c.mu.Unlock()
-		status, answer := c.send(c.target, r.URL.Path, r.Header, body)
+		status, answer, err := c.send(c.target, r.URL.Path, r.Header, body)
+		if err != nil {
+			c.t.Errorf("passing the request on: %v", err)
+			status = http.StatusBadGateway
+		}
 		w.WriteHeader(status)
 		w.Write(answer)
 	}))
@@ -48,19 +52,19 @@ func newCapture(t *testing.T, target string) *capture {
 }
 
 // send POSTs body with header to base+path and returns the answer.
-func (c *capture) send(base, path string, header http.Header, body []byte) (int, []byte) {
+func (c *capture) send(base, path string, header http.Header, body []byte) (int, []byte, error) {
 	req, err := http.NewRequest(http.MethodPost, base+path, bytes.NewReader(body))
 	if err != nil {
-		c.t.Fatal(err)
+		return 0, nil, err
 	}
 	req.Header = header.Clone()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		c.t.Fatal(err)
+		return 0, nil, err
 	}
 	defer resp.Body.Close()
-	answer, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, answer
+	answer, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, answer, err
 }
 
 // replay sends the last captured request again, byte for byte, to base
@@ -76,7 +80,11 @@ func (c *capture) replay(base string, extra ...string) (int, []byte) {
 	for i := 0; i+1 < len(extra); i += 2 {
 		header.Set(extra[i], extra[i+1])
 	}
-	return c.send(base, path, header, body)
+	status, answer, err := c.send(base, path, header, body)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	return status, answer
 }
 
 // crmReplica is one jayaya process serving /crm over HTTP: its own store
