@@ -65,12 +65,20 @@ func newRelayWorld(t testing.TB, engine string) *relayWorld {
 	return w
 }
 
-// setupRelayWorld builds the world on engine without starting jayaya.
+// setupRelayWorld builds the world on engine without starting jayaya,
+// with the fakes enforcing the platforms' rate limits.
 func setupRelayWorld(t testing.TB, engine string) *relayWorld {
 	t.Helper()
+	return setupRelayWorldWith(t, engine, false)
+}
+
+// setupRelayWorldWith is setupRelayWorld, with the fakes' rate limits
+// switched off when unlimited.
+func setupRelayWorldWith(t testing.TB, engine string, unlimited bool) *relayWorld {
+	t.Helper()
 	w := &relayWorld{t: t, engine: engine}
-	w.slack = slacktest.New(t, slacktest.Config{WaitTimeout: waitTimeout, CallbackTimeout: 15 * time.Second})
-	w.discord = discordtest.Start(t, discordtest.Config{HeartbeatInterval: 500 * time.Millisecond})
+	w.slack = slacktest.New(t, slacktest.Config{WaitTimeout: waitTimeout, CallbackTimeout: 15 * time.Second, Unlimited: unlimited})
+	w.discord = discordtest.Start(t, discordtest.Config{HeartbeatInterval: 500 * time.Millisecond, Unlimited: unlimited})
 	w.slackAPI = newSlackProxy(t, w.slack.URL())
 
 	switch engine {

@@ -27,7 +27,14 @@
 // IntentMessageContent) and command registration before a slash command can
 // be invoked.
 //
-// Not modelled: per-route rate limit buckets (inject 429s instead), voice,
+// Rate limits are on unless Config.Unlimited: webhook executions per
+// webhook, channel messages and reactions per channel are counted in
+// windows (Limits), answered with true X-RateLimit-* headers, and a request
+// beyond its window gets a 429 with retry_after; Server.RateLimited counts
+// the refusals.
+//
+// Not modelled: the buckets of other routes and the global limit (inject
+// 429s instead), voice,
 // presences, forums, stickers, polls, components inside stored messages, zlib
 // stream transport compression, and sharding beyond echoing the shard pair.
 package discordtest

@@ -38,6 +38,13 @@ type Config struct {
 	// Logger receives debug logs of requests and gateway traffic.
 	// Default: discard.
 	Logger *slog.Logger
+	// Unlimited switches the rate limits off: every request is answered
+	// however fast they come. Off by default, the fake refuses requests
+	// beyond Limits as Discord does.
+	Unlimited bool
+	// Limits tunes the rate limits; zero fields take Discord's (see
+	// Limits).
+	Limits Limits
 }
 
 // Seed holds the IDs of the world every new Server starts with: one guild
@@ -59,7 +66,8 @@ type Server struct {
 	log  *slog.Logger
 	http *httptest.Server
 
-	routes []*route
+	routes  []*route
+	limiter limiter
 
 	mu     sync.Mutex
 	notify chan struct{} // closed and replaced on every state change
@@ -87,6 +95,7 @@ func NewServer(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	cfg.Limits.setDefaults()
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -19,7 +19,11 @@
 //   - a Socket Mode websocket at the URL apps.connections.open hands out;
 //   - faults: rate limits, outages, latency, injected errors, failed file
 //     downloads and answers lost after the call went through (faults.go),
-//     and deleted channels, threads and users ([State]).
+//     and deleted channels, threads and users ([State]);
+//   - Slack's rate limits (ratelimit.go), on unless [Config].Unlimited:
+//     chat.postMessage per channel and the Tier 3 methods per method are
+//     token buckets, and a call beyond them is answered 429 with
+//     Retry-After; [Server.RateLimited] counts the refusals.
 //
 // Tests read what happened through [State]'s accessors and wait for the
 // product's asynchronous work with [State.WaitFor] instead of sleeping:

@@ -50,6 +50,14 @@ type Config struct {
 	WaitTimeout     time.Duration    // 5s: State.WaitFor's limit
 	CallbackTimeout time.Duration    // 10s: how long a callback may take when ctx has no deadline
 
+	// Unlimited switches the rate-limit model off: every call is answered
+	// however fast they come. Off by default, the fake refuses calls
+	// beyond Limits as Slack does.
+	Unlimited bool
+	// Limits tunes the rate-limit model; zero fields take Slack's
+	// documented limits (see Limits).
+	Limits Limits
+
 	baseURL string // the fake's own URL, set by New
 }
 
@@ -88,18 +96,20 @@ func (c *Config) setDefaults() {
 	dur(&c.PingInterval, 10*time.Second)
 	dur(&c.WaitTimeout, 5*time.Second)
 	dur(&c.CallbackTimeout, 10*time.Second)
+	c.Limits.setDefaults()
 }
 
 // Server is a running fake Slack: Web API, callbacks into the product and
 // Socket Mode, all on one httptest server.
 type Server struct {
-	cfg    Config
-	ts     *httptest.Server
-	state  *State
-	faults faults
-	hub    *socketHub
-	client *http.Client // for callbacks into the product
-	offset atomic.Int64 // nanoseconds added to cfg.Now by Advance
+	cfg     Config
+	ts      *httptest.Server
+	state   *State
+	faults  faults
+	limiter limiter
+	hub     *socketHub
+	client  *http.Client // for callbacks into the product
+	offset  atomic.Int64 // nanoseconds added to cfg.Now by Advance
 
 	mu         sync.Mutex
 	productURL string

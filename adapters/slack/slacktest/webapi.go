@@ -147,8 +147,8 @@ func parseAPIRequest(method string, hr *http.Request) (*apiRequest, error) {
 	return r, nil
 }
 
-// serveAPI answers one Web API call: faults first, then the token, the
-// scope and the method itself. Every call is recorded.
+// serveAPI answers one Web API call: faults first, then the rate limits,
+// the token, the scope and the method itself. Every call is recorded.
 func (s *Server) serveAPI(w http.ResponseWriter, hr *http.Request) {
 	name := hr.PathValue("method")
 	r, perr := parseAPIRequest(name, hr)
@@ -169,6 +169,10 @@ func (s *Server) serveAPI(w http.ResponseWriter, hr *http.Request) {
 	} else if f.code != "" {
 		call.Error = f.code
 		writeJSON(w, obj{"ok": false, "error": f.code})
+		return
+	}
+
+	if !s.rateLimit(w, name, r, &call) {
 		return
 	}
 
