@@ -85,15 +85,8 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 	}
 	defer w.close()
 
-	cfg := &Config{
-		DatabaseURL: *dbURL, Addr: *addr, PublicURL: "http://" + net.JoinHostPort(host, port),
-		LogFormat: "text", LogLevel: cmp.Or(getenv("JAYAYA_LOG_LEVEL"), "info"),
-		SlackBotToken: w.slack.Config().BotToken, SlackSigningSecret: w.slack.Config().SigningSecret,
-		SlackStaffChannel: w.staffCh, SlackAPIURL: w.slack.APIURL(),
-		DiscordBotToken: w.discord.Token(), DiscordGuildID: w.guild,
-		DiscordSupportChannel: w.support, DiscordAPIURL: w.discord.URL(),
-	}
-	if err := cfg.validate(); err != nil {
+	cfg, err := w.config(*dbURL, *addr, "http://"+net.JoinHostPort(host, port), cmp.Or(getenv("JAYAYA_LOG_LEVEL"), "info"))
+	if err != nil {
 		fmt.Fprintf(stderr, "jayaya demo: %v\n", err)
 		return 2
 	}
@@ -109,6 +102,7 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 
 	var seeding sync.WaitGroup
 	defer seeding.Wait()
+	runCtx := ctx
 	hooks := serveHooks{
 		prepare: func(ctx context.Context, st *core.Store) error { return w.prepareData(ctx, st, password) },
 		mount:   func(r chi.Router) { r.Mount("/demo", page.Handler()) },
@@ -124,14 +118,15 @@ Nothing reaches the real Slack or Discord; "jayaya serve" with real tokens is th
 The data lives in %s; Ctrl-C stops the demo%s.
 `, cfg.PublicURL, cfg.PublicURL, demoAdminLogin, password, *dbURL, map[bool]string{false: " and removes it", true: ""}[kept])
 			seeding.Add(1)
-			go func() {
+			go func(workCtx context.Context) {
 				defer seeding.Done()
-				if err := w.seedTicket(ctx); err != nil && ctx.Err() == nil {
-					log.Warn("demo ticket not created", "err", err)
-				} else if err == nil {
+				switch err := w.seedTicket(workCtx); {
+				case err == nil:
 					log.Info("demo ticket opened by Emma and answered by Sam")
+				case runCtx.Err() == nil: // not because the demo is stopping
+					log.Warn("demo ticket not created", "err", err)
 				}
-			}()
+			}(ctx)
 		},
 	}
 	code := serve(ctx, cfg, log, hooks, stderr)
@@ -139,6 +134,18 @@ The data lives in %s; Ctrl-C stops the demo%s.
 		log.Warn("connections outside this machine were refused", "count", n)
 	}
 	return code
+}
+
+// config is the product's configuration against the world's fakes.
+func (w *demoWorld) config(dbURL, addr, publicURL, logLevel string) (*Config, error) {
+	cfg := &Config{
+		DatabaseURL: dbURL, Addr: addr, PublicURL: publicURL, LogFormat: "text", LogLevel: logLevel,
+		SlackBotToken: w.slack.Config().BotToken, SlackSigningSecret: w.slack.Config().SigningSecret,
+		SlackStaffChannel: w.staffCh, SlackAPIURL: w.slack.APIURL(),
+		DiscordBotToken: w.discord.Token(), DiscordGuildID: w.guild,
+		DiscordSupportChannel: w.support, DiscordAPIURL: w.discord.URL(),
+	}
+	return cfg, cfg.validate()
 }
 
 // demoPassword is a fresh random password for the demo admin, easy to type.
