@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"sync"
@@ -109,14 +110,7 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 		listening: func(ctx context.Context, addr string) {
 			w.slack.SetProductURL("http://" + addr)
 			page.Start(ctx)
-			fmt.Fprintf(stdout, `JayayaCRM demo: the real product, with Slack and Discord simulated on this machine.
-Nothing reaches the real Slack or Discord; "jayaya serve" with real tokens is the production mode.
-
-  demo page     %s/demo/
-  admin panel   %s/admin/   login %s, password %s
-
-The data lives in %s; Ctrl-C stops the demo%s.
-`, cfg.PublicURL, cfg.PublicURL, demoAdminLogin, password, *dbURL, map[bool]string{false: " and removes it", true: ""}[kept])
+			printDemoBanner(stdout, cfg, password, kept)
 			seeding.Add(1)
 			go func(workCtx context.Context) {
 				defer seeding.Done()
@@ -134,6 +128,27 @@ The data lives in %s; Ctrl-C stops the demo%s.
 		log.Warn("connections outside this machine were refused", "count", n)
 	}
 	return code
+}
+
+// printDemoBanner tells where the demo is, the admin's login and where the
+// data lives.
+func printDemoBanner(stdout io.Writer, cfg *Config, password string, kept bool) {
+	removal := " and removes it"
+	if kept {
+		removal = ""
+	}
+	where := cfg.DatabaseURL
+	if u, err := url.Parse(where); err == nil {
+		where = u.Redacted() // a PostgreSQL password stays off the screen
+	}
+	fmt.Fprintf(stdout, `JayayaCRM demo: the real product, with Slack and Discord simulated on this machine.
+Nothing reaches the real Slack or Discord; "jayaya serve" with real tokens is the production mode.
+
+  demo page     %s/demo/
+  admin panel   %s/admin/   login %s, password %s
+
+The data lives in %s; Ctrl-C stops the demo%s.
+`, cfg.PublicURL, cfg.PublicURL, demoAdminLogin, password, where, removal)
 }
 
 // config is the product's configuration against the world's fakes.
