@@ -1,6 +1,7 @@
 // Command jayaya runs JayayaCRM: the HTTP server with its Slack endpoints and
 // admin panel, the Slack and Discord adapters and the reminder scheduler
-// (serve), and the operator's tools (migrate, user, version).
+// (serve), the same against simulated chats to try it (demo), and the
+// operator's tools (migrate, user, version).
 package main
 
 import (
@@ -26,6 +27,8 @@ func main() {
 const usage = `JayayaCRM — a CRM that lives in Slack and Discord.
 
 Usage:
+  jayaya demo [--addr A] [--db URL]   try it: the product with simulated Slack and
+                               Discord and demo data, shown side by side at /demo/
   jayaya serve                 migrate, then run HTTP, the adapters and the scheduler
   jayaya migrate [up|down|status]
   jayaya user add --login L --name N --role admin|staff|client [--email E]
@@ -52,6 +55,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	switch args[0] {
 	case "serve":
 		return cmdServe(ctx, args[1:], getenv, stdout, stderr)
+	case "demo":
+		return cmdDemo(ctx, args[1:], getenv, stdout, stderr)
 	case "migrate":
 		return cmdMigrate(ctx, args[1:], getenv, stdout, stderr)
 	case "demo-data":

@@ -65,7 +65,25 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stderr, "jayaya: %v\n", err)
 		return 1
 	}
-	log := newLogger(cfg, stderr)
+	return serve(ctx, cfg, newLogger(cfg, stderr), serveHooks{}, stderr)
+}
+
+// serveHooks let a command built on serve (demo) add to it; nil fields
+// are skipped.
+type serveHooks struct {
+	// prepare runs once the database is migrated, before anything is wired.
+	prepare func(ctx context.Context, st *core.Store) error
+	// mount adds routes after the product's own, before it listens.
+	mount func(r chi.Router)
+	// listening is told the address once the listener is open; ctx ends
+	// when serving does.
+	listening func(ctx context.Context, addr string)
+}
+
+// serve runs the product with cfg until ctx ends: it migrates, wires the
+// endpoints and workers, listens on cfg.Addr and shuts down in order. It
+// returns the exit status.
+func serve(ctx context.Context, cfg *Config, log *slog.Logger, hooks serveHooks, stderr io.Writer) int {
 	st, err := core.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		fmt.Fprintf(stderr, "jayaya: %v\n", err)
@@ -80,6 +98,12 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	for _, m := range applied {
 		log.Info("migration applied", "migration", m)
 	}
+	if hooks.prepare != nil {
+		if err := hooks.prepare(ctx, st); err != nil {
+			fmt.Fprintf(stderr, "jayaya: %v\n", err)
+			return 1
+		}
+	}
 
 	a := &app{cfg: cfg, store: st, log: log, router: chi.NewRouter()}
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
@@ -87,6 +111,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err := a.wire(workCtx); err != nil {
 		fmt.Fprintf(stderr, "jayaya: %v\n", err)
 		return 1
+	}
+	if hooks.mount != nil {
+		hooks.mount(a.router)
 	}
 
 	ln, err := net.Listen("tcp", cfg.Addr)
@@ -99,6 +126,9 @@ func cmdServe(ctx context.Context, args []string, getenv func(string) string, st
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "database", st.Engine(), "public_url", cfg.PublicURL,
 		"slack", cfg.SlackEnabled(), "discord", cfg.DiscordEnabled(), "version", version)
+	if hooks.listening != nil {
+		hooks.listening(workCtx, ln.Addr().String())
+	}
 
 	code := 0
 	select {

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jayaya/jayayacrm/admin/browsertest"
+)
+
+// TestDemoBrowser drives "jayaya demo" in headless Chromium as a new user
+// would: open /demo/, write as a client in the support channel, see the
+// ticket appear on the Slack side, answer as staff, see the answer on the
+// Discord side and its ✅ on Slack, run /crm company and use the card's
+// Comment button and form. It saves a screenshot of each step in
+// $JAYAYA_TEST_OUTPUT/demo/ (default cmd/jayaya/testdata/out/demo/). It
+// skips without Chromium, unless JAYAYA_REQUIRE_BROWSER=1.
+func TestDemoBrowser(t *testing.T) {
+	chromium := browsertest.Chromium(t)
+	out := os.Getenv("JAYAYA_TEST_OUTPUT")
+	if out == "" {
+		out = filepath.Join("testdata", "out")
+	}
+	out = filepath.Join(out, "demo")
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+
+	d := startDemo(t)
+	b := browsertest.Launch(t, chromium)
+	b.Viewport(1400, 1000, false)
+	shot := func(name string) {
+		t.Helper()
+		path := filepath.Join(out, name+".png")
+		if err := os.WriteFile(path, b.Screenshot(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot %s", path)
+	}
+	// within is a JavaScript test that a pane shows text.
+	within := func(pane, text string) string {
+		return fmt.Sprintf(`document.querySelector(%q).innerText.includes(%q)`, pane, text)
+	}
+	// choose selects the option of a select whose label contains label.
+	choose := func(sel, label string) {
+		t.Helper()
+		b.WaitFor(fmt.Sprintf("%q in %s", label, sel), fmt.Sprintf(`[...document.querySelector(%q).options].some(o => o.text.includes(%q))`, sel, label))
+		b.EvalJS(fmt.Sprintf(`(() => { const s = document.querySelector(%q); s.value = [...s.options].find(o => o.text.includes(%q)).value; s.dispatchEvent(new Event('change')) })()`, sel, label))
+	}
+
+	// The page says what it is, and shows the seeded ticket on both sides.
+	b.Open(d.url + "/demo/")
+	b.WantText("Both chats below are simulated on this machine")
+	b.WantText("jayaya serve")
+	if href := b.Eval(`document.querySelector('.links a').href`); href != d.url+"/admin/" {
+		t.Errorf("admin panel link: %v", href)
+	}
+	if bg := b.Eval(`getComputedStyle(document.querySelector('.discord')).backgroundColor`); bg != "rgb(49, 51, 56)" {
+		t.Fatalf("the stylesheet did not load under the CSP: Discord side %v", bg)
+	}
+	b.WaitFor("the live updates", `document.body.dataset.live === "1"`)
+	b.WaitFor("the seeded ticket's note", within("#slack-feed", "note: the carrier is Rossi Trasporti"))
+	b.WaitFor("the seeded staff reply on Discord", within("#discord-feed", demoReply))
+	shot("01-start")
+
+	// A client writes in the support channel: the ticket opens on the
+	// Slack side, card and message.
+	const question = "Hello, the invoice for the 40 pallets shows the wrong VAT number."
+	choose("#client", "Henri Dupont")
+	b.Fill("#discord-text", question)
+	b.Click("#discord-send")
+	b.WaitFor("ticket #2's card on the Slack side", within("#slack-feed", "#2 Hello, the invoice"))
+	b.WaitFor("the client's message on the Slack side", within("#slack-feed", question))
+	b.WaitFor("the client's ticket thread on the Discord side", within("#discord-feed", "this is ticket #2"))
+	shot("02-ticket-opened")
+
+	// Staff answer in the ticket's thread: the client sees it under the
+	// staff member's name, and the reply gets ✅ once delivered.
+	const answer = "Thanks Henri, a corrected invoice is on its way."
+	choose("#as", "Claire Martin")
+	choose("#slack-where", "#2 Hello, the invoice")
+	b.Fill("#slack-text", answer)
+	b.Click("#slack-send")
+	b.WaitFor("the staff answer on the Discord side", within("#discord-feed", answer))
+	b.WaitFor("the staff answer under Claire's name on Discord", fmt.Sprintf(
+		`[...document.querySelectorAll('#discord-feed .msg')].some(m => m.innerText.includes(%q) && m.querySelector('.author').innerText === 'Claire Martin')`, answer))
+	b.WaitFor("✅ on the staff answer in Slack", fmt.Sprintf(
+		`[...document.querySelectorAll('#slack-feed .replies .msg')].some(m => m.querySelector('.body').innerText.includes(%q) && (m.querySelector('.reactions') || {innerText: ''}).innerText.includes('✅'))`, answer))
+	b.WaitFor("✅ on the client's message in Discord", fmt.Sprintf(
+		`[...document.querySelectorAll('#discord-feed .msg')].some(m => m.innerText.includes(%q) && (m.querySelector('.reactions') || {innerText: ''}).innerText.includes('✅'))`, question))
+	shot("03-staff-answered")
+
+	// /crm company shows the card, only to the staff member.
+	b.Fill("#crm-text", "company dupont")
+	b.Click("#crm-run")
+	b.WaitFor("the company card", within("#answers", "12 rue des Vignes, 21200 Beaune"))
+	b.WaitFor("the card's people", within("#answers", "Henri Dupont"))
+	b.WaitFor("the answer's viewer", within("#answers", "only visible to Claire Martin"))
+	shot("04-crm-company")
+
+	// Its Comment button opens the form; an empty comment is refused
+	// beside the field, a real one is added.
+	b.Click(`#answers form.bk-click:has(input[name=action_id][value="comment.new"]) button`)
+	b.WaitFor("the comment form", `document.querySelector('#modal form.modal') !== null`)
+	b.Click(`#modal button.primary`)
+	b.WaitFor("the form's error", within("#modal", "required"))
+	shot("05-comment-form-error")
+	b.Fill(`#modal textarea`, "Henri confirmed the Japan shipment by phone.")
+	b.Click(`#modal button.primary`)
+	b.WaitFor("the form to close", `document.querySelector('#modal form.modal') === null`)
+	b.WaitFor("the comment's confirmation", within("#answers", "Comment added to Dupont & Fils"))
+	shot("06-comment-added")
+
+	// The same page on a phone.
+	b.Viewport(390, 844, true)
+	b.Open(d.url + "/demo/")
+	b.WaitFor("the page on a phone", within("#slack-feed", answer))
+	shot("07-phone")
+
+	d.stop(t)
+	if logs := d.logs.String(); strings.Contains(logs, errNotLoopback.Error()) || strings.Contains(logs, "outside this machine") {
+		t.Errorf("the demo tried to leave this machine:\n%s", logs)
+	}
+}
