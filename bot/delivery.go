@@ -42,6 +42,11 @@ func Permanent(err error) error { return &PermanentError{Err: err} }
 type RetryAfterError struct {
 	After time.Duration
 	Err   error
+	// NotSent says that nothing of this attempt reached the platform (it
+	// refused the call with a 429, or the worker's own pacing held it
+	// back): the attempt does not count, and the next one need not look
+	// for what this one left.
+	NotSent bool
 }
 
 // Error describes the failure and the delay.
@@ -55,6 +60,12 @@ func (e *RetryAfterError) Unwrap() error { return e.Err }
 // RetryAfter wraps err as a RetryAfterError.
 func RetryAfter(after time.Duration, err error) error {
 	return &RetryAfterError{After: after, Err: err}
+}
+
+// NotSent wraps err as a RetryAfterError for an attempt that sent
+// nothing: the platform refused it outright, or pacing deferred it.
+func NotSent(after time.Duration, err error) error {
+	return &RetryAfterError{After: after, Err: err, NotSent: true}
 }
 
 // IsPermanent reports whether err (or an error it wraps) is permanent.
