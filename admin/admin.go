@@ -149,6 +149,10 @@ func httpStatus(err error) int {
 		return http.StatusConflict
 	case core.EFORBIDDEN:
 		return http.StatusForbidden
+	case core.ELIMITED:
+		return http.StatusTooManyRequests
+	case core.EBUSY:
+		return http.StatusServiceUnavailable
 	}
 	return http.StatusInternalServerError
 }

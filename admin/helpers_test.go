@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -75,6 +76,16 @@ func (p *panel) browser() *browser {
 	return &browser{t: p.t, p: p, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}}}
+}
+
+// browserFrom is browser for a client at ip (a loopback address other
+// than 127.0.0.1: Linux routes all of 127.0.0.0/8 to lo).
+func (p *panel) browserFrom(ip string) *browser {
+	b := p.browser()
+	c := clientFrom(p.t, net.ParseIP(ip))
+	c.Jar = b.client.Jar
+	b.client = c
+	return b
 }
 
 // loggedIn returns a browser logged in as login.

@@ -1,8 +1,11 @@
 package admin
 
 import (
+	"errors"
+	"math"
 	"net/http"
 	"net/url"
+	"strconv"
 
 	"github.com/jayaya/jayayacrm/core"
 )
@@ -27,12 +30,26 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	f := newForm(url.Values{"login": {r.PostForm.Get("login")}, "next": {r.PostForm.Get("next")}})
 	u, err := s.store.Authenticate(r.Context(), r.PostForm.Get("login"), r.PostForm.Get("password"), remoteAddr(r))
 	if err != nil {
-		if core.ErrorCode(err) == core.EFORBIDDEN {
+		status := http.StatusUnauthorized
+		switch code := core.ErrorCode(err); code {
+		case core.EFORBIDDEN:
 			s.log.Info("admin: login refused", "remote", remoteAddr(r))
-			s.render(w, r, http.StatusUnauthorized, "login.html", &page{Title: "Log in", Form: f, User: nil, Error: core.BadLoginMessage})
+			err = core.Errorf(code, core.BadLoginMessage)
+		case core.ELIMITED, core.EBUSY, core.EINVALID:
+			// Too many failures from this address, too many logins
+			// being checked at once, or a login no one could have:
+			// said on the login page, with when to try again.
+			s.log.Info("admin: login not checked", "remote", remoteAddr(r), "reason", code)
+			status = httpStatus(err)
+			var ce *core.Error
+			if errors.As(err, &ce) && ce.RetryAfter > 0 {
+				w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(ce.RetryAfter.Seconds()))))
+			}
+		default:
+			s.fail(w, r, err)
 			return
 		}
-		s.fail(w, r, err)
+		s.render(w, r, status, "login.html", &page{Title: "Log in", Form: f, User: nil, Error: core.ErrorMessage(err)})
 		return
 	}
 	if err := s.startSession(w, r, u); err != nil {

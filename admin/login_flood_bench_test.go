@@ -164,7 +164,7 @@ func floodOnce(b *testing.B, base string, run int) floodResult {
 }
 
 // clientFrom returns an HTTP client whose connections come from ip.
-func clientFrom(b *testing.B, ip net.IP) *http.Client {
+func clientFrom(b testing.TB, ip net.IP) *http.Client {
 	b.Helper()
 	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: ip}}
 	tr := &http.Transport{DialContext: d.DialContext, MaxConnsPerHost: 1}

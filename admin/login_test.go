@@ -2,9 +2,11 @@ package admin_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -163,21 +165,72 @@ func TestFailedLoginsLockTheAccount(t *testing.T) {
 	})
 }
 
-func TestUnknownLoginsAreThrottledToo(t *testing.T) {
+// Failed logins are counted per client address too: past
+// LoginIPMaxFailures, the address is refused (429, Retry-After) before any
+// password is checked, another address is not. Unknown logins leave no
+// row per name and no audit entry behind.
+func TestFailuresAreThrottledPerAddress(t *testing.T) {
 	t.Parallel()
 	st := coretest.MustOpenSQLite(t)
 	p := newPanel(t, st)
-	b := p.browser()
-	for i := 0; i < core.LoginMaxFailures; i++ {
-		wantStatus(t, b.post("/admin/login", url.Values{"login": {"ghost"}, "password": {"x"}}), http.StatusUnauthorized)
+	p.user("ada", core.RoleAdmin)
+	attacker := p.browserFrom("127.0.0.2")
+	for i := range core.LoginIPMaxFailures {
+		wantStatus(t, attacker.post("/admin/login", url.Values{"login": {fmt.Sprintf("ghost%d", i)}, "password": {"x"}}), http.StatusUnauthorized)
 	}
-	actions := auditActions(t, st)
-	if actions[0] != core.AuditLoginLocked {
-		t.Fatalf("an unknown login is not locked like a known one: %v", actions)
+	res := attacker.post("/admin/login", url.Values{"login": {"ada"}, "password": {testPassword}})
+	wantStatus(t, res, http.StatusTooManyRequests)
+	if s, err := strconv.Atoi(res.header.Get("Retry-After")); err != nil || s < 60 || s > int(core.LoginLockout.Seconds()) {
+		t.Fatalf("Retry-After %q, want the rest of the window", res.header.Get("Retry-After"))
 	}
-	// Creating that user now does not let in a password guesser yet.
-	p.user("ghost", core.RoleStaff)
-	wantStatus(t, b.post("/admin/login", url.Values{"login": {"ghost"}, "password": {testPassword}}), http.StatusUnauthorized)
+	if !strings.Contains(res.body, "Too many failed logins") {
+		t.Fatalf("the page does not say why: %s", res.body)
+	}
+	if actions := auditActions(t, st); len(actions) != 0 {
+		t.Fatalf("unknown logins wrote audit entries: %v", actions)
+	}
+	var names int
+	if err := st.DB.NewSelect().Table("login_failures").ColumnExpr("count(*)").Scan(context.Background(), &names); err != nil || names != 0 {
+		t.Fatalf("%d login_failures rows for unknown names (%v), want 0", names, err)
+	}
+	// Another address is not held to the attacker's count.
+	wantStatus(t, p.browserFrom("127.0.0.3").post("/admin/login", url.Values{"login": {"ada"}, "password": {testPassword}}), http.StatusSeeOther)
+}
+
+// Locking a login from one address does not lock its user out at their
+// own: the right password from an address without failures gets in; from
+// the address that failed, the lock holds.
+func TestLockoutFromAnotherAddressDoesNotLockTheUserOut(t *testing.T) {
+	t.Parallel()
+	st := coretest.MustOpenSQLite(t)
+	p := newPanel(t, st)
+	p.user("ada", core.RoleAdmin)
+	attacker := p.browserFrom("127.0.0.4")
+	for range core.LoginMaxFailures {
+		wantStatus(t, attacker.post("/admin/login", url.Values{"login": {"ada"}, "password": {"wrong password"}}), http.StatusUnauthorized)
+	}
+	if actions := auditActions(t, st); actions[0] != core.AuditLoginLocked {
+		t.Fatalf("the login was not locked: %v", actions)
+	}
+	wantStatus(t, attacker.post("/admin/login", url.Values{"login": {"ada"}, "password": {testPassword}}), http.StatusUnauthorized)
+	wantStatus(t, p.browserFrom("127.0.0.5").post("/admin/login", url.Values{"login": {"ada"}, "password": {testPassword}}), http.StatusSeeOther)
+}
+
+// A login no one could have (a NUL in it) is refused plainly, and nothing
+// is counted or stored.
+func TestLoginWithControlCharacterIsRefused(t *testing.T) {
+	t.Parallel()
+	st := coretest.MustOpenPostgres(t)
+	p := newPanel(t, st)
+	res := p.browser().post("/admin/login", url.Values{"login": {"ad\x00a"}, "password": {"x"}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	if !strings.Contains(res.body, "control characters") {
+		t.Fatalf("the page does not say why: %s", res.body)
+	}
+	var rows int
+	if err := st.DB.NewSelect().Table("login_ip_failures").ColumnExpr("count(*)").Scan(context.Background(), &rows); err != nil || rows != 0 {
+		t.Fatalf("%d address rows (%v), want 0", rows, err)
+	}
 }
 
 func TestSecureCookieOverHTTPS(t *testing.T) {

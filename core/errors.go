@@ -6,6 +6,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Error codes carried by *Error. Transport layers map each code to their own
@@ -16,6 +17,12 @@ const (
 	ECONFLICT  = "conflict"
 	EFORBIDDEN = "forbidden"
 	EINTERNAL  = "internal"
+	// ELIMITED: too many attempts from the caller; try again after
+	// RetryAfter.
+	ELIMITED = "limited"
+	// EBUSY: the server is too busy for this now; try again after
+	// RetryAfter.
+	EBUSY = "busy"
 )
 
 // Error is the one error type of the domain. Message is safe to show to the
@@ -25,6 +32,8 @@ type Error struct {
 	Code    string
 	Message string
 	Field   string
+	// RetryAfter, on ELIMITED and EBUSY, is when trying again may succeed.
+	RetryAfter time.Duration
 }
 
 // Error implements the error interface.

@@ -11,13 +11,27 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// Login throttling: after LoginMaxFailures failed attempts on one login
-// (counted in the database, so every replica sees them; a failure older
-// than LoginLockout starts the count again), the login is locked for
-// LoginLockout. A locked login answers exactly like a wrong password.
+// Login throttling, counted in the database so that every replica sees
+// it:
+//
+//   - per login: after LoginMaxFailures failed attempts on one existing
+//     login (a failure older than LoginLockout starts the count again), the
+//     login is locked for LoginLockout. A locked login answers exactly like
+//     a wrong password, except to its right password from a client address
+//     without a failure in the current window: the lock keeps out whoever
+//     guesses, not the user at their own desk (an attacker cannot lock the
+//     admin out from elsewhere).
+//   - per client address: after LoginIPMaxFailures failures in a window of
+//     LoginLockout, its attempts are refused (ELIMITED) before any password
+//     is hashed, until the window ends. Failures on unknown logins count
+//     here only: they add no row per name and no audit entry.
+//
+// Hashing itself is bounded (hashGate): a flood gets EBUSY, not the
+// process's memory.
 const (
-	LoginMaxFailures = 5
-	LoginLockout     = 15 * time.Minute
+	LoginMaxFailures   = 5
+	LoginIPMaxFailures = 20
+	LoginLockout       = 15 * time.Minute
 )
 
 // BadLoginMessage is the one answer to an unknown login, a wrong password,
@@ -31,16 +45,36 @@ func loginKey(login string) string {
 }
 
 // Authenticate checks a web panel login: the user must exist, be staff or
-// admin, be enabled, have a password, match it and not be locked out.
-// Every refusal returns the same EFORBIDDEN error with BadLoginMessage
-// after the same password-hashing work, so that an unknown login cannot be
-// told from a wrong password. Failures are counted per login and written to
-// the audit log with remoteAddr; a success resets the count.
+// admin, be enabled, have a password, match it and not be locked out (see
+// the throttling rules above). Every refusal returns the same EFORBIDDEN
+// error with BadLoginMessage after the same password-hashing work, so that
+// an unknown login cannot be told from a wrong password. Failures on
+// existing logins are counted per login and written to the audit log with
+// remoteAddr; every failure is counted per remoteAddr; a success resets
+// the login's count. Errors: EINVALID (control characters in the login),
+// ELIMITED (too many failures from remoteAddr), EBUSY (too many logins
+// being checked at once), EFORBIDDEN.
 func (s *Store) Authenticate(ctx context.Context, login, password, remoteAddr string) (*User, error) {
+	if _, err := plainText("login", "Login", login); err != nil {
+		return nil, err
+	}
 	key := loginKey(login)
+	ip := truncate(remoteAddr, 100)
 	now := s.now()
+	if err := s.pruneLoginFailures(ctx, now); err != nil {
+		return nil, err
+	}
+	ipFailures, err := s.addressFailures(ctx, ip, now)
+	if err != nil {
+		return nil, err
+	}
+	if ipFailures.count >= LoginIPMaxFailures {
+		wait := ipFailures.since.Add(LoginLockout).Sub(now)
+		return nil, &Error{Code: ELIMITED, RetryAfter: wait,
+			Message: fmt.Sprintf("Too many failed logins from your address. Try again in %d minutes.", int(wait.Minutes())+1)}
+	}
 	var lockedUntil *time.Time
-	err := s.DB.NewSelect().Table("login_failures").Column("locked_until").Where("login_key = ?", key).Scan(ctx, &lockedUntil)
+	err = s.DB.NewSelect().Table("login_failures").Column("locked_until").Where("login_key = ?", key).Scan(ctx, &lockedUntil)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
@@ -54,9 +88,14 @@ func (s *Store) Authenticate(ctx context.Context, login, password, remoteAddr st
 	if u != nil {
 		hash = u.PasswordHash
 	}
-	ok := CheckPasswordOrDummy(hash, password) && u.IsStaff()
+	clean := ipFailures.count == 0
+	ok, err := checkPasswordGated(ctx, clean, hash, password)
+	if err != nil {
+		return nil, err
+	}
+	ok = ok && u.IsStaff()
 	actor := Actor{RemoteAddr: remoteAddr}
-	if ok && !locked {
+	if ok && (!locked || clean) {
 		err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 			if _, err := tx.NewDelete().Table("login_failures").Where("login_key = ?", key).Exec(ctx); err != nil {
 				return err
@@ -70,7 +109,13 @@ func (s *Store) Authenticate(ctx context.Context, login, password, remoteAddr st
 		return u, nil
 	}
 	err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		if locked {
+		if err := s.countAddressFailure(ctx, tx, ip, now); err != nil {
+			return err
+		}
+		switch {
+		case u == nil:
+			return nil // counted per address only
+		case locked:
 			return s.RecordAudit(ctx, tx, actor.entry(AuditLoginFailed, "login", 0, key, "refused: login locked until "+lockedUntil.Format(time.RFC3339)))
 		}
 		var failures int
@@ -97,4 +142,59 @@ func (s *Store) Authenticate(ctx context.Context, login, password, remoteAddr st
 		return nil, err
 	}
 	return nil, Errorf(EFORBIDDEN, BadLoginMessage)
+}
+
+// addressWindow is an address's failed logins in its current window.
+type addressWindow struct {
+	count int
+	since time.Time
+}
+
+// addressFailures returns the failures of ip in its current window (none
+// when its window ended).
+func (s *Store) addressFailures(ctx context.Context, ip string, now time.Time) (addressWindow, error) {
+	var rows []struct {
+		Failures    int       `bun:"failures"`
+		WindowStart time.Time `bun:"window_start"`
+	}
+	err := s.DB.NewSelect().Table("login_ip_failures").Column("failures", "window_start").Where("ip = ?", ip).Scan(ctx, &rows)
+	if err != nil || len(rows) == 0 || !rows[0].WindowStart.After(now.Add(-LoginLockout)) {
+		return addressWindow{}, err
+	}
+	return addressWindow{count: rows[0].Failures, since: rows[0].WindowStart}, nil
+}
+
+// countAddressFailure counts a failed login from ip, in a new window when
+// its last one ended.
+func (s *Store) countAddressFailure(ctx context.Context, tx bun.IDB, ip string, now time.Time) error {
+	_, err := tx.NewRaw(`INSERT INTO login_ip_failures (ip, failures, window_start) VALUES (?, 1, ?)
+		ON CONFLICT (ip) DO UPDATE SET
+		failures = CASE WHEN login_ip_failures.window_start < ? THEN 1 ELSE login_ip_failures.failures + 1 END,
+		window_start = CASE WHEN login_ip_failures.window_start < ? THEN excluded.window_start ELSE login_ip_failures.window_start END`,
+		ip, now, now.Add(-LoginLockout), now.Add(-LoginLockout)).Exec(ctx)
+	return err
+}
+
+// loginPruneEvery is how often a store deletes the failure counts whose
+// window or lock ended (at most once per interval and process).
+const loginPruneEvery = time.Minute
+
+// pruneLoginFailures deletes, about once a minute, the per-address and
+// per-login failure rows that no longer count: both tables then hold only
+// the last LoginLockout of failures.
+func (s *Store) pruneLoginFailures(ctx context.Context, now time.Time) error {
+	last := s.loginsPrunedAt.Load()
+	if now.UnixNano()-last < int64(loginPruneEvery) && now.UnixNano() >= last {
+		return nil
+	}
+	if !s.loginsPrunedAt.CompareAndSwap(last, now.UnixNano()) {
+		return nil
+	}
+	old := now.Add(-LoginLockout)
+	if _, err := s.DB.NewDelete().Table("login_ip_failures").Where("window_start < ?", old).Exec(ctx); err != nil {
+		return err
+	}
+	_, err := s.DB.NewDelete().Table("login_failures").
+		Where("updated_at < ? AND (locked_until IS NULL OR locked_until < ?)", old, now).Exec(ctx)
+	return err
 }

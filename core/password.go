@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -30,7 +31,13 @@ func HashPassword(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	var key []byte
+	hashGate.run(context.Background(), true, func() {
+		key = argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	})
+	if key == nil {
+		return "", gateBusy
+	}
 	enc := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
 		argon2.Version, argonMemory, argonTime, argonThreads, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
@@ -73,6 +80,14 @@ func CheckPasswordOrDummy(hash, password string) bool {
 		return false
 	}
 	return CheckPassword(hash, password)
+}
+
+// checkPasswordGated is CheckPasswordOrDummy through hashGate: clean says
+// the request's address has no recent failures (it goes first). Errors:
+// EBUSY when the gate's queue is full, ctx's error when it ends first.
+func checkPasswordGated(ctx context.Context, clean bool, hash, password string) (ok bool, err error) {
+	err = hashGate.run(ctx, clean, func() { ok = CheckPasswordOrDummy(hash, password) })
+	return ok, err
 }
 
 func validatePassword(pw string) error {

@@ -56,6 +56,9 @@ type Store struct {
 	// seenPrunedAt is when expired SeenRequest rows were last deleted
 	// (Unix nanoseconds of Now; see MarkRequestSeen).
 	seenPrunedAt atomic.Int64
+	// loginsPrunedAt is the same for the login failure counts
+	// (pruneLoginFailures).
+	loginsPrunedAt atomic.Int64
 }
 
 // Engine reports which database engine backs the store: EnginePostgres or
