@@ -10,36 +10,39 @@ import (
 // hashGate bounds the argon2id computations running at once to the CPUs:
 // each takes 19 MiB, so a flood of login attempts must not run them all
 // together (120 at once took a process from 50 MB to 2.4 GB). Checks wait
-// in two queues: those from a client address without recent failures
-// first, so that staff at their own desk get in during a flood from
-// elsewhere. A queue that is full refuses at once (EBUSY) rather than
-// pile up requests.
+// in three queues, served in this order: from an address that made no
+// attempt lately (staff at their own desk, during a flood from
+// elsewhere), from one without failures, and from the others. A queue
+// that is full refuses at once (EBUSY) rather than pile up requests.
 var hashGate = newGate(runtime.GOMAXPROCS(0))
 
-// gate runs work in a fixed number of slots, with two bounded queues.
+// Gate queues, by the standing of the request's address.
+const (
+	gateFresh = iota // no attempt lately
+	gateClean        // attempts, but no failure in the current window
+	gateDirty        // failures
+)
+
+// gate runs work in a fixed number of slots, with bounded queues.
 type gate struct {
 	mu      sync.Mutex
 	free    int
-	waiting [2][]chan struct{} // 0: clean addresses, 1: the others
-	limit   [2]int
+	waiting [3][]chan struct{} // by gateFresh, gateClean, gateDirty
+	limit   [3]int
 }
 
 func newGate(slots int) *gate {
 	slots = max(slots, 1)
-	return &gate{free: slots, limit: [2]int{16 * slots, 2 * slots}}
+	return &gate{free: slots, limit: [3]int{16 * slots, 16 * slots, 2 * slots}}
 }
 
 // gateBusy is the answer when a queue is full.
 var gateBusy = &Error{Code: EBUSY, Message: "The server is busy. Try again in a moment.", RetryAfter: time.Second}
 
-// run runs f in a slot; clean says the request's address has no recent
-// failures. It returns gateBusy, without running f, when the queue is
-// full, or ctx's error when ctx ends first.
-func (g *gate) run(ctx context.Context, clean bool, f func()) error {
-	q := 1
-	if clean {
-		q = 0
-	}
+// run runs f in a slot, waiting in queue q (gateFresh, gateClean,
+// gateDirty) for one. It returns gateBusy, without running f, when the
+// queue is full, or ctx's error when ctx ends first.
+func (g *gate) run(ctx context.Context, q int, f func()) error {
 	g.mu.Lock()
 	if g.free > 0 {
 		g.free--
@@ -74,7 +77,7 @@ func (g *gate) run(ctx context.Context, clean bool, f func()) error {
 	return nil
 }
 
-// release hands the slot to the first waiter, clean ones first.
+// release hands the slot to the first waiter, by queue.
 func (g *gate) release() {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -87,4 +90,38 @@ func (g *gate) release() {
 		}
 	}
 	g.free++
+}
+
+// recentAttempts remembers, in this process, when each client address
+// last tried to log in, to tell gateFresh from gateClean. It forgets
+// what is older than recentFor, and everything when it grows past
+// recentMax addresses (a flood from that many is no time for favours).
+type recentAttempts struct {
+	mu   sync.Mutex
+	last map[string]time.Time
+}
+
+const (
+	recentFor = 30 * time.Second
+	recentMax = 10000
+)
+
+// seen records an attempt from addr at now and reports whether addr made
+// another within recentFor.
+func (r *recentAttempts) seen(addr string, now time.Time) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.last == nil || len(r.last) >= recentMax {
+		r.last = map[string]time.Time{}
+	}
+	prev, ok := r.last[addr]
+	r.last[addr] = now
+	if len(r.last)%1000 == 0 {
+		for a, t := range r.last {
+			if now.Sub(t) > recentFor {
+				delete(r.last, a)
+			}
+		}
+	}
+	return ok && now.Sub(prev) <= recentFor && !now.Before(prev)
 }

@@ -89,7 +89,14 @@ func (s *Store) Authenticate(ctx context.Context, login, password, remoteAddr st
 		hash = u.PasswordHash
 	}
 	clean := ipFailures.count == 0
-	ok, err := checkPasswordGated(ctx, clean, hash, password)
+	queue := gateDirty
+	switch recent := s.recentLogins.seen(ip, time.Now()); {
+	case clean && !recent:
+		queue = gateFresh
+	case clean:
+		queue = gateClean
+	}
+	ok, err := checkPasswordGated(ctx, queue, hash, password)
 	if err != nil {
 		return nil, err
 	}

@@ -32,7 +32,7 @@ func HashPassword(password string) (string, error) {
 		return "", err
 	}
 	var key []byte
-	hashGate.run(context.Background(), true, func() {
+	hashGate.run(context.Background(), gateFresh, func() {
 		key = argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	})
 	if key == nil {
@@ -82,11 +82,11 @@ func CheckPasswordOrDummy(hash, password string) bool {
 	return CheckPassword(hash, password)
 }
 
-// checkPasswordGated is CheckPasswordOrDummy through hashGate: clean says
-// the request's address has no recent failures (it goes first). Errors:
-// EBUSY when the gate's queue is full, ctx's error when it ends first.
-func checkPasswordGated(ctx context.Context, clean bool, hash, password string) (ok bool, err error) {
-	err = hashGate.run(ctx, clean, func() { ok = CheckPasswordOrDummy(hash, password) })
+// checkPasswordGated is CheckPasswordOrDummy through hashGate, waiting in
+// queue q (gateFresh, gateClean, gateDirty). Errors: EBUSY when the
+// queue is full, ctx's error when it ends first.
+func checkPasswordGated(ctx context.Context, q int, hash, password string) (ok bool, err error) {
+	err = hashGate.run(ctx, q, func() { ok = CheckPasswordOrDummy(hash, password) })
 	return ok, err
 }
 

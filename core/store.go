@@ -59,6 +59,8 @@ type Store struct {
 	// loginsPrunedAt is the same for the login failure counts
 	// (pruneLoginFailures).
 	loginsPrunedAt atomic.Int64
+	// recentLogins orders the login checks waiting for the hashing gate.
+	recentLogins recentAttempts
 }
 
 // Engine reports which database engine backs the store: EnginePostgres or
