@@ -302,7 +302,23 @@ func TargetIDs(m *core.Message) []string {
 // JoinTargetIDs joins part IDs as stored in core.Message.TargetID.
 func JoinTargetIDs(ids []string) string { return strings.Join(ids, ",") }
 
-// TicketStream is the outbox stream of a ticket's deliveries to platform.
+// TicketStream is the outbox stream of a ticket's messages to platform:
+// posts, edits, deletions, notices and thread changes, in order.
 func TicketStream(ticketID int64, platform string) string {
 	return fmt.Sprintf("ticket:%d:%s", ticketID, platform)
+}
+
+// ReceiptStream is the outbox stream of the ✅/⚠️/🔒 reactions a ticket's
+// relay puts on platform. Receipts travel in a lane of their own so that
+// they never hold up a message: a platform paces reactions far slower
+// than posts.
+func ReceiptStream(ticketID int64, platform string) string {
+	return TicketStream(ticketID, platform) + ":receipts"
+}
+
+// CardStream is the outbox stream of a ticket's Slack card updates: the
+// card is rebuilt from the store at send time, so an update queued behind
+// another is skipped (Relay.Stale), and none delays a message.
+func CardStream(ticketID int64) string {
+	return TicketStream(ticketID, core.PlatformSlack) + ":card"
 }

@@ -141,6 +141,7 @@ func newRelayRig(t *testing.T, st *core.Store) *relayRig {
 	r.relay = &bot.Relay{Store: st, Log: quietLog(), SlackChannel: "CSTAFF", DiscordChannel: "D-SUPPORT"}
 	r.worker = bot.NewWorker(st, quietLog(), r.slack, r.discord)
 	r.worker.OnDone, r.worker.OnParked = r.relay.OnDone, r.relay.OnParked
+	r.worker.DoneKinds, r.worker.Stale = r.relay.DoneKinds, r.relay.Stale // as jayaya serve wires them
 	r.worker.NoListen = true
 	r.relay.Notify = r.worker.Kick
 	r.client = mustCreateUser(t, st, "client", core.RoleClient, "", "100000000000000001")

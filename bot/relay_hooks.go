@@ -56,6 +56,53 @@ func (r *Relay) OnDone(ctx context.Context, tx bun.Tx, d *core.Delivery, remoteI
 	return false, nil
 }
 
+// Stale is the delivery worker's Stale: a Slack card update with another
+// queued behind it in its lane (the card is rebuilt at send time), and a
+// ✅ with a later ✅ queued behind it in the same conversation (a ✅ on the
+// newest delivered message means delivered up to there). A ⚠️ or 🔒 is
+// never stale.
+func (r *Relay) Stale(ctx context.Context, d *core.Delivery) (bool, error) {
+	switch d.Kind {
+	case KindSlackCard:
+		later, err := r.Store.LaterPending(ctx, d.Stream, d.ID, d.Kind, 1)
+		return len(later) > 0, err
+	case KindSlackReact:
+		p, err := DecodePayload[SlackReactPayload](d)
+		if err != nil || p.Reaction != ReactDelivered {
+			return false, nil
+		}
+		return r.laterReceipt(ctx, d, func(l *core.Delivery) bool {
+			q, err := DecodePayload[SlackReactPayload](l)
+			return err == nil && q.Reaction == ReactDelivered && q.Channel == p.Channel
+		})
+	case KindDiscordReact:
+		p, err := DecodePayload[DiscordReactPayload](d)
+		if err != nil || p.Reaction != ReactDelivered || p.ChannelID == "" {
+			return false, nil
+		}
+		return r.laterReceipt(ctx, d, func(l *core.Delivery) bool {
+			q, err := DecodePayload[DiscordReactPayload](l)
+			return err == nil && q.Reaction == ReactDelivered && q.ChannelID == p.ChannelID
+		})
+	}
+	return false, nil
+}
+
+// laterReceipt reports whether one of the receipts queued after d in its
+// lane (the next few) supersedes it.
+func (r *Relay) laterReceipt(ctx context.Context, d *core.Delivery, supersedes func(*core.Delivery) bool) (bool, error) {
+	later, err := r.Store.LaterPending(ctx, d.Stream, d.ID, d.Kind, 32)
+	if err != nil {
+		return false, err
+	}
+	for _, l := range later {
+		if supersedes(l) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
 // DoneKinds reports the kinds of delivery OnDone acts on (for
 // Worker.DoneKinds); the others need nothing but their completion.
 func (r *Relay) DoneKinds(kind string) bool {

@@ -269,6 +269,28 @@ func (s *Store) RetryDelivery(ctx context.Context, id int64, worker string, at t
 	})
 }
 
+// DeferDelivery gives back a claimed delivery whose attempt reached
+// nothing (the platform refused the call outright, or pacing held it
+// back), to be tried again at at. The attempt is not counted, so the next
+// one does not look for what this one left (MayHaveBeenTried).
+func (s *Store) DeferDelivery(ctx context.Context, id int64, worker string, at time.Time, reason string) (bool, error) {
+	return s.finishDelivery(ctx, nil, id, worker, func(q *bun.UpdateQuery) *bun.UpdateQuery {
+		return q.Set("next_attempt_at = ?", at.UTC()).Set("last_error = ?", truncate(reason, 1000)).
+			Set("attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END")
+	})
+}
+
+// LaterPending returns up to limit pending deliveries of kind queued in
+// stream after the delivery after, oldest first: what a sender may
+// coalesce with it, or what makes it stale.
+func (s *Store) LaterPending(ctx context.Context, stream string, after int64, kind string, limit int) ([]*Delivery, error) {
+	var out []*Delivery
+	err := s.DB.NewSelect().Model(&out).
+		Where("stream = ? AND status = ? AND id > ? AND kind = ?", stream, DeliveryPending, after, kind).
+		OrderExpr("id").Limit(int64(limit)).Scan(ctx)
+	return out, err
+}
+
 // ParkDelivery sets a claimed delivery aside for good (it can never
 // succeed), keeping the reason for staff to see.
 func (s *Store) ParkDelivery(ctx context.Context, id int64, worker, reason string) (bool, error) {
