@@ -114,6 +114,19 @@ type SlackPostPayload struct {
 	// Source, on the last part, is where the message was written, for
 	// the ✅ once it is delivered; nil where it must be looked up.
 	Source *MessageSource `json:"source,omitempty"`
+	// Merged are the messages of the same author coalesced into this
+	// post while it waited (Relay.Prepare): Text carries theirs after its
+	// own, one per line.
+	Merged []MergedMessage `json:"merged,omitempty"`
+}
+
+// MergedMessage is a relayed message whose post was coalesced into the
+// post of an earlier one: the delivery queued for it (recorded done,
+// merged), the message, and where it was written, for its own ✅.
+type MergedMessage struct {
+	DeliveryID int64          `json:"delivery_id"`
+	MessageID  int64          `json:"message_id"`
+	Source     *MessageSource `json:"source,omitempty"`
 }
 
 // SlackFilesPayload uploads a relayed message's attachments (Files, as on
@@ -214,8 +227,9 @@ type DiscordPostPayload struct {
 	Copy       bool   `json:"copy,omitempty"`
 	// Files are the message's attachments, on the last part.
 	Files []core.Attachment `json:"files,omitempty"`
-	// Source is as in SlackPostPayload.
-	Source *MessageSource `json:"source,omitempty"`
+	// Source and Merged are as in SlackPostPayload.
+	Source *MessageSource   `json:"source,omitempty"`
+	Merged []MergedMessage `json:"merged,omitempty"`
 }
 
 // DiscordEditPayload edits a message relayed to Discord: Text is split at

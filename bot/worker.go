@@ -50,6 +50,13 @@ type Worker struct {
 	// behind a later one in the same conversation): it is then recorded
 	// done without being sent.
 	Stale func(ctx context.Context, d *core.Delivery) (bool, error)
+	// Prepare, when set, may change a claimed delivery before it is sent:
+	// it returns the delivery to send instead (nil: d as it is) and the
+	// deliveries queued behind d in its stream that this one now carries
+	// too. Those are recorded done, merged into d, with its new payload
+	// (core.Store.MergeDeliveries) before it is sent; if that fails, d is
+	// sent as it was.
+	Prepare func(ctx context.Context, d *core.Delivery) (send *core.Delivery, merged []int64, err error)
 	// DoneKinds, when set, reports the kinds of delivery OnDone acts on.
 	// The completions of other kinds are recorded many per statement,
 	// without a transaction of their own each.
@@ -387,7 +394,9 @@ func (w *Worker) handle(ctx context.Context, s Sender, d *core.Delivery) outcome
 }
 
 // send hands d to its sender, unless it is stale (Stale): then nothing
-// is sent and it completes without a remote ID.
+// is sent and it completes without a remote ID. What Prepare makes of it
+// is sent instead; when that carries merged deliveries too, d's payload
+// becomes the merged one, for the hooks that record its outcome.
 func (w *Worker) send(ctx context.Context, log *slog.Logger, s Sender, d *core.Delivery) (string, error) {
 	if w.Stale != nil {
 		stale, err := w.Stale(ctx, d)
@@ -399,7 +408,25 @@ func (w *Worker) send(ctx context.Context, log *slog.Logger, s Sender, d *core.D
 			return "", nil
 		}
 	}
-	return s.Deliver(ctx, d)
+	out := d
+	if w.Prepare != nil {
+		send, merged, err := w.Prepare(ctx, d)
+		switch {
+		case err != nil:
+			log.Warn("could not prepare a delivery; sending it as queued", "err", err)
+		case send != nil && len(merged) > 0:
+			ok, err := w.Store.MergeDeliveries(ctx, w.Name, d.ID, send.Payload, merged)
+			if err != nil {
+				log.Warn("could not merge deliveries; sending the first alone", "err", err)
+			} else if ok {
+				log.Debug("deliveries merged into one post", "merged", len(merged))
+				d.Payload = send.Payload
+			}
+		case send != nil:
+			out = send
+		}
+	}
+	return s.Deliver(ctx, out)
 }
 
 // record runs fn in a transaction (deliveries it queues with Enqueue

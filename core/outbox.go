@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -280,16 +282,62 @@ func (s *Store) DeferDelivery(ctx context.Context, id int64, worker string, at t
 	})
 }
 
-// LaterPending returns up to limit pending deliveries of kind queued in
-// stream after the delivery after, oldest first: what a sender may
-// coalesce with it, or what makes it stale.
+// LaterPending returns up to limit pending deliveries queued in stream
+// after the delivery after, oldest first, only those of kind unless kind
+// is "": what may be coalesced with it, or makes it stale.
 func (s *Store) LaterPending(ctx context.Context, stream string, after int64, kind string, limit int) ([]*Delivery, error) {
 	var out []*Delivery
-	err := s.DB.NewSelect().Model(&out).
-		Where("stream = ? AND status = ? AND id > ? AND kind = ?", stream, DeliveryPending, after, kind).
-		OrderExpr("id").Limit(int64(limit)).Scan(ctx)
+	q := s.DB.NewSelect().Model(&out).Where("stream = ? AND status = ? AND id > ?", stream, DeliveryPending, after)
+	if kind != "" {
+		q = q.Where("kind = ?", kind)
+	}
+	err := q.OrderExpr("id").Limit(int64(limit)).Scan(ctx)
 	return out, err
 }
+
+// MergeDeliveries coalesces deliveries queued behind a claimed one into
+// it, in one transaction: the head (which worker must hold) gets payload,
+// which carries the followers too, and each follower (pending, queued
+// after the head in its stream, held by no other worker) is recorded done,
+// merged into the head. So a retry of the head after a crash sends the
+// same combined payload, and no follower is ever sent on its own as well.
+// It reports false, changing nothing, when the head is no longer worker's
+// or a follower is no longer free.
+func (s *Store) MergeDeliveries(ctx context.Context, worker string, head int64, payload string, followers []int64) (bool, error) {
+	merged := false
+	err := s.InTxNoSync(ctx, func(ctx context.Context, tx bun.Tx) error {
+		merged = false
+		now := s.now()
+		res, err := tx.NewUpdate().Model((*Delivery)(nil)).Set("payload = ?", payload).Set("updated_at = ?", now).
+			Where("id = ? AND locked_by = ? AND status = ?", head, worker, DeliveryPending).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return nil
+		}
+		res, err = tx.NewUpdate().Model((*Delivery)(nil)).
+			Set("status = ?", DeliveryDone).Set("done_at = ?", now).Set("updated_at = ?", now).
+			Set("remote_id = ''").Set("last_error = ?", fmt.Sprintf("merged into delivery %d", head)).
+			Where("id IN (?) AND id > ? AND status = ?", bun.In(followers), head, DeliveryPending).
+			Where("(locked_until IS NULL OR locked_until < ?)", now).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != int64(len(followers)) {
+			return errMergeLost
+		}
+		merged = true
+		return nil
+	})
+	if errors.Is(err, errMergeLost) {
+		return false, nil
+	}
+	return merged, err
+}
+
+// errMergeLost rolls back a merge whose followers were not all free.
+var errMergeLost = errors.New("merge: a follower is no longer free")
 
 // ParkDelivery sets a claimed delivery aside for good (it can never
 // succeed), keeping the reason for staff to see.

@@ -181,7 +181,7 @@ func (a *app) wire(ctx context.Context) error {
 	a.worker = bot.NewWorker(a.store, a.log.With("component", "delivery"))
 	a.worker.OnDone, a.worker.OnParked = a.relay.OnDone, a.relay.OnParked
 	a.worker.DoneKinds = a.relay.DoneKinds
-	a.worker.Stale = a.relay.Stale
+	a.worker.Stale, a.worker.Prepare = a.relay.Stale, a.relay.Prepare
 	a.worker.Metrics = metrics
 	a.relay.Notify = a.worker.Kick
 	a.relay.Worker = a.worker
