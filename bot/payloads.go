@@ -228,7 +228,7 @@ type DiscordPostPayload struct {
 	// Files are the message's attachments, on the last part.
 	Files []core.Attachment `json:"files,omitempty"`
 	// Source and Merged are as in SlackPostPayload.
-	Source *MessageSource   `json:"source,omitempty"`
+	Source *MessageSource  `json:"source,omitempty"`
 	Merged []MergedMessage `json:"merged,omitempty"`
 }
 
