@@ -170,6 +170,11 @@ func (r *Relay) reactAt(ctx context.Context, tx bun.Tx, ticketID, messageID int6
 	default:
 		return false, nil
 	}
+	if src.Platform == core.PlatformDiscord && src.ChannelID == "" {
+		// The copy it goes on is posted in the message stream: wait
+		// there, behind it.
+		d.Stream = TicketStream(ticketID, core.PlatformDiscord)
+	}
 	d.MessageID = &messageID
 	return true, Enqueue(ctx, r.Store, tx, d)
 }
