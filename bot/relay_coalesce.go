@@ -38,6 +38,15 @@ func (r *Relay) Prepare(ctx context.Context, d *core.Delivery) (*core.Delivery, 
 	return nil, nil, nil
 }
 
+// mayLead reports whether d can take followers: only on an attempt that
+// follows none that may have posted it. A retry after an unknown outcome
+// may find its earlier post, which carries d alone: followers merged into
+// it then would never be posted.
+func (r *Relay) mayLead(ctx context.Context, d *core.Delivery) bool {
+	tried, err := r.Store.MayHaveBeenTried(ctx, d)
+	return err == nil && !tried
+}
+
 // followers returns the deliveries queued right behind d in its stream
 // that join it: of d's kind, accepted by join, up to the first that is
 // not.
@@ -86,7 +95,7 @@ func slackAlone(p SlackPostPayload) bool {
 
 func (r *Relay) mergeSlackPosts(ctx context.Context, d *core.Delivery) (*core.Delivery, []int64, error) {
 	p, err := DecodePayload[SlackPostPayload](d)
-	if err != nil || !slackAlone(p) {
+	if err != nil || !slackAlone(p) || !r.mayLead(ctx, d) {
 		return nil, nil, nil
 	}
 	text := newMerger(p.Text, SlackTextLimit)
@@ -115,7 +124,7 @@ func discordAlone(p DiscordPostPayload) bool {
 
 func (r *Relay) mergeDiscordPosts(ctx context.Context, d *core.Delivery) (*core.Delivery, []int64, error) {
 	p, err := DecodePayload[DiscordPostPayload](d)
-	if err != nil || !discordAlone(p) {
+	if err != nil || !discordAlone(p) || !r.mayLead(ctx, d) {
 		return nil, nil, nil
 	}
 	text := newMerger(p.Text, DiscordTextLimit)

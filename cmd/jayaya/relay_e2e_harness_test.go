@@ -313,12 +313,26 @@ func (w *relayWorld) slackReplies(ts ticketSides) []slacktest.Message {
 }
 
 // relayedToSlack returns the texts posted in the Slack thread under an
-// author's name (relayed client messages), in order.
+// author's name (relayed client messages) as "author: text", in order.
 func (w *relayWorld) relayedToSlack(ts ticketSides) []string {
 	var out []string
 	for _, m := range w.slackReplies(ts) {
 		if m.BotID != "" && m.Username != "" {
 			out = append(out, m.Username+": "+m.Text)
+		}
+	}
+	return out
+}
+
+// postLines returns relayed posts ("author: text") as "author: line", one
+// per line: the relay sends queued messages of one author as one post, a
+// line each, so the messages that arrived are compared line by line.
+func postLines(posts []string) []string {
+	var out []string
+	for _, p := range posts {
+		author, text, _ := strings.Cut(p, ": ")
+		for _, line := range strings.Split(text, "\n") {
+			out = append(out, author+": "+line)
 		}
 	}
 	return out
