@@ -305,7 +305,9 @@ func (s *Store) LaterPending(ctx context.Context, stream string, after int64, ki
 // or a follower is no longer free.
 func (s *Store) MergeDeliveries(ctx context.Context, worker string, head int64, payload string, followers []int64) (bool, error) {
 	merged := false
-	err := s.InTxNoSync(ctx, func(ctx context.Context, tx bun.Tx) error {
+	// With the disk sync: a merge lost to a crash of the database after
+	// its post went out would send the followers again on their own.
+	err := s.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		merged = false
 		now := s.now()
 		res, err := tx.NewUpdate().Model((*Delivery)(nil)).Set("payload = ?", payload).Set("updated_at = ?", now).
