@@ -29,9 +29,9 @@ const mergeLookAhead = 50
 func (r *Relay) Prepare(ctx context.Context, d *core.Delivery) (*core.Delivery, []int64, error) {
 	switch d.Kind {
 	case KindSlackPost:
-		return r.mergeSlackPosts(ctx, d)
+		return mergePosts[SlackPostPayload](ctx, r, d, SlackTextLimit)
 	case KindDiscordPost:
-		return r.mergeDiscordPosts(ctx, d)
+		return mergePosts[DiscordPostPayload](ctx, r, d, DiscordTextLimit)
 	case KindSlackEdit, KindSlackDelete, KindDiscordEdit, KindDiscordDelete:
 		return r.rewriteSharedPost(ctx, d)
 	}
@@ -87,59 +87,68 @@ func newMerger(text string, limit int) *merger {
 	return &merger{text: text, runes: utf8.RuneCountInString(text), limit: limit}
 }
 
-// slackAlone reports whether a Slack post is a whole message on its own,
-// without files, not merged yet: one that can lead or join a merge.
-func slackAlone(p SlackPostPayload) bool {
-	return p.Parts == 1 && len(p.Attachments) == 0 && !p.FilesFollow && len(p.Merged) == 0
+// postKey is what posts must share to leave as one: the ticket, and the
+// author's name and avatar they are shown under.
+type postKey struct {
+	ticket         int64
+	author, avatar string
 }
 
-func (r *Relay) mergeSlackPosts(ctx context.Context, d *core.Delivery) (*core.Delivery, []int64, error) {
-	p, err := DecodePayload[SlackPostPayload](d)
-	if err != nil || !slackAlone(p) || !r.mayLead(ctx, d) {
+// mergeView is what coalescing needs of a post payload, pointing into it.
+type mergeView struct {
+	key postKey
+	// alone: a whole message on its own, without files, not merged yet:
+	// a post that can lead or join a merge.
+	alone  bool
+	text   *string
+	merged *[]MergedMessage
+	// as is the post as a follower (its DeliveryID left to fill).
+	as MergedMessage
+}
+
+func (p *SlackPostPayload) mergeView() mergeView {
+	return mergeView{
+		key:   postKey{p.TicketID, p.AuthorName, p.AvatarURL},
+		alone: p.Parts == 1 && len(p.Attachments) == 0 && !p.FilesFollow && len(p.Merged) == 0,
+		text:  &p.Text, merged: &p.Merged, as: MergedMessage{MessageID: p.MessageID, Source: p.Source},
+	}
+}
+
+// A client's first message copied into the new thread never merges.
+func (p *DiscordPostPayload) mergeView() mergeView {
+	return mergeView{
+		key:   postKey{p.TicketID, p.AuthorName, p.AvatarURL},
+		alone: p.Parts == 1 && len(p.Files) == 0 && !p.Copy && len(p.Merged) == 0,
+		text:  &p.Text, merged: &p.Merged, as: MergedMessage{MessageID: p.MessageID, Source: p.Source},
+	}
+}
+
+// mergePosts makes post d (payload P) carry the posts queued right behind
+// it that can join it, within limit characters.
+func mergePosts[P any, PP interface {
+	*P
+	mergeView() mergeView
+}](ctx context.Context, r *Relay, d *core.Delivery, limit int) (*core.Delivery, []int64, error) {
+	p, err := DecodePayload[P](d)
+	head := PP(&p).mergeView()
+	if err != nil || !head.alone || !r.mayLead(ctx, d) {
 		return nil, nil, nil
 	}
-	text := newMerger(p.Text, SlackTextLimit)
+	text := newMerger(*head.text, limit)
 	ids, err := r.followers(ctx, d, func(l *core.Delivery) bool {
-		q, err := DecodePayload[SlackPostPayload](l)
-		if err != nil || !slackAlone(q) || q.TicketID != p.TicketID || q.AuthorName != p.AuthorName || q.AvatarURL != p.AvatarURL || !text.add(q.Text) {
+		q, err := DecodePayload[P](l)
+		next := PP(&q).mergeView()
+		if err != nil || !next.alone || next.key != head.key || !text.add(*next.text) {
 			return false
 		}
-		p.Merged = append(p.Merged, MergedMessage{DeliveryID: l.ID, MessageID: q.MessageID, Source: q.Source})
+		next.as.DeliveryID = l.ID
+		*head.merged = append(*head.merged, next.as)
 		return true
 	})
 	if err != nil || len(ids) == 0 {
 		return nil, nil, err
 	}
-	p.Text = text.text
-	out := *d
-	out.Payload = mustJSON(p)
-	return &out, ids, nil
-}
-
-// discordAlone is slackAlone for Discord posts; a client's first message
-// copied into the new thread never merges.
-func discordAlone(p DiscordPostPayload) bool {
-	return p.Parts == 1 && len(p.Files) == 0 && !p.Copy && len(p.Merged) == 0
-}
-
-func (r *Relay) mergeDiscordPosts(ctx context.Context, d *core.Delivery) (*core.Delivery, []int64, error) {
-	p, err := DecodePayload[DiscordPostPayload](d)
-	if err != nil || !discordAlone(p) || !r.mayLead(ctx, d) {
-		return nil, nil, nil
-	}
-	text := newMerger(p.Text, DiscordTextLimit)
-	ids, err := r.followers(ctx, d, func(l *core.Delivery) bool {
-		q, err := DecodePayload[DiscordPostPayload](l)
-		if err != nil || !discordAlone(q) || q.TicketID != p.TicketID || q.AuthorName != p.AuthorName || q.AvatarURL != p.AvatarURL || !text.add(q.Text) {
-			return false
-		}
-		p.Merged = append(p.Merged, MergedMessage{DeliveryID: l.ID, MessageID: q.MessageID, Source: q.Source})
-		return true
-	})
-	if err != nil || len(ids) == 0 {
-		return nil, nil, err
-	}
-	p.Text = text.text
+	*head.text = text.text
 	out := *d
 	out.Payload = mustJSON(p)
 	return &out, ids, nil
