@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/jayaya/jayayacrm/core"
@@ -45,6 +46,24 @@ func (r *Relay) Prepare(ctx context.Context, d *core.Delivery) (*core.Delivery, 
 func (r *Relay) mayLead(ctx context.Context, d *core.Delivery) bool {
 	tried, err := r.Store.MayHaveBeenTried(ctx, d)
 	return err == nil && !tried
+}
+
+// linger holds a post whose budget runs low (BudgetLow) for Linger, so
+// that more can join it.
+func (r *Relay) linger(ctx context.Context, d *core.Delivery) {
+	if r.BudgetLow == nil || !r.BudgetLow(d) {
+		return
+	}
+	wait := r.Linger
+	if wait <= 0 {
+		wait = 250 * time.Millisecond
+	}
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
 }
 
 // followers returns the deliveries queued right behind d in its stream
@@ -134,6 +153,7 @@ func mergePosts[P any, PP interface {
 	if err != nil || !head.alone || !r.mayLead(ctx, d) {
 		return nil, nil, nil
 	}
+	r.linger(ctx, d)
 	text := newMerger(*head.text, limit)
 	ids, err := r.followers(ctx, d, func(l *core.Delivery) bool {
 		q, err := DecodePayload[P](l)

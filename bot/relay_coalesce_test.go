@@ -3,7 +3,9 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
@@ -158,6 +160,34 @@ func TestQueuedClientMessagesLeaveAsOneSlackPost(t *testing.T) {
 		rs := sentOf(r.discord, bot.KindDiscordReact, reacts)
 		if len(rs) != 1 || payload[bot.DiscordReactPayload](t, rs[0]).DiscordMessageID != "900000000000000003" {
 			t.Fatalf("✅ on Discord %+v, want one on the newest question", rs)
+		}
+	})
+}
+
+// When the budget of a post runs low, the post waits a moment for more of
+// its author's messages, which then leave with it.
+func TestPostLingersWhenItsBudgetRunsLow(t *testing.T) {
+	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
+		r := newRelayRig(t, st)
+		open := r.open(t, "D-1", "hello")
+		r.start(t)
+		waitIdle(t, st)
+		posts := len(sentOf(r.discord, bot.KindDiscordPost, 0))
+		// Long enough for the two replies after the first to be queued
+		// while it waits, however slow the machine.
+		r.relay.Linger = 3 * time.Second
+		var low atomic.Int32
+		r.relay.BudgetLow = func(d *core.Delivery) bool { low.Add(1); return d.Platform == core.PlatformDiscord }
+		for i := 1; i <= 3; i++ {
+			r.staffSays(t, open.Ticket, fmt.Sprintf("2000.000%d", i), fmt.Sprintf("line %d", i))
+		}
+		waitIdle(t, st)
+		got := sentOf(r.discord, bot.KindDiscordPost, posts)
+		if len(got) != 1 || payload[bot.DiscordPostPayload](t, got[0]).Text != "line 1\nline 2\nline 3" {
+			t.Fatalf("%d posts (%+v), want one with the three lines", len(got), got)
+		}
+		if low.Load() == 0 {
+			t.Fatal("the budget was never asked about")
 		}
 	})
 }
