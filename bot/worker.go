@@ -421,6 +421,7 @@ func (w *Worker) send(ctx context.Context, log *slog.Logger, s Sender, d *core.D
 			} else if ok {
 				log.Debug("deliveries merged into one post", "merged", len(merged))
 				d.Payload = send.Payload
+				w.Metrics.Merged(d, len(merged))
 			}
 		case send != nil:
 			out = send
