@@ -32,12 +32,14 @@ const waitTimeout = 20 * time.Second
 // relayWorld is one fake Slack workspace, one fake Discord guild, one
 // database and the jayaya process relaying between them.
 type relayWorld struct {
-	t       testing.TB
-	engine  string
-	slack   *slacktest.Server
-	discord *discordtest.Server
-	st      *core.Store // the test's own connection, to set up and inspect
-	dbURL   string
+	t      testing.TB
+	engine string
+	// unlimited: the fakes' rate limits are off, and so is pacing.
+	unlimited bool
+	slack     *slacktest.Server
+	discord   *discordtest.Server
+	st        *core.Store // the test's own connection, to set up and inspect
+	dbURL     string
 
 	staffCh string // SLACK_STAFF_CHANNEL
 	support string // DISCORD_SUPPORT_CHANNEL
@@ -73,10 +75,10 @@ func setupRelayWorld(t testing.TB, engine string) *relayWorld {
 }
 
 // setupRelayWorldWith is setupRelayWorld, with the fakes' rate limits
-// switched off when unlimited.
+// switched off when unlimited (and the product's pacing with them).
 func setupRelayWorldWith(t testing.TB, engine string, unlimited bool) *relayWorld {
 	t.Helper()
-	w := &relayWorld{t: t, engine: engine}
+	w := &relayWorld{t: t, engine: engine, unlimited: unlimited}
 	w.slack = slacktest.New(t, slacktest.Config{WaitTimeout: waitTimeout, CallbackTimeout: 15 * time.Second, Unlimited: unlimited})
 	w.discord = discordtest.Start(t, discordtest.Config{HeartbeatInterval: 500 * time.Millisecond, Unlimited: unlimited})
 	w.slackAPI = newSlackProxy(t, w.slack.URL())
@@ -170,6 +172,9 @@ func (w *relayWorld) env(dbURL string) map[string]string {
 		"DISCORD_GUILD_ID":        w.guild,
 		"DISCORD_SUPPORT_CHANNEL": w.support,
 		"DISCORD_API_URL":         w.discord.URL(),
+	}
+	if w.unlimited {
+		env["JAYAYA_PACING"] = "off"
 	}
 	if w.viaProxy {
 		// Files staff attach keep the fake's own URLs, which slack-go

@@ -186,8 +186,11 @@ func (a *app) wire(ctx context.Context) error {
 	// Platform calls wait for their rate budget (bot.DefaultRules); a
 	// post whose budget runs low waits a moment for more of its author's
 	// messages to leave with it.
-	pacer := bot.NewPacer()
-	pacer.Metrics = metrics
+	var pacer *bot.Pacer // nil: calls go as they come
+	if a.cfg.Pacing {
+		pacer = bot.NewPacer()
+		pacer.Metrics = metrics
+	}
 	postBudget := map[string]func() string{}
 	a.relay.BudgetLow = func(d *core.Delivery) bool {
 		f := postBudget[d.Platform]
