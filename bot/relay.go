@@ -30,9 +30,10 @@ type Relay struct {
 	DiscordChannel string
 	// BudgetLow, when set, reports whether the platform budget a post
 	// will spend (Slack's posts in its channel, Discord's through its
-	// webhook) is running low. Such a post first waits Linger (default
-	// 250 ms) so that messages of the same author queued meanwhile leave
-	// with it as one post (Prepare), sparing the budget.
+	// webhook) is busy (Pacer.Low). Only such a post takes the messages
+	// of the same author queued behind it (Prepare), after waiting Linger
+	// (default 250 ms) for more, sparing the budget. Without BudgetLow
+	// every post takes them, without waiting.
 	BudgetLow func(d *core.Delivery) bool
 	Linger    time.Duration
 	// Notify, when set, is called after every commit that queued

@@ -48,10 +48,18 @@ func (r *Relay) mayLead(ctx context.Context, d *core.Delivery) bool {
 	return err == nil && !tried
 }
 
-// linger holds a post whose budget runs low (BudgetLow) for Linger, so
-// that more can join it.
+// busy reports whether d's post budget is busy (BudgetLow; always when
+// BudgetLow is not set). Only a post whose budget is busy takes others
+// with it: when it is not, what is queued leaves soon enough one by one,
+// and the post goes at once, without looking for followers.
+func (r *Relay) busy(d *core.Delivery) bool {
+	return r.BudgetLow == nil || r.BudgetLow(d)
+}
+
+// linger holds a post whose budget is busy for Linger (when BudgetLow is
+// set), so that more can join it.
 func (r *Relay) linger(ctx context.Context, d *core.Delivery) {
-	if r.BudgetLow == nil || !r.BudgetLow(d) {
+	if r.BudgetLow == nil {
 		return
 	}
 	wait := r.Linger
@@ -150,7 +158,7 @@ func mergePosts[P any, PP interface {
 }](ctx context.Context, r *Relay, d *core.Delivery, limit int) (*core.Delivery, []int64, error) {
 	p, err := DecodePayload[P](d)
 	head := PP(&p).mergeView()
-	if err != nil || !head.alone || !r.mayLead(ctx, d) {
+	if err != nil || !head.alone || !r.busy(d) || !r.mayLead(ctx, d) {
 		return nil, nil, nil
 	}
 	r.linger(ctx, d)
