@@ -3,13 +3,16 @@ package bot_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/jayaya/jayayacrm/bot"
+	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
 )
 
@@ -221,4 +224,47 @@ func TestPacedTransportLearnsFrom429(t *testing.T) {
 func budgetValue(t *testing.T, m *bot.Metrics, name, class string) float64 {
 	t.Helper()
 	return mustValue(t, m.Registry(), name, map[string]string{"budget": class})
+}
+
+// pacedSender spends a pacer budget before each delivery, as the adapters'
+// transports do.
+type pacedSender struct {
+	*recSender
+	pacer *bot.Pacer
+	key   string
+}
+
+func (s *pacedSender) Deliver(ctx context.Context, d *core.Delivery) (string, error) {
+	if err := s.pacer.Wait(bot.WithPriority(ctx, bot.KindPriority(d.Kind)), s.key); err != nil {
+		return "", err
+	}
+	return s.recSender.Deliver(ctx, d)
+}
+
+// When one budget is the bottleneck, the tickets sharing it take turns: a
+// ticket with a long backlog does not hold up another's message.
+func TestChattyTicketDoesNotStarveAnother(t *testing.T) {
+	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
+		ctx := context.Background()
+		rec := &recSender{platform: core.PlatformSlack}
+		pacer := bot.NewPacer(bot.Rule{Prefix: "slack.post:", Rate: bot.Rate{Burst: 1, Every: 20 * time.Millisecond}})
+		pacer.MaxWait = time.Minute
+		w := bot.NewWorker(st, quietLog(), &pacedSender{recSender: rec, pacer: pacer, key: "slack.post:C"})
+		w.NoListen = true
+		var chatty []*core.Delivery
+		for i := range 20 {
+			chatty = append(chatty, &core.Delivery{Stream: "ticket:1:slack", Kind: bot.KindSlackPost, Platform: core.PlatformSlack, Payload: fmt.Sprintf(`{"n":%d}`, i)})
+		}
+		quiet := &core.Delivery{Stream: "ticket:2:slack", Kind: bot.KindSlackPost, Platform: core.PlatformSlack}
+		if err := st.Enqueue(ctx, append(chatty, quiet)...); err != nil {
+			t.Fatal(err)
+		}
+		runWorker(t, w)
+		waitIdle(t, st)
+		got := rec.Sent()
+		pos := slices.IndexFunc(got, func(s sent) bool { return s.ID == quiet.ID })
+		if len(got) != 21 || pos < 0 || pos > 2 {
+			t.Fatalf("the quiet ticket's message went %d of %d, want among the first 3", pos+1, len(got))
+		}
+	})
 }
