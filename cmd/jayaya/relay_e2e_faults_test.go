@@ -57,6 +57,8 @@ func TestRelay429Storm(t *testing.T) {
 	client := clientName(w.client)
 	w.wantSlack(ts, []string{client + ": Storm"})
 
+	lookBacks := threadLookBacks(w.slack.State())
+	discordReads := w.discord.CountRequests("GET", "/channels/{channel}/messages")
 	w.slack.RateLimit("chat.postMessage", 6, time.Second)
 	w.discord.RateLimitNext("POST", "/webhooks/{webhook}/{token}", 6, time.Second)
 	wantS, wantD := []string{client + ": Storm"}, []string(nil)
@@ -80,6 +82,14 @@ func TestRelay429Storm(t *testing.T) {
 	w.settle()
 	w.wantSlack(ts, wantS)
 	w.wantDiscord(ts, wantD)
+	// A 429 means nothing was posted: the retries do not look for an
+	// earlier copy.
+	if n := threadLookBacks(w.slack.State()) - lookBacks; n != 0 {
+		t.Errorf("%d Slack look-backs after 429s, want none", n)
+	}
+	if n := w.discord.CountRequests("GET", "/channels/{channel}/messages") - discordReads; n != 0 {
+		t.Errorf("%d Discord look-backs after 429s, want none", n)
+	}
 }
 
 // TestRelayParkedWarns: the ticket's Slack thread was deleted, so the
