@@ -47,6 +47,11 @@ const (
 //	gateway_connected{platform}                     gauge: 1 while the realtime connection is up
 //	gateway_reconnects_total{platform}              counter: connections after the first one
 //	http_request_duration_seconds{route,method,code} histogram: HTTP requests by route pattern
+//	pace_queue_depth{budget}                        gauge: platform calls waiting for their rate budget
+//	pace_wait_seconds{budget}                       histogram: how long calls waited for their budget
+//	pace_deferred_total{budget}                     counter: calls sent back for later, their budget busy too long
+//	pace_refused_total{budget}                      counter: 429s from the platform despite pacing
+//	relay_merged_total{platform}                    counter: messages that left inside an earlier post
 //
 // plus the Go runtime and process collectors.
 type Metrics struct {
@@ -59,6 +64,7 @@ type Metrics struct {
 	connected  *prometheus.GaugeVec
 	reconnects *prometheus.CounterVec
 	httpDur    *prometheus.HistogramVec
+	pace       *paceMetrics
 
 	mu      sync.Mutex
 	everUp  map[string]bool // platforms whose connection was up at least once
@@ -106,6 +112,7 @@ func NewMetrics(store *core.Store) *Metrics {
 	}
 	m.reg.MustRegister(m.deliveries, m.latency, m.inbound, m.reminders, m.connected, m.reconnects, m.httpDur,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.pace = newPaceMetrics(m.reg)
 	if store != nil {
 		m.reg.MustRegister(&outboxCollector{store: store})
 	}

@@ -114,6 +114,19 @@ type SlackPostPayload struct {
 	// Source, on the last part, is where the message was written, for
 	// the ✅ once it is delivered; nil where it must be looked up.
 	Source *MessageSource `json:"source,omitempty"`
+	// Merged are the messages of the same author coalesced into this
+	// post while it waited (Relay.Prepare): Text carries theirs after its
+	// own, one per line.
+	Merged []MergedMessage `json:"merged,omitempty"`
+}
+
+// MergedMessage is a relayed message whose post was coalesced into the
+// post of an earlier one: the delivery queued for it (recorded done,
+// merged), the message, and where it was written, for its own ✅.
+type MergedMessage struct {
+	DeliveryID int64          `json:"delivery_id"`
+	MessageID  int64          `json:"message_id"`
+	Source     *MessageSource `json:"source,omitempty"`
 }
 
 // SlackFilesPayload uploads a relayed message's attachments (Files, as on
@@ -214,8 +227,9 @@ type DiscordPostPayload struct {
 	Copy       bool   `json:"copy,omitempty"`
 	// Files are the message's attachments, on the last part.
 	Files []core.Attachment `json:"files,omitempty"`
-	// Source is as in SlackPostPayload.
-	Source *MessageSource `json:"source,omitempty"`
+	// Source and Merged are as in SlackPostPayload.
+	Source *MessageSource  `json:"source,omitempty"`
+	Merged []MergedMessage `json:"merged,omitempty"`
 }
 
 // DiscordEditPayload edits a message relayed to Discord: Text is split at
@@ -302,7 +316,23 @@ func TargetIDs(m *core.Message) []string {
 // JoinTargetIDs joins part IDs as stored in core.Message.TargetID.
 func JoinTargetIDs(ids []string) string { return strings.Join(ids, ",") }
 
-// TicketStream is the outbox stream of a ticket's deliveries to platform.
+// TicketStream is the outbox stream of a ticket's messages to platform:
+// posts, edits, deletions, notices and thread changes, in order.
 func TicketStream(ticketID int64, platform string) string {
 	return fmt.Sprintf("ticket:%d:%s", ticketID, platform)
+}
+
+// ReceiptStream is the outbox stream of the ✅/⚠️/🔒 reactions a ticket's
+// relay puts on platform. Receipts travel in a lane of their own so that
+// they never hold up a message: a platform paces reactions far slower
+// than posts.
+func ReceiptStream(ticketID int64, platform string) string {
+	return TicketStream(ticketID, platform) + ":receipts"
+}
+
+// CardStream is the outbox stream of a ticket's Slack card updates: the
+// card is rebuilt from the store at send time, so an update queued behind
+// another is skipped (Relay.Stale), and none delays a message.
+func CardStream(ticketID int64) string {
+	return TicketStream(ticketID, core.PlatformSlack) + ":card"
 }

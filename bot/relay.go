@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/uptrace/bun"
 
@@ -27,6 +28,14 @@ type Relay struct {
 	// DiscordChannel is DISCORD_SUPPORT_CHANNEL, the parent of ticket
 	// threads on Discord; "" when Discord is off.
 	DiscordChannel string
+	// BudgetLow, when set, reports whether the platform budget a post
+	// will spend (Slack's posts in its channel, Discord's through its
+	// webhook) is busy (Pacer.Low). Only such a post takes the messages
+	// of the same author queued behind it (Prepare), after waiting Linger
+	// (default 250 ms) for more, sparing the budget. Without BudgetLow
+	// every post takes them, without waiting.
+	BudgetLow func(d *core.Delivery) bool
+	Linger    time.Duration
 	// Notify, when set, is called after every commit that queued
 	// deliveries (the local worker's Kick). Other replicas are woken by
 	// PostgreSQL NOTIFY (Announce), sent after the commit. Unused when

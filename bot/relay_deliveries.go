@@ -16,8 +16,17 @@ func delivery(t *core.Ticket, kind, platform string, payload any) *core.Delivery
 }
 
 // ticketDelivery is delivery for a ticket known by its ID.
+// Receipts and card updates go to lanes of their own (ReceiptStream,
+// CardStream); everything else to the ticket's message stream.
 func ticketDelivery(ticketID int64, kind, platform string, payload any) *core.Delivery {
-	return &core.Delivery{Stream: TicketStream(ticketID, platform), Kind: kind, Platform: platform, TicketID: &ticketID, Payload: mustJSON(payload)}
+	stream := TicketStream(ticketID, platform)
+	switch kind {
+	case KindSlackReact, KindDiscordReact:
+		stream = ReceiptStream(ticketID, platform)
+	case KindSlackCard:
+		stream = CardStream(ticketID)
+	}
+	return &core.Delivery{Stream: stream, Kind: kind, Platform: platform, TicketID: &ticketID, Payload: mustJSON(payload)}
 }
 
 func (r *Relay) slackOn() bool   { return r.SlackChannel != "" }

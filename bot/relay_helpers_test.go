@@ -37,6 +37,9 @@ type recSender struct {
 	fail  func(d *core.Delivery, call int) error
 	// block, when set, is waited on before delivering.
 	block chan struct{}
+	// remote, when set, gives the remote ID to return instead of the
+	// made-up one, when it returns one.
+	remote func(d *core.Delivery) string
 }
 
 func (s *recSender) Platform() string { return s.platform }
@@ -54,6 +57,11 @@ func (s *recSender) Deliver(ctx context.Context, d *core.Delivery) (string, erro
 		}
 	}
 	remote := fmt.Sprintf("%s-%d", s.platform, d.ID)
+	if s.remote != nil {
+		if id := s.remote(d); id != "" {
+			remote = id
+		}
+	}
 	s.sent = append(s.sent, sent{ID: d.ID, Kind: d.Kind, Stream: d.Stream, Payload: d.Payload, Worker: s.worker, RemoteID: remote})
 	return remote, nil
 }
@@ -141,6 +149,7 @@ func newRelayRig(t *testing.T, st *core.Store) *relayRig {
 	r.relay = &bot.Relay{Store: st, Log: quietLog(), SlackChannel: "CSTAFF", DiscordChannel: "D-SUPPORT"}
 	r.worker = bot.NewWorker(st, quietLog(), r.slack, r.discord)
 	r.worker.OnDone, r.worker.OnParked = r.relay.OnDone, r.relay.OnParked
+	r.worker.DoneKinds, r.worker.Stale, r.worker.Prepare = r.relay.DoneKinds, r.relay.Stale, r.relay.Prepare // as jayaya serve wires them
 	r.worker.NoListen = true
 	r.relay.Notify = r.worker.Kick
 	r.client = mustCreateUser(t, st, "client", core.RoleClient, "", "100000000000000001")

@@ -33,7 +33,11 @@ func (r *Relay) OnDone(ctx context.Context, tx bun.Tx, d *core.Delivery, remoteI
 		if err != nil {
 			return false, err
 		}
-		return r.posted(ctx, tx, p.TicketID, p.MessageID, remoteID, p.Part == p.Parts-1 && !p.FilesFollow, p.Source)
+		queued, err := r.posted(ctx, tx, p.TicketID, p.MessageID, remoteID, p.Part == p.Parts-1 && !p.FilesFollow, p.Source)
+		if err != nil {
+			return queued, err
+		}
+		return r.postedMerged(ctx, tx, p.TicketID, p.Merged, remoteID, queued)
 	case KindSlackFiles:
 		// The files' IDs stay on the delivery (its remote ID); the
 		// message's targets are its text parts.
@@ -47,10 +51,61 @@ func (r *Relay) OnDone(ctx context.Context, tx bun.Tx, d *core.Delivery, remoteI
 		if err != nil || p.Copy {
 			return false, err
 		}
-		return r.posted(ctx, tx, p.TicketID, p.MessageID, remoteID, p.Part == p.Parts-1, p.Source)
+		queued, err := r.posted(ctx, tx, p.TicketID, p.MessageID, remoteID, p.Part == p.Parts-1, p.Source)
+		if err != nil {
+			return queued, err
+		}
+		return r.postedMerged(ctx, tx, p.TicketID, p.Merged, remoteID, queued)
 	case KindSlackEdit, KindDiscordEdit:
 		if remoteID != "" && d.MessageID != nil {
 			return false, r.Store.SetMessageTarget(ctx, tx, *d.MessageID, remoteID)
+		}
+	}
+	return false, nil
+}
+
+// Stale is the delivery worker's Stale: a Slack card update with another
+// queued behind it in its lane (the card is rebuilt at send time), and a
+// ✅ with a later ✅ queued behind it in the same conversation (a ✅ on the
+// newest delivered message means delivered up to there). A ⚠️ or 🔒 is
+// never stale.
+func (r *Relay) Stale(ctx context.Context, d *core.Delivery) (bool, error) {
+	switch d.Kind {
+	case KindSlackCard:
+		later, err := r.Store.LaterPending(ctx, d.Stream, d.ID, d.Kind, 1)
+		return len(later) > 0, err
+	case KindSlackReact:
+		p, err := DecodePayload[SlackReactPayload](d)
+		if err != nil || p.Reaction != ReactDelivered {
+			return false, nil
+		}
+		return r.laterReceipt(ctx, d, func(l *core.Delivery) bool {
+			q, err := DecodePayload[SlackReactPayload](l)
+			return err == nil && q.Reaction == ReactDelivered && q.Channel == p.Channel
+		})
+	case KindDiscordReact:
+		p, err := DecodePayload[DiscordReactPayload](d)
+		if err != nil || p.Reaction != ReactDelivered || p.ChannelID == "" {
+			return false, nil
+		}
+		return r.laterReceipt(ctx, d, func(l *core.Delivery) bool {
+			q, err := DecodePayload[DiscordReactPayload](l)
+			return err == nil && q.Reaction == ReactDelivered && q.ChannelID == p.ChannelID
+		})
+	}
+	return false, nil
+}
+
+// laterReceipt reports whether one of the receipts queued after d in its
+// lane (the next few) supersedes it.
+func (r *Relay) laterReceipt(ctx context.Context, d *core.Delivery, supersedes func(*core.Delivery) bool) (bool, error) {
+	later, err := r.Store.LaterPending(ctx, d.Stream, d.ID, d.Kind, 32)
+	if err != nil {
+		return false, err
+	}
+	for _, l := range later {
+		if supersedes(l) {
+			return true, nil
 		}
 	}
 	return false, nil
@@ -84,6 +139,20 @@ func (r *Relay) posted(ctx context.Context, tx bun.Tx, ticketID, messageID int64
 	return r.reactAt(ctx, tx, ticketID, messageID, *src, ReactDelivered)
 }
 
+// postedMerged records the messages merged into a delivered post (see
+// MergedMessage) as posted there, each with its own ✅. queued is what
+// the post's own record queued, passed through.
+func (r *Relay) postedMerged(ctx context.Context, tx bun.Tx, ticketID int64, merged []MergedMessage, remoteID string, queued bool) (bool, error) {
+	for _, mm := range merged {
+		q, err := r.posted(ctx, tx, ticketID, mm.MessageID, remoteID, true, mm.Source)
+		if err != nil {
+			return queued, err
+		}
+		queued = queued || q
+	}
+	return queued, nil
+}
+
 // reactAt queues reaction on a relayed message where it was written (src;
 // on Discord an empty src.ID means the copy of a first message, found at
 // send time). Nothing is queued for a platform the relay does not serve.
@@ -101,6 +170,11 @@ func (r *Relay) reactAt(ctx context.Context, tx bun.Tx, ticketID, messageID int6
 	default:
 		return false, nil
 	}
+	if src.Platform == core.PlatformDiscord && src.ChannelID == "" {
+		// The copy it goes on is posted in the message stream: wait
+		// there, behind it.
+		d.Stream = TicketStream(ticketID, core.PlatformDiscord)
+	}
 	d.MessageID = &messageID
 	return true, Enqueue(ctx, r.Store, tx, d)
 }
@@ -113,17 +187,31 @@ func (r *Relay) OnParked(ctx context.Context, tx bun.Tx, d *core.Delivery, reaso
 	if d.MessageID == nil {
 		return false, nil
 	}
+	var merged []MergedMessage
 	switch d.Kind {
-	case KindSlackPost, KindSlackFiles:
+	case KindSlackPost:
+		p, _ := DecodePayload[SlackPostPayload](d)
+		merged = p.Merged
+	case KindSlackFiles:
 	case KindDiscordPost:
 		p, err := DecodePayload[DiscordPostPayload](d)
 		if err != nil || p.Copy {
 			return false, nil
 		}
+		merged = p.Merged
 	default:
 		return false, nil
 	}
-	return r.reactOnSource(ctx, tx, *d.MessageID, ReactParked)
+	queued, err := r.reactOnSource(ctx, tx, *d.MessageID, ReactParked)
+	for _, mm := range merged {
+		if err != nil {
+			break
+		}
+		var q bool
+		q, err = r.reactOnSource(ctx, tx, mm.MessageID, ReactParked)
+		queued = queued || q
+	}
+	return queued, err
 }
 
 // reactOnSource queues a reaction on the message where it was written.

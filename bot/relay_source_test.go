@@ -168,7 +168,7 @@ func wantOneReact[P comparable](t *testing.T, r *sourceRig, m *core.Message, kin
 	if p != want {
 		t.Fatalf("message %d: %s %+v, want %+v", m.ID, kind, p, want)
 	}
-	if d.Status != core.DeliveryDone || d.Stream != bot.TicketStream(m.TicketID, platform) {
+	if d.Status != core.DeliveryDone || d.Stream != bot.ReceiptStream(m.TicketID, platform) {
 		t.Fatalf("message %d: %s status %s stream %s", m.ID, kind, d.Status, d.Stream)
 	}
 	if n := countSent(sender, d.ID); n != 1 {

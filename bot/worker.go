@@ -45,6 +45,18 @@ type Worker struct {
 	// remote ID; OnParked in the one parking it, with the reason.
 	OnDone   DeliveryHook
 	OnParked DeliveryHook
+	// Stale, when set, reports whether a delivery is superseded by one
+	// queued after it in its stream (a card update behind another, a ✅
+	// behind a later one in the same conversation): it is then recorded
+	// done without being sent.
+	Stale func(ctx context.Context, d *core.Delivery) (bool, error)
+	// Prepare, when set, may change a claimed delivery before it is sent:
+	// it returns the delivery to send instead (nil: d as it is) and the
+	// deliveries queued behind d in its stream that this one now carries
+	// too. Those are recorded done, merged into d, with its new payload
+	// (core.Store.MergeDeliveries) before it is sent; if that fails, d is
+	// sent as it was.
+	Prepare func(ctx context.Context, d *core.Delivery) (send *core.Delivery, merged []int64, err error)
 	// DoneKinds, when set, reports the kinds of delivery OnDone acts on.
 	// The completions of other kinds are recorded many per statement,
 	// without a transaction of their own each.
@@ -330,7 +342,7 @@ func (w *Worker) handle(ctx context.Context, s Sender, d *core.Delivery) outcome
 	kicked := func() bool { return w.kicks.Load() != kicks }
 	base := context.WithoutCancel(ctx)
 	sctx, cancel := context.WithTimeout(base, w.SendTimeout)
-	remoteID, err := s.Deliver(sctx, d)
+	remoteID, err := w.send(sctx, log, s, d)
 	cancel()
 	var retry *RetryAfterError
 	switch {
@@ -361,8 +373,12 @@ func (w *Worker) handle(ctx context.Context, s Sender, d *core.Delivery) outcome
 	case errors.As(err, &retry):
 		at := time.Now().Add(retry.After)
 		w.Metrics.Delivery(d, OutcomeRetry, time.Now())
-		log.Info("delivery rate limited", "retry_after", retry.After)
-		if _, rerr := w.Store.RetryDelivery(base, d.ID, w.Name, at, err.Error()); rerr != nil {
+		log.Info("delivery rate limited", "retry_after", retry.After, "not_sent", retry.NotSent)
+		record := w.Store.RetryDelivery
+		if retry.NotSent {
+			record = w.Store.DeferDelivery // nothing reached the platform: no look-back next time
+		}
+		if _, rerr := record(base, d.ID, w.Name, at, err.Error()); rerr != nil {
 			log.Error("record retry", "err", rerr)
 		}
 		return outcome{retryAt: at, again: kicked()}
@@ -375,6 +391,43 @@ func (w *Worker) handle(ctx context.Context, s Sender, d *core.Delivery) outcome
 		}
 		return outcome{retryAt: at, again: kicked()}
 	}
+}
+
+// send hands d to its sender, unless it is stale (Stale): then nothing
+// is sent and it completes without a remote ID. What Prepare makes of it
+// is sent instead; when that carries merged deliveries too, d's payload
+// becomes the merged one, for the hooks that record its outcome.
+func (w *Worker) send(ctx context.Context, log *slog.Logger, s Sender, d *core.Delivery) (string, error) {
+	if w.Stale != nil {
+		stale, err := w.Stale(ctx, d)
+		if err != nil {
+			log.Warn("could not tell whether a delivery is stale; sending it", "err", err)
+		}
+		if stale {
+			log.Debug("delivery superseded by a later one; skipped")
+			return "", nil
+		}
+	}
+	out := d
+	if w.Prepare != nil {
+		send, merged, err := w.Prepare(ctx, d)
+		switch {
+		case err != nil:
+			log.Warn("could not prepare a delivery; sending it as queued", "err", err)
+		case send != nil && len(merged) > 0:
+			ok, err := w.Store.MergeDeliveries(ctx, w.Name, d.ID, send.Payload, merged)
+			if err != nil {
+				log.Warn("could not merge deliveries; sending the first alone", "err", err)
+			} else if ok {
+				log.Debug("deliveries merged into one post", "merged", len(merged))
+				d.Payload = send.Payload
+				w.Metrics.Merged(d, len(merged))
+			}
+		case send != nil:
+			out = send
+		}
+	}
+	return s.Deliver(ctx, out)
 }
 
 // record runs fn in a transaction (deliveries it queues with Enqueue

@@ -170,9 +170,11 @@ func TestWorkerParksPermanentFailureWithWarningOnSource(t *testing.T) {
 		r.staffSays(t, open.Ticket, "4000.1", "are you there?")
 		r.staffSays(t, open.Ticket, "4000.2", "hello?")
 		waitIdle(t, st)
+		// Two rows, or one when the second reply was queued while the
+		// first waited and left with it (merged).
 		stats, _ := st.OutboxStats(ctx)
-		if stats.Parked != 2 {
-			t.Fatalf("parked %d, want 2", stats.Parked)
+		if stats.Parked != 2 && stats.Parked != 1 {
+			t.Fatalf("parked %d, want 2 (or 1 carrying both)", stats.Parked)
 		}
 		var warned []string
 		for _, s := range r.slack.Sent() {

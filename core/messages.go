@@ -82,6 +82,15 @@ func (s *Store) MessageByTarget(ctx context.Context, sourcePlatform, targetID st
 	return messageWhere(ctx, s.DB, "source_platform = ? AND target_id = ?", sourcePlatform, targetID)
 }
 
+// MessagesByTarget returns the messages of a ticket relayed as the one
+// platform message targetID (several when their posts were coalesced),
+// oldest first, deleted ones included.
+func (s *Store) MessagesByTarget(ctx context.Context, ticketID int64, targetID string) ([]*Message, error) {
+	var out []*Message
+	err := s.DB.NewSelect().Model(&out).Where("ticket_id = ? AND target_id = ?", ticketID, targetID).OrderExpr("id").Scan(ctx)
+	return out, err
+}
+
 func messageWhere(ctx context.Context, db bun.IDB, where string, args ...any) (*Message, error) {
 	m := new(Message)
 	err := selectOneWhere(ctx, db, m, where, args...)

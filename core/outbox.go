@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
 	"slices"
 	"time"
 
@@ -268,6 +270,76 @@ func (s *Store) RetryDelivery(ctx context.Context, id int64, worker string, at t
 		return q.Set("next_attempt_at = ?", at.UTC()).Set("last_error = ?", truncate(reason, 1000))
 	})
 }
+
+// DeferDelivery gives back a claimed delivery whose attempt reached
+// nothing (the platform refused the call outright, or pacing held it
+// back), to be tried again at at. The attempt is not counted, so the next
+// one does not look for what this one left (MayHaveBeenTried).
+func (s *Store) DeferDelivery(ctx context.Context, id int64, worker string, at time.Time, reason string) (bool, error) {
+	return s.finishDelivery(ctx, nil, id, worker, func(q *bun.UpdateQuery) *bun.UpdateQuery {
+		return q.Set("next_attempt_at = ?", at.UTC()).Set("last_error = ?", truncate(reason, 1000)).
+			Set("attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END")
+	})
+}
+
+// LaterPending returns up to limit pending deliveries queued in stream
+// after the delivery after, oldest first, only those of kind unless kind
+// is "": what may be coalesced with it, or makes it stale.
+func (s *Store) LaterPending(ctx context.Context, stream string, after int64, kind string, limit int) ([]*Delivery, error) {
+	var out []*Delivery
+	q := s.DB.NewSelect().Model(&out).Where("stream = ? AND status = ? AND id > ?", stream, DeliveryPending, after)
+	if kind != "" {
+		q = q.Where("kind = ?", kind)
+	}
+	err := q.OrderExpr("id").Limit(int64(limit)).Scan(ctx)
+	return out, err
+}
+
+// MergeDeliveries coalesces deliveries queued behind a claimed one into
+// it, in one transaction: the head (which worker must hold) gets payload,
+// which carries the followers too, and each follower (pending, queued
+// after the head in its stream, held by no other worker) is recorded done,
+// merged into the head. So a retry of the head after a crash sends the
+// same combined payload, and no follower is ever sent on its own as well.
+// It reports false, changing nothing, when the head is no longer worker's
+// or a follower is no longer free.
+func (s *Store) MergeDeliveries(ctx context.Context, worker string, head int64, payload string, followers []int64) (bool, error) {
+	merged := false
+	// With the disk sync: a merge lost to a crash of the database after
+	// its post went out would send the followers again on their own.
+	err := s.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+		merged = false
+		now := s.now()
+		res, err := tx.NewUpdate().Model((*Delivery)(nil)).Set("payload = ?", payload).Set("updated_at = ?", now).
+			Where("id = ? AND locked_by = ? AND status = ?", head, worker, DeliveryPending).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return nil
+		}
+		res, err = tx.NewUpdate().Model((*Delivery)(nil)).
+			Set("status = ?", DeliveryDone).Set("done_at = ?", now).Set("updated_at = ?", now).
+			Set("remote_id = ''").Set("last_error = ?", fmt.Sprintf("merged into delivery %d", head)).
+			Where("id IN (?) AND id > ? AND status = ?", bun.In(followers), head, DeliveryPending).
+			Where("(locked_until IS NULL OR locked_until < ?)", now).Exec(ctx)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != int64(len(followers)) {
+			return errMergeLost
+		}
+		merged = true
+		return nil
+	})
+	if errors.Is(err, errMergeLost) {
+		return false, nil
+	}
+	return merged, err
+}
+
+// errMergeLost rolls back a merge whose followers were not all free.
+var errMergeLost = errors.New("merge: a follower is no longer free")
 
 // ParkDelivery sets a claimed delivery aside for good (it can never
 // succeed), keeping the reason for staff to see.

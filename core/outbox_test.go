@@ -153,3 +153,47 @@ func TestOutboxConcurrentClaimsNeverShareARow(t *testing.T) {
 		}
 	})
 }
+
+// A deferred attempt (refused by the platform, or held back by pacing)
+// does not count: the next claim sees the attempts of before, so a sender
+// does not look for what the deferred attempt never posted.
+func TestDeferredAttemptIsNotCounted(t *testing.T) {
+	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
+		ctx := context.Background()
+		d := &core.Delivery{Stream: "ticket:1:slack", Kind: "post", Platform: core.PlatformSlack}
+		if err := st.Enqueue(ctx, d); err != nil {
+			t.Fatal(err)
+		}
+		claim := func() *core.Delivery {
+			t.Helper()
+			got, err := st.ClaimDeliveries(ctx, "w1", 1, time.Minute)
+			if err != nil || len(got) != 1 {
+				t.Fatalf("claim: %v %v", ids(got), err)
+			}
+			return got[0]
+		}
+		for range 3 {
+			c := claim()
+			if c.Attempts != 1 {
+				t.Fatalf("attempts after deferrals = %d, want 1", c.Attempts)
+			}
+			if tried, err := st.MayHaveBeenTried(ctx, c); err != nil || tried {
+				t.Fatalf("a first attempt after deferrals may have been tried = %v (%v)", tried, err)
+			}
+			if ok, err := st.DeferDelivery(ctx, c.ID, "w1", st.Now(), "429"); !ok || err != nil {
+				t.Fatalf("defer: %v %v", ok, err)
+			}
+		}
+		// A counted retry still counts.
+		c := claim()
+		if ok, _ := st.RetryDelivery(ctx, c.ID, "w1", st.Now(), "timeout"); !ok {
+			t.Fatal("retry failed")
+		}
+		if c = claim(); c.Attempts != 2 {
+			t.Fatalf("attempts after a counted retry = %d, want 2", c.Attempts)
+		}
+		if tried, _ := st.MayHaveBeenTried(ctx, c); !tried {
+			t.Fatal("a retried delivery must look back")
+		}
+	})
+}

@@ -36,6 +36,9 @@ type Config struct {
 	// /api/v9 paths and the gateway URL is asked from it. Default
 	// https://discord.com.
 	APIURL string
+	// Pacer, when set, holds REST calls within Discord's per-route limits
+	// where discordgo cannot (see budgetOf); nil sends them as they come.
+	Pacer *bot.Pacer
 }
 
 // Adapter connects JayayaCRM to one Discord guild.
@@ -84,6 +87,9 @@ func New(cfg Config, relay *bot.Relay, log *slog.Logger) (*Adapter, error) {
 	client, err := httpClient(cfg.APIURL)
 	if err != nil {
 		return nil, err
+	}
+	if cfg.Pacer != nil {
+		client.Transport = &bot.PacedTransport{Pacer: cfg.Pacer, Base: client.Transport, Budget: budgetOf}
 	}
 	dg.Client = client
 	// 429s come back as *discordgo.RateLimitError: the delivery worker

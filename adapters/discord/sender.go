@@ -32,6 +32,7 @@ func (a *Adapter) Deliver(ctx context.Context, d *core.Delivery) (string, error)
 		id  string
 		err error
 	)
+	ctx = bot.WithPriority(ctx, bot.KindPriority(d.Kind))
 	switch d.Kind {
 	case bot.KindDiscordOpenThread:
 		id, err = a.openThread(ctx, d)
@@ -54,7 +55,7 @@ func (a *Adapter) Deliver(ctx context.Context, d *core.Delivery) (string, error)
 }
 
 // classify maps a Discord failure onto the worker's retry policy: 429 →
-// retry when Discord says; 400/403/404 → permanent (the thread is gone,
+// retry when Discord says, the attempt not counted (nothing was sent); 400/403/404 → permanent (the thread is gone,
 // the bot lost its access, the request can never be valid); 401 → retry
 // in a minute (a token problem must not hammer Discord); anything else
 // (5xx, network) → backoff.
@@ -68,7 +69,7 @@ func classify(err error) error {
 		if after <= 0 {
 			after = 1e9
 		}
-		return bot.RetryAfter(after, err)
+		return bot.NotSent(after, err) // refused: nothing was done
 	}
 	switch restStatus(err) {
 	case http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound:

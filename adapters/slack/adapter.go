@@ -33,6 +33,9 @@ type Config struct {
 	StaffChannel  string // channel ID where ticket threads open
 	APIURL        string // Web API base URL, with a trailing slash
 	PublicURL     string // JayayaCRM's public base URL, for links
+	// Pacer, when set, holds Web API calls within Slack's rate limits
+	// (see budgetOf); nil sends them as they come.
+	Pacer *bot.Pacer
 }
 
 // Interactive is the bot side of /crm commands, buttons and forms
@@ -78,7 +81,11 @@ func New(cfg Config, store *core.Store, ui Interactive, log *slog.Logger) *Adapt
 		log = slog.Default()
 	}
 	hc := &http.Client{Timeout: 15 * time.Second}
-	opts := []slack.Option{slack.OptionHTTPClient(hc)}
+	api := hc
+	if cfg.Pacer != nil {
+		api = &http.Client{Timeout: hc.Timeout, Transport: &bot.PacedTransport{Pacer: cfg.Pacer, Budget: budgetOf}}
+	}
+	opts := []slack.Option{slack.OptionHTTPClient(api)}
 	if cfg.APIURL != "" {
 		opts = append(opts, slack.OptionAPIURL(cfg.APIURL))
 	}

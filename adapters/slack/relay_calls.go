@@ -48,13 +48,13 @@ func deliveryError(err error) error {
 	}
 	var rl *slack.RateLimitedError
 	if errors.As(err, &rl) {
-		return bot.RetryAfter(max(rl.RetryAfter, time.Second), err)
+		return bot.NotSent(max(rl.RetryAfter, time.Second), err)
 	}
 	var se slack.SlackErrorResponse
 	if errors.As(err, &se) {
 		switch {
 		case se.Err == "ratelimited":
-			return bot.RetryAfter(time.Second, err)
+			return bot.NotSent(time.Second, err)
 		case permanentCodes[se.Err]:
 			return bot.Permanent(err)
 		}

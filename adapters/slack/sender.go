@@ -24,13 +24,20 @@ func (a *Adapter) Platform() string { return core.PlatformSlack }
 // between posting and recording never shows a message twice. Rate limits
 // come back as bot.RetryAfter, gone conversations, threads and messages or
 // a revoked token as bot.Permanent, and anything else is retried.
+//
+// A call Slack refused with 429, or the pacer held back, sent nothing: it
+// comes back as bot.NotSent, so that the next attempt does not look for
+// it. Not for slack.files, whose earlier calls may have uploaded files.
 func (a *Adapter) Deliver(ctx context.Context, d *core.Delivery) (string, error) {
-	id, err := a.deliver(ctx, d)
+	id, err := a.deliver(bot.WithPriority(ctx, bot.KindPriority(d.Kind)), d)
 	if err != nil {
 		var perm *bot.PermanentError
 		var retry *bot.RetryAfterError
 		if !errors.As(err, &perm) && !errors.As(err, &retry) {
 			err = deliveryError(err)
+		}
+		if errors.As(err, &retry) && d.Kind == bot.KindSlackFiles && retry.NotSent {
+			err = bot.RetryAfter(retry.After, retry.Err)
 		}
 		return "", err
 	}

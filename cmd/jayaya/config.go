@@ -18,6 +18,9 @@ type Config struct {
 	PublicURL   string
 	LogFormat   string // "text" or "json"
 	LogLevel    string // debug, info, warn, error
+	// Pacing holds Slack and Discord calls within the platforms' rate
+	// limits (JAYAYA_PACING, on unless "off").
+	Pacing bool
 
 	SlackBotToken      string
 	SlackSigningSecret string
@@ -88,6 +91,7 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 		PublicURL:             r.get("JAYAYA_PUBLIC_URL", "http://localhost:8080"),
 		LogFormat:             strings.ToLower(r.get("JAYAYA_LOG_FORMAT", "text")),
 		LogLevel:              strings.ToLower(r.get("JAYAYA_LOG_LEVEL", "info")),
+		Pacing:                true,
 		SlackBotToken:         r.get("SLACK_BOT_TOKEN", ""),
 		SlackSigningSecret:    r.get("SLACK_SIGNING_SECRET", ""),
 		SlackAppToken:         r.get("SLACK_APP_TOKEN", ""),
@@ -97,6 +101,13 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 		DiscordGuildID:        r.get("DISCORD_GUILD_ID", ""),
 		DiscordSupportChannel: r.get("DISCORD_SUPPORT_CHANNEL", ""),
 		DiscordAPIURL:         r.get("DISCORD_API_URL", "https://discord.com"),
+	}
+	switch pacing := strings.ToLower(r.get("JAYAYA_PACING", "on")); pacing {
+	case "on":
+	case "off":
+		c.Pacing = false
+	default:
+		r.fail("JAYAYA_PACING: want on or off, got %q", pacing)
 	}
 	if r.err != nil {
 		return nil, r.err

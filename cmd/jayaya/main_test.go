@@ -176,6 +176,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"JAYAYA_ADDR": "nope"}, "JAYAYA_ADDR"},
 		{map[string]string{"JAYAYA_PUBLIC_URL": "ftp://x"}, "JAYAYA_PUBLIC_URL"},
 		{map[string]string{"JAYAYA_LOG_LEVEL": "loud"}, "JAYAYA_LOG_LEVEL"},
+		{map[string]string{"JAYAYA_PACING": "maybe"}, "JAYAYA_PACING"},
 		{map[string]string{"SLACK_BOT_TOKEN": "abc"}, "SLACK_BOT_TOKEN"},
 		{map[string]string{"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"},
 		{map[string]string{"SLACK_BOT_TOKEN_FILE": secret, "SLACK_SIGNING_SECRET": "s"}, "SLACK_STAFF_CHANNEL"},
@@ -189,7 +190,10 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		}
 	}
 	cfg, err := LoadConfig(envFunc(map[string]string{"SLACK_BOT_TOKEN_FILE": secret, "SLACK_SIGNING_SECRET": "s", "SLACK_STAFF_CHANNEL": "C1"}))
-	if err != nil || cfg.SlackBotToken != "xoxb-from-file" || cfg.SlackAPIURL != "https://slack.com/api/" {
+	if err != nil || cfg.SlackBotToken != "xoxb-from-file" || cfg.SlackAPIURL != "https://slack.com/api/" || !cfg.Pacing {
 		t.Fatalf("config from file: %+v %v", cfg, err)
+	}
+	if cfg, err := LoadConfig(envFunc(map[string]string{"JAYAYA_PACING": "OFF"})); err != nil || cfg.Pacing {
+		t.Fatalf("JAYAYA_PACING=OFF: pacing %v (%v)", cfg != nil && cfg.Pacing, err)
 	}
 }

@@ -76,8 +76,8 @@ func BenchmarkRelayLimitedBursts(b *testing.B) {
 
 // BenchmarkRelayOneTicketLoad: one ticket, its client sends 500 messages
 // at 100/s, then staff send 500 replies at 100/s, the fakes' rate limits
-// off. It also counts the client messages still without their ✅ on
-// Discord when staff start.
+// off. It also counts the client messages no ✅ on Discord confirms yet
+// (pendingReceipts) when staff start.
 func BenchmarkRelayOneTicketLoad(b *testing.B) {
 	w := setupRelayWorldWith(b, core.EnginePostgres, true)
 	w.proc = w.start(w.dbURL)
@@ -91,7 +91,7 @@ func BenchmarkRelayOneTicketLoad(b *testing.B) {
 		pending := sb.pendingReceipts(ts)
 		paced(500, 100, func() { sb.staffSays(ts) })
 		r := sb.finish([]ticketSides{ts}, 2*time.Minute)
-		b.Logf("one ticket: %d client messages without their ✅ on Discord when staff started", pending)
+		b.Logf("one ticket: %d client messages not confirmed by a ✅ on Discord when staff started", pending)
 		b.ReportMetric(float64(pending), "pending-receipts")
 		r.report(b, "one ticket")
 	}
@@ -167,11 +167,16 @@ func (sb *scenarioBench) staffSays(ts ticketSides) {
 }
 
 // pendingReceipts counts the run's client messages in a ticket's Discord
-// thread that do not carry the bot's ✅ yet.
+// thread that no ✅ confirms yet: a ✅ means "delivered up to here", so it
+// confirms its message and every one before it.
 func (sb *scenarioBench) pendingReceipts(ts ticketSides) int {
 	n := 0
 	for _, m := range sb.w.discord.Messages(ts.ThreadID) {
-		if m.WebhookID == "" && sb.ours(m.Content, "d2s") && !discordReacted(m, "✅") {
+		switch {
+		case m.WebhookID != "" || !sb.ours(m.Content, "d2s"):
+		case discordReacted(m, "✅"):
+			n = 0
+		default:
 			n++
 		}
 	}

@@ -32,12 +32,14 @@ const waitTimeout = 20 * time.Second
 // relayWorld is one fake Slack workspace, one fake Discord guild, one
 // database and the jayaya process relaying between them.
 type relayWorld struct {
-	t       testing.TB
-	engine  string
-	slack   *slacktest.Server
-	discord *discordtest.Server
-	st      *core.Store // the test's own connection, to set up and inspect
-	dbURL   string
+	t      testing.TB
+	engine string
+	// unlimited: the fakes' rate limits are off, and so is pacing.
+	unlimited bool
+	slack     *slacktest.Server
+	discord   *discordtest.Server
+	st        *core.Store // the test's own connection, to set up and inspect
+	dbURL     string
 
 	staffCh string // SLACK_STAFF_CHANNEL
 	support string // DISCORD_SUPPORT_CHANNEL
@@ -73,10 +75,10 @@ func setupRelayWorld(t testing.TB, engine string) *relayWorld {
 }
 
 // setupRelayWorldWith is setupRelayWorld, with the fakes' rate limits
-// switched off when unlimited.
+// switched off when unlimited (and the product's pacing with them).
 func setupRelayWorldWith(t testing.TB, engine string, unlimited bool) *relayWorld {
 	t.Helper()
-	w := &relayWorld{t: t, engine: engine}
+	w := &relayWorld{t: t, engine: engine, unlimited: unlimited}
 	w.slack = slacktest.New(t, slacktest.Config{WaitTimeout: waitTimeout, CallbackTimeout: 15 * time.Second, Unlimited: unlimited})
 	w.discord = discordtest.Start(t, discordtest.Config{HeartbeatInterval: 500 * time.Millisecond, Unlimited: unlimited})
 	w.slackAPI = newSlackProxy(t, w.slack.URL())
@@ -170,6 +172,9 @@ func (w *relayWorld) env(dbURL string) map[string]string {
 		"DISCORD_GUILD_ID":        w.guild,
 		"DISCORD_SUPPORT_CHANNEL": w.support,
 		"DISCORD_API_URL":         w.discord.URL(),
+	}
+	if w.unlimited {
+		env["JAYAYA_PACING"] = "off"
 	}
 	if w.viaProxy {
 		// Files staff attach keep the fake's own URLs, which slack-go
@@ -313,12 +318,26 @@ func (w *relayWorld) slackReplies(ts ticketSides) []slacktest.Message {
 }
 
 // relayedToSlack returns the texts posted in the Slack thread under an
-// author's name (relayed client messages), in order.
+// author's name (relayed client messages) as "author: text", in order.
 func (w *relayWorld) relayedToSlack(ts ticketSides) []string {
 	var out []string
 	for _, m := range w.slackReplies(ts) {
 		if m.BotID != "" && m.Username != "" {
 			out = append(out, m.Username+": "+m.Text)
+		}
+	}
+	return out
+}
+
+// postLines returns relayed posts ("author: text") as "author: line", one
+// per line: the relay sends queued messages of one author as one post, a
+// line each, so the messages that arrived are compared line by line.
+func postLines(posts []string) []string {
+	var out []string
+	for _, p := range posts {
+		author, text, _ := strings.Cut(p, ": ")
+		for _, line := range strings.Split(text, "\n") {
+			out = append(out, author+": "+line)
 		}
 	}
 	return out

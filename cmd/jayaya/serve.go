@@ -181,7 +181,21 @@ func (a *app) wire(ctx context.Context) error {
 	a.worker = bot.NewWorker(a.store, a.log.With("component", "delivery"))
 	a.worker.OnDone, a.worker.OnParked = a.relay.OnDone, a.relay.OnParked
 	a.worker.DoneKinds = a.relay.DoneKinds
+	a.worker.Stale, a.worker.Prepare = a.relay.Stale, a.relay.Prepare
 	a.worker.Metrics = metrics
+	// Platform calls wait for their rate budget (bot.DefaultRules); a
+	// post whose budget runs low waits a moment for more of its author's
+	// messages to leave with it.
+	var pacer *bot.Pacer // nil: calls go as they come
+	if a.cfg.Pacing {
+		pacer = bot.NewPacer()
+		pacer.Metrics = metrics
+	}
+	postBudget := map[string]func() string{}
+	a.relay.BudgetLow = func(d *core.Delivery) bool {
+		f := postBudget[d.Platform]
+		return f != nil && pacer.Low(f())
+	}
 	a.relay.Notify = a.worker.Kick
 	a.relay.Worker = a.worker
 	// /crm company, person, comment, interests, tickets, ticket. Ticket
@@ -193,7 +207,9 @@ func (a *app) wire(ctx context.Context) error {
 		a.slack = slackad.New(slackad.Config{
 			BotToken: a.cfg.SlackBotToken, SigningSecret: a.cfg.SlackSigningSecret, AppToken: a.cfg.SlackAppToken,
 			StaffChannel: a.cfg.SlackStaffChannel, APIURL: a.cfg.SlackAPIURL, PublicURL: a.cfg.PublicURL,
+			Pacer: pacer,
 		}, a.store, a.ui, a.log)
+		postBudget[core.PlatformSlack] = a.slack.PostBudget
 		a.slack.Metrics, a.slack.Ready = metrics, ready
 		a.slack.Routes(a.router)
 		// Slack side of the relay: staff replies in ticket threads, the
@@ -226,11 +242,12 @@ func (a *app) wire(ctx context.Context) error {
 		var err error
 		a.discord, err = discordad.New(discordad.Config{
 			Token: a.cfg.DiscordBotToken, GuildID: a.cfg.DiscordGuildID,
-			SupportChannel: a.cfg.DiscordSupportChannel, APIURL: a.cfg.DiscordAPIURL,
+			SupportChannel: a.cfg.DiscordSupportChannel, APIURL: a.cfg.DiscordAPIURL, Pacer: pacer,
 		}, a.relay, a.log)
 		if err != nil {
 			return err
 		}
+		postBudget[core.PlatformDiscord] = a.discord.PostBudget
 		a.discord.Metrics, a.discord.Ready = metrics, ready
 		if a.slack != nil {
 			// Staff's files are private to Slack: the Slack adapter

@@ -1,0 +1,270 @@
+package bot_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jayaya/jayayacrm/bot"
+	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/coretest"
+)
+
+// notSentAfter checks that err defers the call and returns its delay.
+func notSentAfter(t *testing.T, err error) time.Duration {
+	t.Helper()
+	var r *bot.RetryAfterError
+	if !errors.As(err, &r) || !r.NotSent {
+		t.Fatalf("got %v, want a NotSent deferral", err)
+	}
+	return r.After
+}
+
+func TestPacerTokenBucket(t *testing.T) {
+	clock := coretest.NewClock(time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC))
+	p := bot.NewPacer(bot.Rule{Prefix: "slack.post:", Rate: bot.Rate{Burst: 3, Every: time.Minute}})
+	p.Now, p.MaxWait = clock.Now, time.Second
+	ctx := context.Background()
+	for i := range 3 {
+		if err := p.Wait(ctx, "slack.post:C1"); err != nil {
+			t.Fatalf("call %d of the burst: %v", i+1, err)
+		}
+	}
+	if after := notSentAfter(t, p.Wait(ctx, "slack.post:C1")); after != time.Minute {
+		t.Fatalf("deferred for %s, want the minute until the next token", after)
+	}
+	// Budgets are per key: another channel has its own burst.
+	if err := p.Wait(ctx, "slack.post:C2"); err != nil {
+		t.Fatalf("another channel: %v", err)
+	}
+	// A key no rule names is not paced.
+	for range 10 {
+		if err := p.Wait(ctx, "slack.other:x"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	clock.Advance(time.Minute)
+	if err := p.Wait(ctx, "slack.post:C1"); err != nil {
+		t.Fatalf("after a minute: %v", err)
+	}
+	notSentAfter(t, p.Wait(ctx, "slack.post:C1"))
+}
+
+func TestPacerWindow(t *testing.T) {
+	clock := coretest.NewClock(time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC))
+	p := bot.NewPacer(bot.Rule{Prefix: "discord.webhook:", Rate: bot.Rate{Burst: 2, Window: 10 * time.Second}})
+	p.Now, p.MaxWait = clock.Now, time.Second
+	ctx := context.Background()
+	if p.Wait(ctx, "discord.webhook:W") != nil || p.Wait(ctx, "discord.webhook:W") != nil {
+		t.Fatal("the window's calls were held")
+	}
+	clock.Advance(4 * time.Second)
+	if after := notSentAfter(t, p.Wait(ctx, "discord.webhook:W")); after != 6*time.Second {
+		t.Fatalf("deferred for %s, want the 6 s left of the window", after)
+	}
+	clock.Advance(6 * time.Second)
+	if p.Wait(ctx, "discord.webhook:W") != nil || p.Wait(ctx, "discord.webhook:W") != nil {
+		t.Fatal("a new window's calls were held")
+	}
+}
+
+func TestPacerRefusedPauses(t *testing.T) {
+	clock := coretest.NewClock(time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC))
+	p := bot.NewPacer(bot.Rule{Prefix: "slack.tier3:", Rate: bot.Rate{Burst: 10, Every: time.Second}})
+	p.Now, p.MaxWait = clock.Now, time.Second
+	ctx := context.Background()
+	if p.Low("slack.tier3:reactions.add") {
+		t.Fatal("an unused budget is low")
+	}
+	p.Refused("slack.tier3:reactions.add", 30*time.Second)
+	if after := notSentAfter(t, p.Wait(ctx, "slack.tier3:reactions.add")); after < 30*time.Second {
+		t.Fatalf("deferred for %s, want at least the 30 s Slack asked for", after)
+	}
+	clock.Advance(31 * time.Second)
+	if err := p.Wait(ctx, "slack.tier3:reactions.add"); err != nil {
+		t.Fatalf("after the pause: %v", err)
+	}
+}
+
+func TestPacerLow(t *testing.T) {
+	clock := coretest.NewClock(time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC))
+	p := bot.NewPacer(bot.Rule{Prefix: "slack.post:", Rate: bot.Rate{Burst: 9, Every: time.Second}})
+	p.Now = clock.Now
+	ctx := context.Background()
+	if p.Low("slack.post:C") {
+		t.Fatal("a full budget is low")
+	}
+	clock.Advance(time.Second)
+	// One call spent is not low; two are, until earned back.
+	p.Wait(ctx, "slack.post:C")
+	if p.Low("slack.post:C") {
+		t.Fatal("low after one call")
+	}
+	clock.Advance(time.Second)
+	p.Wait(ctx, "slack.post:C")
+	p.Wait(ctx, "slack.post:C")
+	if !p.Low("slack.post:C") {
+		t.Fatal("not low after two calls in a second")
+	}
+	clock.Advance(3 * time.Second)
+	if p.Low("slack.post:C") {
+		t.Fatal("still low once the calls were earned back")
+	}
+	// Posts asking together are a burst, before any has spent the budget.
+	clock.Advance(50 * time.Millisecond)
+	if !p.Low("slack.post:C") {
+		t.Fatal("a second post within 100 ms is not told to wait")
+	}
+	if p.Low("") || (*bot.Pacer)(nil).Low("slack.post:C") {
+		t.Fatal("no budget is low")
+	}
+}
+
+// Waiting calls go highest priority first, in arrival order within one
+// priority; a cancelled one leaves the queue.
+func TestPacerServesByPriorityThenArrival(t *testing.T) {
+	p := bot.NewPacer(bot.Rule{Prefix: "discord.messages:", Rate: bot.Rate{Burst: 1, Window: 20 * time.Millisecond}})
+	m := bot.NewMetrics(nil)
+	p.Metrics = m
+	const key = "discord.messages:C"
+	ctx := context.Background()
+	if err := p.Wait(ctx, key); err != nil { // the window's one call
+		t.Fatal(err)
+	}
+	var (
+		mu    sync.Mutex
+		order []string
+		wg    sync.WaitGroup
+	)
+	cancelled, cancel := context.WithCancel(bot.WithPriority(ctx, bot.PriorityMessage))
+	enqueue := func(name string, ctx context.Context) {
+		before := budgetValue(t, m, "jayaya_pace_queue_depth", "discord.messages")
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := p.Wait(ctx, key); err != nil {
+				if name != "cancelled" || !errors.Is(err, context.Canceled) {
+					t.Errorf("%s: %v", name, err)
+				}
+				return
+			}
+			mu.Lock()
+			order = append(order, name)
+			mu.Unlock()
+		}()
+		// Wait until it is queued, so that arrival order is known.
+		for budgetValue(t, m, "jayaya_pace_queue_depth", "discord.messages") == before {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	enqueue("receipt 1", bot.WithPriority(ctx, bot.PriorityReceipt))
+	enqueue("card 1", bot.WithPriority(ctx, bot.PriorityCard))
+	enqueue("message 1", ctx)
+	enqueue("cancelled", cancelled)
+	enqueue("message 2", bot.WithPriority(ctx, bot.PriorityMessage))
+	enqueue("receipt 2", bot.WithPriority(ctx, bot.PriorityReceipt))
+	cancel()
+	wg.Wait()
+	want := []string{"message 1", "message 2", "card 1", "receipt 1", "receipt 2"}
+	if len(order) != len(want) {
+		t.Fatalf("served %q, want %q", order, want)
+	}
+	for i := range want {
+		if order[i] != want[i] {
+			t.Fatalf("served %q, want %q", order, want)
+		}
+	}
+	if d := budgetValue(t, m, "jayaya_pace_queue_depth", "discord.messages"); d != 0 {
+		t.Fatalf("queue depth %v after all went, want 0", d)
+	}
+}
+
+// The transport paces each request by its budget and tells the pacer of
+// the platform's 429s.
+func TestPacedTransportLearnsFrom429(t *testing.T) {
+	calls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		w.Header().Set("Retry-After", "7")
+		w.WriteHeader(http.StatusTooManyRequests)
+	}))
+	defer srv.Close()
+	clock := coretest.NewClock(time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC))
+	p := bot.NewPacer(bot.Rule{Prefix: "slack.tier3:", Rate: bot.Rate{Burst: 10, Every: time.Second}})
+	p.Now, p.MaxWait = clock.Now, time.Second
+	m := bot.NewMetrics(nil)
+	p.Metrics = m
+	c := &http.Client{Transport: &bot.PacedTransport{Pacer: p, Budget: func(*http.Request) string { return "slack.tier3:chat.update" }}}
+	resp, err := c.Get(srv.URL)
+	if err != nil || resp.StatusCode != http.StatusTooManyRequests {
+		t.Fatalf("first call: %v %v", resp, err)
+	}
+	resp.Body.Close()
+	// The budget now waits the 7 s Slack asked for: the next call is not
+	// sent at all.
+	_, err = c.Get(srv.URL)
+	if after := notSentAfter(t, err); after < 7*time.Second || calls != 1 {
+		t.Fatalf("second call deferred %s after %d calls; want ≥ 7 s, 1 call", after, calls)
+	}
+	if n := budgetValue(t, m, "jayaya_pace_refused_total", "slack.tier3"); n != 1 {
+		t.Fatalf("refused counter %v, want 1", n)
+	}
+	if n := budgetValue(t, m, "jayaya_pace_deferred_total", "slack.tier3"); n != 1 {
+		t.Fatalf("deferred counter %v, want 1", n)
+	}
+}
+
+// budgetValue is a pace series' value for one budget class.
+func budgetValue(t *testing.T, m *bot.Metrics, name, class string) float64 {
+	t.Helper()
+	return mustValue(t, m.Registry(), name, map[string]string{"budget": class})
+}
+
+// pacedSender spends a pacer budget before each delivery, as the adapters'
+// transports do.
+type pacedSender struct {
+	*recSender
+	pacer *bot.Pacer
+	key   string
+}
+
+func (s *pacedSender) Deliver(ctx context.Context, d *core.Delivery) (string, error) {
+	if err := s.pacer.Wait(bot.WithPriority(ctx, bot.KindPriority(d.Kind)), s.key); err != nil {
+		return "", err
+	}
+	return s.recSender.Deliver(ctx, d)
+}
+
+// When one budget is the bottleneck, the tickets sharing it take turns: a
+// ticket with a long backlog does not hold up another's message.
+func TestChattyTicketDoesNotStarveAnother(t *testing.T) {
+	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
+		ctx := context.Background()
+		rec := &recSender{platform: core.PlatformSlack}
+		pacer := bot.NewPacer(bot.Rule{Prefix: "slack.post:", Rate: bot.Rate{Burst: 1, Every: 20 * time.Millisecond}})
+		pacer.MaxWait = time.Minute
+		w := bot.NewWorker(st, quietLog(), &pacedSender{recSender: rec, pacer: pacer, key: "slack.post:C"})
+		w.NoListen = true
+		var chatty []*core.Delivery
+		for i := range 20 {
+			chatty = append(chatty, &core.Delivery{Stream: "ticket:1:slack", Kind: bot.KindSlackPost, Platform: core.PlatformSlack, Payload: fmt.Sprintf(`{"n":%d}`, i)})
+		}
+		quiet := &core.Delivery{Stream: "ticket:2:slack", Kind: bot.KindSlackPost, Platform: core.PlatformSlack}
+		if err := st.Enqueue(ctx, append(chatty, quiet)...); err != nil {
+			t.Fatal(err)
+		}
+		runWorker(t, w)
+		waitIdle(t, st)
+		got := rec.Sent()
+		pos := slices.IndexFunc(got, func(s sent) bool { return s.ID == quiet.ID })
+		if len(got) != 21 || pos < 0 || pos > 2 {
+			t.Fatalf("the quiet ticket's message went %d of %d, want among the first 3", pos+1, len(got))
+		}
+	})
+}

@@ -1,0 +1,78 @@
+package bot
+
+import (
+	"bytes"
+	"io"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// PacedTransport is the http.RoundTripper of an adapter's platform client:
+// it holds each call until its budget allows it (Pacer.Wait, with the
+// priority its context carries) and tells the pacer of every 429 (Refused).
+// A call the pacer defers fails with a NotSent error, which the SDKs pass
+// back wrapped, and which reaches the delivery worker as it is.
+type PacedTransport struct {
+	Pacer *Pacer
+	// Base sends the requests; default http.DefaultTransport.
+	Base http.RoundTripper
+	// Budget names the budget of a request, "" for a call not paced. It
+	// may read the body (RequestBody).
+	Budget func(r *http.Request) string
+}
+
+// RoundTrip sends r within its budget.
+func (t *PacedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	base := t.Base
+	if base == nil {
+		base = http.DefaultTransport
+	}
+	key := ""
+	if t.Pacer != nil && t.Budget != nil {
+		key = t.Budget(r)
+	}
+	if key != "" {
+		if err := t.Pacer.Wait(r.Context(), key); err != nil {
+			if r.Body != nil {
+				r.Body.Close()
+			}
+			return nil, err
+		}
+	}
+	resp, err := base.RoundTrip(r)
+	if err == nil && key != "" && resp.StatusCode == http.StatusTooManyRequests {
+		t.Pacer.Refused(key, RetryAfterOf(resp.Header))
+	}
+	return resp, err
+}
+
+// RetryAfterOf reads how long a 429 asks to wait: Retry-After, else
+// Discord's X-RateLimit-Reset-After (seconds, possibly fractional); one
+// second when neither says.
+func RetryAfterOf(h http.Header) time.Duration {
+	for _, name := range []string{"Retry-After", "X-RateLimit-Reset-After"} {
+		if s, err := strconv.ParseFloat(h.Get(name), 64); err == nil && s > 0 {
+			return time.Duration(s * float64(time.Second))
+		}
+	}
+	return time.Second
+}
+
+// RequestBody returns a copy of r's body, leaving r's body readable.
+func RequestBody(r *http.Request) []byte {
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil
+	}
+	if r.GetBody != nil {
+		if rc, err := r.GetBody(); err == nil {
+			defer rc.Close()
+			b, _ := io.ReadAll(io.LimitReader(rc, 1<<20))
+			return b
+		}
+	}
+	b, _ := io.ReadAll(r.Body)
+	r.Body.Close()
+	r.Body = io.NopCloser(bytes.NewReader(b))
+	return b
+}
