@@ -106,8 +106,10 @@ type Pacer struct {
 	// wait longer gets NotSent at once (default 5 s: well inside the
 	// worker's lease of a delivery).
 	MaxWait time.Duration
-	// Now is the clock (tests); default time.Now.
-	Now func() time.Time
+	// Now is the clock, and AfterFunc the timer that lets waiting calls
+	// go (tests); default time.Now and time.AfterFunc.
+	Now       func() time.Time
+	AfterFunc func(d time.Duration, f func())
 	// Metrics, when set, receives each budget's waits, deferrals and
 	// refusals, by budget class (the key before its ':').
 	Metrics *Metrics
@@ -123,7 +125,8 @@ func NewPacer(rules ...Rule) *Pacer {
 	if len(rules) == 0 {
 		rules = DefaultRules
 	}
-	return &Pacer{MaxWait: 5 * time.Second, Now: time.Now, rules: rules, budgets: map[string]*budget{}}
+	return &Pacer{MaxWait: 5 * time.Second, Now: time.Now, rules: rules, budgets: map[string]*budget{},
+		AfterFunc: func(d time.Duration, f func()) { time.AfterFunc(d, f) }}
 }
 
 // budget is the state of one key's limit and the calls waiting for it.
@@ -137,7 +140,7 @@ type budget struct {
 	paused     time.Time // refused by the platform: nothing before this
 	asked      time.Time // last Low call
 	waiting    [priorities][]*waiter
-	timer      *time.Timer
+	armed      bool // a release is scheduled
 }
 
 // waiter is one call waiting for its budget; ready is closed when it may
@@ -276,10 +279,11 @@ func (p *Pacer) budget(key string) *budget {
 
 // schedule arms b's timer for when its first waiter may go (p.mu held).
 func (p *Pacer) schedule(b *budget, now time.Time) {
-	if b.timer != nil || b.queued() == 0 {
+	if b.armed || b.queued() == 0 {
 		return
 	}
-	b.timer = time.AfterFunc(max(b.estimate(now, 1), time.Millisecond), func() { p.release(b) })
+	b.armed = true
+	p.AfterFunc(max(b.estimate(now, 1), time.Millisecond), func() { p.release(b) })
 }
 
 // release lets the waiters of b go, highest priority first, as long as the
@@ -287,7 +291,7 @@ func (p *Pacer) schedule(b *budget, now time.Time) {
 func (p *Pacer) release(b *budget) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	b.timer = nil
+	b.armed = false
 	now := p.Now()
 	b.refresh(now)
 	for q := range b.waiting {

@@ -129,7 +129,14 @@ func TestPacerLow(t *testing.T) {
 // Waiting calls go highest priority first, in arrival order within one
 // priority; a cancelled one leaves the queue.
 func TestPacerServesByPriorityThenArrival(t *testing.T) {
-	p := bot.NewPacer(bot.Rule{Prefix: "discord.messages:", Rate: bot.Rate{Burst: 1, Window: 20 * time.Millisecond}})
+	clock := coretest.NewClock(time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC))
+	p := bot.NewPacer(bot.Rule{Prefix: "discord.messages:", Rate: bot.Rate{Burst: 1, Window: 10 * time.Second}})
+	var (
+		mu      sync.Mutex
+		release func() // the pending timer's work; the test runs it
+	)
+	p.Now, p.MaxWait = clock.Now, time.Hour
+	p.AfterFunc = func(_ time.Duration, f func()) { mu.Lock(); release = f; mu.Unlock() }
 	m := bot.NewMetrics(nil)
 	p.Metrics = m
 	const key = "discord.messages:C"
@@ -137,31 +144,22 @@ func TestPacerServesByPriorityThenArrival(t *testing.T) {
 	if err := p.Wait(ctx, key); err != nil { // the window's one call
 		t.Fatal(err)
 	}
-	var (
-		mu    sync.Mutex
-		order []string
-		wg    sync.WaitGroup
-	)
+	depth := func() float64 { return budgetValue(t, m, "jayaya_pace_queue_depth", "discord.messages") }
+	served := make(chan string)
 	cancelled, cancel := context.WithCancel(bot.WithPriority(ctx, bot.PriorityMessage))
 	enqueue := func(name string, ctx context.Context) {
-		before := budgetValue(t, m, "jayaya_pace_queue_depth", "discord.messages")
-		wg.Add(1)
+		before := depth()
 		go func() {
-			defer wg.Done()
 			if err := p.Wait(ctx, key); err != nil {
 				if name != "cancelled" || !errors.Is(err, context.Canceled) {
 					t.Errorf("%s: %v", name, err)
 				}
 				return
 			}
-			mu.Lock()
-			order = append(order, name)
-			mu.Unlock()
+			served <- name
 		}()
 		// Wait until it is queued, so that arrival order is known.
-		for budgetValue(t, m, "jayaya_pace_queue_depth", "discord.messages") == before {
-			time.Sleep(time.Millisecond)
-		}
+		waitFor(t, 10*time.Second, name+" queued", func() bool { return depth() != before })
 	}
 	enqueue("receipt 1", bot.WithPriority(ctx, bot.PriorityReceipt))
 	enqueue("card 1", bot.WithPriority(ctx, bot.PriorityCard))
@@ -170,17 +168,25 @@ func TestPacerServesByPriorityThenArrival(t *testing.T) {
 	enqueue("message 2", bot.WithPriority(ctx, bot.PriorityMessage))
 	enqueue("receipt 2", bot.WithPriority(ctx, bot.PriorityReceipt))
 	cancel()
-	wg.Wait()
+	waitFor(t, 10*time.Second, "the cancelled call to leave", func() bool { return depth() == 5 })
+	var order []string
+	for range 5 {
+		clock.Advance(10 * time.Second) // the next window: one more call
+		mu.Lock()
+		f := release
+		release = nil
+		mu.Unlock()
+		if f == nil {
+			t.Fatalf("no release scheduled after %q", order)
+		}
+		f()
+		order = append(order, <-served)
+	}
 	want := []string{"message 1", "message 2", "card 1", "receipt 1", "receipt 2"}
-	if len(order) != len(want) {
+	if !slices.Equal(order, want) {
 		t.Fatalf("served %q, want %q", order, want)
 	}
-	for i := range want {
-		if order[i] != want[i] {
-			t.Fatalf("served %q, want %q", order, want)
-		}
-	}
-	if d := budgetValue(t, m, "jayaya_pace_queue_depth", "discord.messages"); d != 0 {
+	if d := depth(); d != 0 {
 		t.Fatalf("queue depth %v after all went, want 0", d)
 	}
 }

@@ -190,11 +190,7 @@ const loginPruneEvery = time.Minute
 // per-login failure rows that no longer count: both tables then hold only
 // the last LoginLockout of failures.
 func (s *Store) pruneLoginFailures(ctx context.Context, now time.Time) error {
-	last := s.loginsPrunedAt.Load()
-	if now.UnixNano()-last < int64(loginPruneEvery) && now.UnixNano() >= last {
-		return nil
-	}
-	if !s.loginsPrunedAt.CompareAndSwap(last, now.UnixNano()) {
+	if !turnDue(&s.loginsPrunedAt, now, loginPruneEvery) {
 		return nil
 	}
 	old := now.Add(-LoginLockout)

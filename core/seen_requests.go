@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -60,13 +61,20 @@ func (s *Store) MarkRequestSeen(ctx context.Context, key string, until time.Time
 // pruneSeenRequests deletes the expired SeenRequest rows when the last
 // pruning is seenPruneEvery old; only the call that claims the turn does.
 func (s *Store) pruneSeenRequests(ctx context.Context, now time.Time) error {
-	last := s.seenPrunedAt.Load()
-	if now.UnixNano()-last < int64(seenPruneEvery) && now.UnixNano() >= last {
-		return nil
-	}
-	if !s.seenPrunedAt.CompareAndSwap(last, now.UnixNano()) {
+	if !turnDue(&s.seenPrunedAt, now, seenPruneEvery) {
 		return nil
 	}
 	_, err := s.DB.NewDelete().Model((*SeenRequest)(nil)).Where("expires_at < ?", now.UTC()).Exec(ctx)
 	return err
+}
+
+// turnDue reports whether a chore last done at *last (Unix nanoseconds of
+// Now) is due again at now, every apart, and if so takes the turn: of
+// concurrent callers, only one is told it is due.
+func turnDue(last *atomic.Int64, now time.Time, every time.Duration) bool {
+	prev := last.Load()
+	if now.UnixNano()-prev < int64(every) && now.UnixNano() >= prev {
+		return false
+	}
+	return last.CompareAndSwap(prev, now.UnixNano())
 }
