@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // Delivery kinds of the ticket relay (core.Delivery.Kind). The platform
@@ -290,7 +291,7 @@ type DiscordStatusPayload struct {
 func DecodePayload[T any](d *core.Delivery) (T, error) {
 	var v T
 	if err := json.Unmarshal([]byte(d.Payload), &v); err != nil {
-		return v, Permanent(fmt.Errorf("delivery %d (%s): bad payload: %w", d.ID, d.Kind, err))
+		return v, outbox.Permanent(fmt.Errorf("delivery %d (%s): bad payload: %w", d.ID, d.Kind, err))
 	}
 	return v, nil
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // Relay is the platform-neutral heart of ticket relaying. Adapters call its
@@ -35,7 +36,7 @@ type Relay struct {
 	// Worker, when set, is the local delivery worker: the relay's
 	// transactions run through Worker.InTx, so what they queue that can
 	// leave at once is sent by it right after the commit, without a claim.
-	Worker *Worker
+	Worker *outbox.Worker
 }
 
 // Outcome says what became of an inbound input.
@@ -172,7 +173,7 @@ func (r *Relay) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx
 		return nil
 	})
 	if err == nil && queued {
-		Announce(r.Store)
+		outbox.Announce(r.Store)
 		if r.Notify != nil {
 			r.Notify()
 		}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // sent is one Deliver call a recSender saw.
@@ -138,7 +139,7 @@ type relayRig struct {
 	relay   *bot.Relay
 	slack   *recSender
 	discord *recSender
-	worker  *bot.Worker
+	worker  *outbox.Worker
 	client  *core.User
 	staff   *core.User
 }
@@ -147,7 +148,7 @@ func newRelayRig(t *testing.T, st *core.Store) *relayRig {
 	t.Helper()
 	r := &relayRig{st: st, slack: &recSender{platform: core.PlatformSlack}, discord: &recSender{platform: core.PlatformDiscord}}
 	r.relay = &bot.Relay{Store: st, Log: quietLog(), SlackChannel: "CSTAFF", DiscordChannel: "D-SUPPORT"}
-	r.worker = bot.NewWorker(st, quietLog(), r.slack, r.discord)
+	r.worker = outbox.NewWorker(st, quietLog(), r.slack, r.discord)
 	r.worker.OnDone, r.worker.OnParked = r.relay.OnDone, r.relay.OnParked
 	r.worker.DoneKinds, r.worker.Stale, r.worker.Prepare = r.relay.DoneKinds, r.relay.Stale, r.relay.Prepare // as jayaya serve wires them
 	r.worker.NoListen = true

@@ -6,6 +6,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // OnDone is the delivery worker's hook for a delivery the platform
@@ -176,7 +177,7 @@ func (r *Relay) reactAt(ctx context.Context, tx bun.Tx, ticketID, messageID int6
 		d.Stream = TicketStream(ticketID, core.PlatformDiscord)
 	}
 	d.MessageID = &messageID
-	return true, Enqueue(ctx, r.Store, tx, d)
+	return true, outbox.Enqueue(ctx, r.Store, tx, d)
 }
 
 // OnParked is the delivery worker's hook for a delivery that can never

@@ -8,6 +8,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // OpenTicket opens a ticket for a registered client: the ticket, its
@@ -50,7 +51,7 @@ func (r *Relay) OpenTicket(ctx context.Context, in InboundOpen) (Result, error) 
 			return false, err
 		}
 		res.Ticket = t
-		if err := Enqueue(ctx, r.Store, tx, r.openDeliveries(t, u, clientDiscordID)...); err != nil {
+		if err := outbox.Enqueue(ctx, r.Store, tx, r.openDeliveries(t, u, clientDiscordID)...); err != nil {
 			return false, err
 		}
 		if in.First == nil {
@@ -80,7 +81,7 @@ func (r *Relay) OpenTicket(ctx context.Context, in InboundOpen) (Result, error) 
 			// The ✅ goes on the copy in the thread, found at send time.
 			ds = append(ds, r.toSlack(t, m, f.AvatarURL, nil)...)
 		}
-		return true, Enqueue(ctx, r.Store, tx, ds...)
+		return true, outbox.Enqueue(ctx, r.Store, tx, ds...)
 	})
 	if errors.Is(err, errDuplicate) {
 		m, err := r.Store.MessageBySource(ctx, in.Platform, in.First.SourceID)
@@ -191,7 +192,7 @@ func (r *Relay) Inbound(ctx context.Context, in InboundMessage) (Result, error) 
 		if added && r.slackOn() {
 			ds = append(ds, delivery(t, KindSlackCard, core.PlatformSlack, SlackCardPayload{TicketID: t.ID}))
 		}
-		return len(ds) > 0, Enqueue(ctx, r.Store, tx, ds...)
+		return len(ds) > 0, outbox.Enqueue(ctx, r.Store, tx, ds...)
 	})
 	if errors.Is(err, errDuplicate) {
 		if stored, err := r.Store.MessageBySource(ctx, in.Platform, in.SourceID); err == nil {
@@ -241,7 +242,7 @@ func (r *Relay) Edit(ctx context.Context, in InboundEdit) (Result, error) {
 			d = delivery(t, KindSlackEdit, core.PlatformSlack, SlackEditPayload{TicketID: t.ID, MessageID: m.ID, Text: DiscordToSlack(m.Body)})
 		}
 		d.MessageID = &m.ID
-		return true, Enqueue(ctx, r.Store, tx, d)
+		return true, outbox.Enqueue(ctx, r.Store, tx, d)
 	})
 	return followed(t, m, changed, err)
 }
@@ -269,7 +270,7 @@ func (r *Relay) Delete(ctx context.Context, platform, sourceID string) (Result, 
 			return false, nil
 		}
 		d.MessageID = &m.ID
-		return true, Enqueue(ctx, r.Store, tx, d)
+		return true, outbox.Enqueue(ctx, r.Store, tx, d)
 	})
 	return followed(t, m, deleted, err)
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // sourceRig is a relay rig whose ticket has both threads, with no worker
@@ -65,7 +66,7 @@ func (r *sourceRig) staffReplies(t *testing.T, ts, text string) *core.Message {
 // outbox is idle.
 func (r *sourceRig) send(t *testing.T) {
 	t.Helper()
-	w := bot.NewWorker(r.st, quietLog(), r.slack, r.discord)
+	w := outbox.NewWorker(r.st, quietLog(), r.slack, r.discord)
 	w.OnDone, w.OnParked = r.relay.OnDone, r.relay.OnParked
 	w.NoListen = true
 	stop := runWorker(t, w)

@@ -7,6 +7,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // SetStatus closes (core.TicketClosed) or reopens (core.TicketOpen) a
@@ -60,7 +61,7 @@ func (r *Relay) SetStatus(ctx context.Context, ticketID int64, status string, by
 				delivery(t, KindSlackNotice, core.PlatformSlack, SlackNoticePayload{TicketID: t.ID, Text: DiscordToSlack(line)}),
 				delivery(t, KindSlackCard, core.PlatformSlack, SlackCardPayload{TicketID: t.ID}))
 		}
-		return len(ds) > 0, Enqueue(ctx, r.Store, tx, ds...)
+		return len(ds) > 0, outbox.Enqueue(ctx, r.Store, tx, ds...)
 	})
 	if err != nil {
 		return false, err

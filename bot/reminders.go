@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // DefaultReminderSpec runs the reminder tick at the start of every minute
@@ -117,7 +118,7 @@ func (r *Reminders) enqueue(ctx context.Context, tx bun.Tx, ds ...*core.Delivery
 	if err := r.Store.EnqueueTx(ctx, tx, ds...); err != nil {
 		return err
 	}
-	return NotifyTx(ctx, r.Store, tx)
+	return outbox.NotifyTx(ctx, r.Store, tx)
 }
 
 // refreshZones asks Zones for every staff user's zone, at most once an hour

@@ -12,9 +12,9 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // gateSender is a Discord Sender that records each delivery it sends and
@@ -47,7 +47,7 @@ func (s *gateSender) gate(t *testing.T, payload string) (release func()) {
 // closer returns a func closing ch once, also called when the test ends.
 // sendHeld hands d off to w and returns once w is sending it, held in
 // s's gate until release is called.
-func sendHeld(t *testing.T, st *core.Store, w *bot.Worker, s *gateSender, d *core.Delivery) (release func()) {
+func sendHeld(t *testing.T, st *core.Store, w *outbox.Worker, s *gateSender, d *core.Delivery) (release func()) {
 	t.Helper()
 	release = s.gate(t, d.Payload)
 	enqueueIn(t, st, w, d)
@@ -60,7 +60,7 @@ func sendHeld(t *testing.T, st *core.Store, w *bot.Worker, s *gateSender, d *cor
 // transaction still open: it commits once commitCh is closed, the channel
 // returned gives its result, and committed (unless nil) is closed when it
 // has ended.
-func queueBehind(t *testing.T, st *core.Store, w *bot.Worker, d, held *core.Delivery, commitCh <-chan struct{}, committed chan struct{}) <-chan error {
+func queueBehind(t *testing.T, st *core.Store, w *outbox.Worker, d, held *core.Delivery, commitCh <-chan struct{}, committed chan struct{}) <-chan error {
 	t.Helper()
 	queued := make(chan struct{})
 	txErr := make(chan error, 1)
@@ -69,7 +69,7 @@ func queueBehind(t *testing.T, st *core.Store, w *bot.Worker, d, held *core.Deli
 			defer close(committed)
 		}
 		txErr <- w.InTx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
-			if err := bot.Enqueue(ctx, st, tx, d); err != nil {
+			if err := outbox.Enqueue(ctx, st, tx, d); err != nil {
 				return err
 			}
 			close(queued)
@@ -148,8 +148,8 @@ func notice(stream, text string) *core.Delivery {
 
 // handOffWorker returns a worker that only wakes when told to: Poll is an
 // hour, so whatever it sends promptly it was handed or kicked to send.
-func handOffWorker(st *core.Store, s bot.Sender) *bot.Worker {
-	w := bot.NewWorker(st, quietLog(), s)
+func handOffWorker(st *core.Store, s outbox.Sender) *outbox.Worker {
+	w := outbox.NewWorker(st, quietLog(), s)
 	w.NoListen = true
 	w.Poll = time.Hour
 	w.Lease = time.Minute
@@ -158,7 +158,7 @@ func handOffWorker(st *core.Store, s bot.Sender) *bot.Worker {
 
 // startWorker runs w and waits until it sent a first delivery (its claim at
 // start), so that it is running and idle.
-func startWorker(t *testing.T, st *core.Store, w *bot.Worker, s *gateSender) (stop func()) {
+func startWorker(t *testing.T, st *core.Store, w *outbox.Worker, s *gateSender) (stop func()) {
 	t.Helper()
 	warm := notice("warm-up", "warm-up")
 	if err := st.Enqueue(context.Background(), warm); err != nil {
@@ -173,14 +173,14 @@ func startWorker(t *testing.T, st *core.Store, w *bot.Worker, s *gateSender) (st
 	return stop
 }
 
-// enqueueIn queues ds with bot.Enqueue in a transaction of w.InTx and
+// enqueueIn queues ds with outbox.Enqueue in a transaction of w.InTx and
 // returns the worker each was leased to in that transaction ("" for none).
-func enqueueIn(t *testing.T, st *core.Store, w *bot.Worker, ds ...*core.Delivery) []string {
+func enqueueIn(t *testing.T, st *core.Store, w *outbox.Worker, ds ...*core.Delivery) []string {
 	t.Helper()
 	var leased []string
 	err := w.InTx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
 		leased = nil
-		if err := bot.Enqueue(ctx, st, tx, ds...); err != nil {
+		if err := outbox.Enqueue(ctx, st, tx, ds...); err != nil {
 			return err
 		}
 		for _, d := range ds {
@@ -233,7 +233,7 @@ func TestWorkerSendsHandedOffDeliveryWithoutClaim(t *testing.T) {
 		// A rolled-back transaction hands nothing off.
 		gone := notice("h:1", "rolled back")
 		err := w.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-			if err := bot.Enqueue(ctx, st, tx, gone); err != nil {
+			if err := outbox.Enqueue(ctx, st, tx, gone); err != nil {
 				return err
 			}
 			return errors.New("changed my mind")

@@ -9,9 +9,9 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // The tests below show that a delivery queued behind one the worker holds
@@ -26,7 +26,7 @@ import (
 const headSlots = 8
 
 // headWorker is handOffWorker with headSlots slots.
-func headWorker(st *core.Store, s bot.Sender) *bot.Worker {
+func headWorker(st *core.Store, s outbox.Sender) *outbox.Worker {
 	w := handOffWorker(st, s)
 	w.Concurrency = headSlots
 	return w
@@ -35,7 +35,7 @@ func headWorker(st *core.Store, s bot.Sender) *bot.Worker {
 // fillSlots starts n gated deliveries, each on a stream of its own, and
 // waits until all of them are in flight. They are released when the test
 // ends.
-func fillSlots(t *testing.T, st *core.Store, w *bot.Worker, s *gateSender, n int) []*core.Delivery {
+func fillSlots(t *testing.T, st *core.Store, w *outbox.Worker, s *gateSender, n int) []*core.Delivery {
 	t.Helper()
 	var ds []*core.Delivery
 	for i := 0; i < n; i++ {

@@ -18,9 +18,9 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // The tests below have the batch recorder (Worker.DoneKinds set) record
@@ -54,7 +54,7 @@ const (
 )
 
 // handleFunc is Worker.handle as the goroutine profile names it.
-const handleFunc = "github.com/jayaya/jayayacrm/bot.(*Worker).handle"
+const handleFunc = "github.com/jayaya/jayayacrm/core/outbox.(*Worker).handle"
 
 // atRecorder counts the goroutines of the worker named name that wait
 // for the batch recorder's answer in Worker.handle.
@@ -153,7 +153,7 @@ type hookCall struct {
 // hookedKind, and notes each call.
 type batchRig struct {
 	st   *core.Store
-	w    *bot.Worker
+	w    *outbox.Worker
 	s    *handSender
 	stop func()
 
@@ -249,7 +249,7 @@ func (r *batchRig) onDone(ctx context.Context, tx bun.Tx, d *core.Delivery, remo
 	if fail {
 		return false, errors.New("the hook fails once")
 	}
-	return true, bot.Enqueue(ctx, r.st, tx, f)
+	return true, outbox.Enqueue(ctx, r.st, tx, f)
 }
 
 // recordTogether queues head and batch, each the first of its stream and

@@ -13,6 +13,7 @@ import (
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // enqueueStreams queues perStream notices on each of n streams (tickets
@@ -64,7 +65,7 @@ func checkOnceInOrder(t *testing.T, want map[string][]int64, sends []sent) {
 	}
 }
 
-func runWorker(t *testing.T, w *bot.Worker) (stop func()) {
+func runWorker(t *testing.T, w *outbox.Worker) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -95,11 +96,11 @@ func TestWorkerHonoursRetryAfterAndKeepsOrder(t *testing.T) {
 			}
 			if d.ID%3 == 0 { // a 429 storm on a third of the rows
 				limited[d.ID] = time.Now().Add(40 * time.Millisecond)
-				return bot.RetryAfter(40*time.Millisecond, errors.New("429"))
+				return outbox.RetryAfter(40*time.Millisecond, errors.New("429"))
 			}
 			return nil
 		}
-		w := bot.NewWorker(st, quietLog(), s)
+		w := outbox.NewWorker(st, quietLog(), s)
 		w.NoListen = true
 		runWorker(t, w)
 		waitIdle(t, st)
@@ -120,7 +121,7 @@ func TestWorkerRetriesTransientWithBackoff(t *testing.T) {
 			}
 			return nil
 		}
-		w := bot.NewWorker(st, quietLog(), s)
+		w := outbox.NewWorker(st, quietLog(), s)
 		w.NoListen = true
 		var attempts []int
 		var mu sync.Mutex
@@ -144,7 +145,7 @@ func TestWorkerRetriesTransientWithBackoff(t *testing.T) {
 func TestDefaultBackoffGrowsWithJitter(t *testing.T) {
 	for attempt, base := range map[int]time.Duration{1: 250 * time.Millisecond, 3: time.Second, 30: 5 * time.Minute} {
 		for i := 0; i < 50; i++ {
-			d := bot.DefaultBackoff(attempt)
+			d := outbox.DefaultBackoff(attempt)
 			if d < base/2 || d > base {
 				t.Fatalf("attempt %d: %s outside [%s, %s]", attempt, d, base/2, base)
 			}
@@ -162,7 +163,7 @@ func TestWorkerParksPermanentFailureWithWarningOnSource(t *testing.T) {
 		r.discord.mu.Lock()
 		r.discord.fail = func(d *core.Delivery, call int) error {
 			if d.Kind == bot.KindDiscordPost {
-				return bot.Permanent(errors.New("404 Unknown Channel"))
+				return outbox.Permanent(errors.New("404 Unknown Channel"))
 			}
 			return nil
 		}
@@ -204,7 +205,7 @@ func TestWorkerTakesOverAfterCrash(t *testing.T) {
 			t.Fatalf("dead claim: %d %v", len(dead), err)
 		}
 		s := &recSender{platform: core.PlatformDiscord}
-		w := bot.NewWorker(st, quietLog(), s)
+		w := outbox.NewWorker(st, quietLog(), s)
 		w.NoListen = true
 		w.Poll = 50 * time.Millisecond
 		runWorker(t, w)
@@ -224,7 +225,7 @@ func TestWorkerStopDrainsInFlightSends(t *testing.T) {
 		ctx := context.Background()
 		want := enqueueStreams(t, st, 2, 1)
 		s := &recSender{platform: core.PlatformDiscord, block: make(chan struct{})}
-		w := bot.NewWorker(st, quietLog(), s)
+		w := outbox.NewWorker(st, quietLog(), s)
 		w.NoListen = true
 		stop := runWorker(t, w)
 		waitFor(t, 10*time.Second, "both rows claimed", func() bool {
@@ -266,7 +267,7 @@ func TestWorkersOnOnePostgresNeverSendTwice(t *testing.T) {
 			time.Sleep(time.Millisecond) // a send takes a while: the others contend meanwhile
 			return nil
 		}
-		w := bot.NewWorker(replica, quietLog(), s)
+		w := outbox.NewWorker(replica, quietLog(), s)
 		w.Name = fmt.Sprint("w", i)
 		w.Concurrency = 8
 		w.NoListen = true
@@ -305,18 +306,18 @@ func TestListenWakesOnNotifyFromAnotherConnection(t *testing.T) {
 	kicks := make(chan struct{}, 100)
 	var woken atomic.Int64
 	ready := make(chan struct{}, 1)
-	go bot.Listen(ctx, other, quietLog(), func() { woken.Add(1); kicks <- struct{}{} }, func() { ready <- struct{}{} })
+	go outbox.Listen(ctx, other, quietLog(), func() { woken.Add(1); kicks <- struct{}{} }, func() { ready <- struct{}{} })
 	<-ready
 	// An announcement wakes the other process's listener; a burst of
 	// them is coalesced rather than queued one NOTIFY each.
-	bot.Announce(st)
+	outbox.Announce(st)
 	select {
 	case <-kicks:
 	case <-time.After(10 * time.Second):
 		t.Fatal("no wake-up from NOTIFY")
 	}
 	for i := 0; i < 50; i++ {
-		bot.Announce(st)
+		outbox.Announce(st)
 	}
 	select {
 	case <-kicks:

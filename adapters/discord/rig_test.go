@@ -16,6 +16,7 @@ import (
 	"github.com/jayaya/jayayacrm/adapters/discord/discordtest"
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 const waitTimeout = 15 * time.Second
@@ -102,7 +103,7 @@ type rig struct {
 	relay  *bot.Relay
 	slack  *slackRec
 	ad     *discord.Adapter
-	worker *bot.Worker
+	worker *outbox.Worker
 	seed   discordtest.Seed
 
 	client     *discordgo.User // registered client
@@ -187,7 +188,7 @@ func (r *rig) startAdapter(t *testing.T) {
 // startWorker runs a new delivery worker until stopWorker.
 func (r *rig) startWorker(t *testing.T) {
 	t.Helper()
-	w := bot.NewWorker(r.st, testLog(), r.slack, r.ad)
+	w := outbox.NewWorker(r.st, testLog(), r.slack, r.ad)
 	w.OnDone, w.OnParked = r.relay.OnDone, r.relay.OnParked
 	w.Poll = 100 * time.Millisecond
 	r.worker = w

@@ -10,25 +10,26 @@ import (
 
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
-var _ bot.Sender = (*Adapter)(nil)
+var _ outbox.Sender = (*Adapter)(nil)
 
 // Platform is core.PlatformSlack: the adapter delivers the outbox rows
 // whose target is Slack.
 func (a *Adapter) Platform() string { return core.PlatformSlack }
 
-// Deliver performs one outbox delivery to Slack (bot.Sender). Everything it
+// Deliver performs one outbox delivery to Slack (outbox.Sender). Everything it
 // posts carries the delivery's ID as message metadata, and a retried
 // delivery first looks for what an earlier attempt posted, so a crash
 // between posting and recording never shows a message twice. Rate limits
-// come back as bot.RetryAfter, gone conversations, threads and messages or
-// a revoked token as bot.Permanent, and anything else is retried.
+// come back as outbox.RetryAfter, gone conversations, threads and messages or
+// a revoked token as outbox.Permanent, and anything else is retried.
 func (a *Adapter) Deliver(ctx context.Context, d *core.Delivery) (string, error) {
 	id, err := a.deliver(ctx, d)
 	if err != nil {
-		var perm *bot.PermanentError
-		var retry *bot.RetryAfterError
+		var perm *outbox.PermanentError
+		var retry *outbox.RetryAfterError
 		if !errors.As(err, &perm) && !errors.As(err, &retry) {
 			err = deliveryError(err)
 		}
@@ -90,7 +91,7 @@ func (a *Adapter) deliver(ctx context.Context, d *core.Delivery) (string, error)
 		}
 		return a.uploadFiles(ctx, d, p)
 	}
-	return "", bot.Permanent(fmt.Errorf("slack: unknown delivery kind %q", d.Kind))
+	return "", outbox.Permanent(fmt.Errorf("slack: unknown delivery kind %q", d.Kind))
 }
 
 // thread returns where a ticket's Slack thread is (Store.TicketThreadsOf,
@@ -99,7 +100,7 @@ func (a *Adapter) deliver(ctx context.Context, d *core.Delivery) (string, error)
 func (a *Adapter) thread(ctx context.Context, ticketID int64) (channel, threadTS string, err error) {
 	th, err := a.store.TicketThreadsOf(ctx, ticketID)
 	if core.ErrorCode(err) == core.ENOTFOUND {
-		return "", "", bot.Permanent(err)
+		return "", "", outbox.Permanent(err)
 	}
 	if err != nil {
 		return "", "", err
@@ -119,7 +120,7 @@ func (a *Adapter) openThread(ctx context.Context, d *core.Delivery, p bot.SlackO
 	card, err := a.loadCard(ctx, p.TicketID)
 	if err != nil {
 		if core.ErrorCode(err) == core.ENOTFOUND {
-			return "", bot.Permanent(err)
+			return "", outbox.Permanent(err)
 		}
 		return "", err
 	}
@@ -184,7 +185,7 @@ func (a *Adapter) edit(ctx context.Context, d *core.Delivery, p bot.SlackEditPay
 	}
 	targets := bot.TargetIDs(m)
 	if len(targets) == 0 {
-		return "", bot.Permanent(fmt.Errorf("message %d was never posted to Slack", p.MessageID))
+		return "", outbox.Permanent(fmt.Errorf("message %d was never posted to Slack", p.MessageID))
 	}
 	parts := bot.SplitText(p.Text, bot.SlackTextLimit)
 	var out []string
@@ -234,7 +235,7 @@ func (a *Adapter) delete(ctx context.Context, p bot.SlackDeletePayload) error {
 func (a *Adapter) messageByID(ctx context.Context, messageID int64) (*core.Message, error) {
 	m, err := a.store.MessageByID(ctx, messageID)
 	if core.ErrorCode(err) == core.ENOTFOUND {
-		return nil, bot.Permanent(err)
+		return nil, outbox.Permanent(err)
 	}
 	return m, err
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // tasksE2E is the whole task feature on one database: the Slack adapter
@@ -46,7 +47,7 @@ func newTasksE2E(t *testing.T, st *core.Store) *tasksE2E {
 	t.Cleanup(srv.Close)
 	e.fake.SetProductURL(srv.URL)
 
-	w := bot.NewWorker(st, log, e.a)
+	w := outbox.NewWorker(st, log, e.a)
 	w.NoListen, w.Poll = true, 50*time.Millisecond
 	e.rem = &bot.Reminders{Store: st, Log: log, Kick: w.Kick}
 	ctx, cancel := context.WithCancel(context.Background())

@@ -18,6 +18,7 @@ import (
 	"github.com/jayaya/jayayacrm/admin"
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // app is a running JayayaCRM process: its configuration, store, HTTP router
@@ -38,7 +39,7 @@ type app struct {
 	// relay stores what arrives from either platform with its outbox
 	// deliveries; worker sends them.
 	relay  *bot.Relay
-	worker *bot.Worker
+	worker *outbox.Worker
 	// discord is the Discord adapter, nil when DISCORD_BOT_TOKEN is unset.
 	discord *discordad.Adapter
 }
@@ -178,7 +179,7 @@ func (a *app) wire(ctx context.Context) error {
 	if a.cfg.DiscordEnabled() {
 		a.relay.DiscordChannel = a.cfg.DiscordSupportChannel
 	}
-	a.worker = bot.NewWorker(a.store, a.log.With("component", "delivery"))
+	a.worker = outbox.NewWorker(a.store, a.log.With("component", "delivery"))
 	a.worker.OnDone, a.worker.OnParked = a.relay.OnDone, a.relay.OnParked
 	a.worker.DoneKinds = a.relay.DoneKinds
 	a.worker.Stale, a.worker.Prepare = a.relay.Stale, a.relay.Prepare
