@@ -152,7 +152,7 @@ func newRelayRig(t *testing.T, st *core.Store) *relayRig {
 	r.worker.OnDone, r.worker.OnParked = r.relay.OnDone, r.relay.OnParked
 	r.worker.DoneKinds, r.worker.Stale, r.worker.Prepare = r.relay.DoneKinds, r.relay.Stale, r.relay.Prepare // as jayaya serve wires them
 	r.worker.NoListen = true
-	r.relay.Notify = r.worker.Kick
+	r.relay.Outbox = r.worker
 	r.client = mustCreateUser(t, st, "client", core.RoleClient, "", "100000000000000001")
 	r.staff = mustCreateUser(t, st, "staff", core.RoleStaff, "U0STAFF1", "")
 	return r

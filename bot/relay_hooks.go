@@ -3,8 +3,6 @@ package bot
 import (
 	"context"
 
-	"github.com/uptrace/bun"
-
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/outbox"
 )
@@ -14,55 +12,53 @@ import (
 // ticket's threads (open_thread), the message's target IDs (post, edit)
 // and queues the ✅ reaction on the source once the last part of a
 // relayed message (or, when its attachments follow, its slack.files) is
-// delivered. It reports whether it queued anything.
-func (r *Relay) OnDone(ctx context.Context, tx bun.Tx, d *core.Delivery, remoteID string) (bool, error) {
+// delivered.
+func (r *Relay) OnDone(ctx context.Context, tx *outbox.Tx, d *core.Delivery, remoteID string) error {
 	switch d.Kind {
 	case KindSlackOpenThread:
 		p, err := DecodePayload[SlackOpenThreadPayload](d)
 		if err != nil || remoteID == "" {
-			return false, err
+			return err
 		}
-		return false, r.Store.SetTicketThreads(ctx, tx, p.TicketID, "", p.Channel, remoteID)
+		return r.Store.SetTicketThreads(ctx, tx.Bun(), p.TicketID, "", p.Channel, remoteID)
 	case KindDiscordOpenThread:
 		p, err := DecodePayload[DiscordOpenThreadPayload](d)
 		if err != nil || remoteID == "" {
-			return false, err
+			return err
 		}
-		return false, r.Store.SetTicketThreads(ctx, tx, p.TicketID, remoteID, "", "")
+		return r.Store.SetTicketThreads(ctx, tx.Bun(), p.TicketID, remoteID, "", "")
 	case KindSlackPost:
 		p, err := DecodePayload[SlackPostPayload](d)
 		if err != nil {
-			return false, err
+			return err
 		}
-		queued, err := r.posted(ctx, tx, p.TicketID, p.MessageID, remoteID, p.Part == p.Parts-1 && !p.FilesFollow, p.Source)
-		if err != nil {
-			return queued, err
+		if err := r.posted(ctx, tx, p.TicketID, p.MessageID, remoteID, p.Part == p.Parts-1 && !p.FilesFollow, p.Source); err != nil {
+			return err
 		}
-		return r.postedMerged(ctx, tx, p.TicketID, p.Merged, remoteID, queued)
+		return r.postedMerged(ctx, tx, p.TicketID, p.Merged, remoteID)
 	case KindSlackFiles:
 		// The files' IDs stay on the delivery (its remote ID); the
 		// message's targets are its text parts.
 		p, err := DecodePayload[SlackFilesPayload](d)
 		if err != nil {
-			return false, err
+			return err
 		}
 		return r.posted(ctx, tx, p.TicketID, p.MessageID, "", true, p.Source)
 	case KindDiscordPost:
 		p, err := DecodePayload[DiscordPostPayload](d)
 		if err != nil || p.Copy {
-			return false, err
+			return err
 		}
-		queued, err := r.posted(ctx, tx, p.TicketID, p.MessageID, remoteID, p.Part == p.Parts-1, p.Source)
-		if err != nil {
-			return queued, err
+		if err := r.posted(ctx, tx, p.TicketID, p.MessageID, remoteID, p.Part == p.Parts-1, p.Source); err != nil {
+			return err
 		}
-		return r.postedMerged(ctx, tx, p.TicketID, p.Merged, remoteID, queued)
+		return r.postedMerged(ctx, tx, p.TicketID, p.Merged, remoteID)
 	case KindSlackEdit, KindDiscordEdit:
 		if remoteID != "" && d.MessageID != nil {
-			return false, r.Store.SetMessageTarget(ctx, tx, *d.MessageID, remoteID)
+			return r.Store.SetMessageTarget(ctx, tx.Bun(), *d.MessageID, remoteID)
 		}
 	}
-	return false, nil
+	return nil
 }
 
 // Stale is the delivery worker's Stale: a Slack card update with another
@@ -125,14 +121,14 @@ func (r *Relay) DoneKinds(kind string) bool {
 // posted records one delivered part of a relayed message and, after the
 // last one, queues ✅ on its source: where src says, without a look-up,
 // when the payload carries it.
-func (r *Relay) posted(ctx context.Context, tx bun.Tx, ticketID, messageID int64, remoteID string, last bool, src *MessageSource) (bool, error) {
+func (r *Relay) posted(ctx context.Context, tx *outbox.Tx, ticketID, messageID int64, remoteID string, last bool, src *MessageSource) error {
 	if remoteID != "" {
-		if err := r.Store.AppendMessageTarget(ctx, tx, messageID, remoteID); err != nil {
-			return false, err
+		if err := r.Store.AppendMessageTarget(ctx, tx.Bun(), messageID, remoteID); err != nil {
+			return err
 		}
 	}
 	if !last {
-		return false, nil
+		return nil
 	}
 	if src == nil {
 		return r.reactOnSource(ctx, tx, messageID, ReactDelivered)
@@ -141,23 +137,20 @@ func (r *Relay) posted(ctx context.Context, tx bun.Tx, ticketID, messageID int64
 }
 
 // postedMerged records the messages merged into a delivered post (see
-// MergedMessage) as posted there, each with its own ✅. queued is what
-// the post's own record queued, passed through.
-func (r *Relay) postedMerged(ctx context.Context, tx bun.Tx, ticketID int64, merged []MergedMessage, remoteID string, queued bool) (bool, error) {
+// MergedMessage) as posted there, each with its own ✅.
+func (r *Relay) postedMerged(ctx context.Context, tx *outbox.Tx, ticketID int64, merged []MergedMessage, remoteID string) error {
 	for _, mm := range merged {
-		q, err := r.posted(ctx, tx, ticketID, mm.MessageID, remoteID, true, mm.Source)
-		if err != nil {
-			return queued, err
+		if err := r.posted(ctx, tx, ticketID, mm.MessageID, remoteID, true, mm.Source); err != nil {
+			return err
 		}
-		queued = queued || q
 	}
-	return queued, nil
+	return nil
 }
 
 // reactAt queues reaction on a relayed message where it was written (src;
 // on Discord an empty src.ID means the copy of a first message, found at
 // send time). Nothing is queued for a platform the relay does not serve.
-func (r *Relay) reactAt(ctx context.Context, tx bun.Tx, ticketID, messageID int64, src MessageSource, reaction string) (bool, error) {
+func (r *Relay) reactAt(ctx context.Context, tx *outbox.Tx, ticketID, messageID int64, src MessageSource, reaction string) error {
 	var d *core.Delivery
 	switch {
 	case src.Platform == core.PlatformSlack && r.slackOn():
@@ -169,7 +162,7 @@ func (r *Relay) reactAt(ctx context.Context, tx bun.Tx, ticketID, messageID int6
 			TicketID: ticketID, MessageID: messageID, ChannelID: src.ChannelID, DiscordMessageID: src.ID, Reaction: reaction,
 		})
 	default:
-		return false, nil
+		return nil
 	}
 	if src.Platform == core.PlatformDiscord && src.ChannelID == "" {
 		// The copy it goes on is posted in the message stream: wait
@@ -177,16 +170,16 @@ func (r *Relay) reactAt(ctx context.Context, tx bun.Tx, ticketID, messageID int6
 		d.Stream = TicketStream(ticketID, core.PlatformDiscord)
 	}
 	d.MessageID = &messageID
-	return true, outbox.Enqueue(ctx, r.Store, tx, d)
+	return tx.Enqueue(ctx, d)
 }
 
 // OnParked is the delivery worker's hook for a delivery that can never
 // succeed, run in the transaction that parks it: a relayed message whose
 // post (or upload of its files) is parked gets ⚠️ on its source, where
 // its author sees it.
-func (r *Relay) OnParked(ctx context.Context, tx bun.Tx, d *core.Delivery, reason string) (bool, error) {
+func (r *Relay) OnParked(ctx context.Context, tx *outbox.Tx, d *core.Delivery, reason string) error {
 	if d.MessageID == nil {
-		return false, nil
+		return nil
 	}
 	var merged []MergedMessage
 	switch d.Kind {
@@ -197,48 +190,47 @@ func (r *Relay) OnParked(ctx context.Context, tx bun.Tx, d *core.Delivery, reaso
 	case KindDiscordPost:
 		p, err := DecodePayload[DiscordPostPayload](d)
 		if err != nil || p.Copy {
-			return false, nil
+			return nil
 		}
 		merged = p.Merged
 	default:
-		return false, nil
+		return nil
 	}
-	queued, err := r.reactOnSource(ctx, tx, *d.MessageID, ReactParked)
+	if err := r.reactOnSource(ctx, tx, *d.MessageID, ReactParked); err != nil {
+		return err
+	}
 	for _, mm := range merged {
-		if err != nil {
-			break
+		if err := r.reactOnSource(ctx, tx, mm.MessageID, ReactParked); err != nil {
+			return err
 		}
-		var q bool
-		q, err = r.reactOnSource(ctx, tx, mm.MessageID, ReactParked)
-		queued = queued || q
 	}
-	return queued, err
+	return nil
 }
 
 // reactOnSource queues a reaction on the message where it was written.
-func (r *Relay) reactOnSource(ctx context.Context, tx bun.Tx, messageID int64, reaction string) (bool, error) {
-	m, err := r.Store.MessageByIDTx(ctx, tx, messageID)
+func (r *Relay) reactOnSource(ctx context.Context, tx *outbox.Tx, messageID int64, reaction string) error {
+	m, err := r.Store.MessageByIDTx(ctx, tx.Bun(), messageID)
 	if err != nil {
-		return false, err
+		return err
 	}
-	t, err := r.Store.TicketTx(ctx, tx, m.TicketID)
+	t, err := r.Store.TicketTx(ctx, tx.Bun(), m.TicketID)
 	if err != nil {
-		return false, err
+		return err
 	}
 	src := MessageSource{Platform: m.SourcePlatform}
 	switch m.SourcePlatform {
 	case core.PlatformSlack:
 		if !r.slackOn() || t.SlackChannelID == nil {
-			return false, nil
+			return nil
 		}
 		src.ChannelID, src.ID = *t.SlackChannelID, m.SourceID
 	case core.PlatformDiscord:
 		if !r.discordOn() {
-			return false, nil
+			return nil
 		}
-		copies, err := r.Store.CountMessageDeliveries(ctx, tx, m.ID, KindDiscordPost)
+		copies, err := r.Store.CountMessageDeliveries(ctx, tx.Bun(), m.ID, KindDiscordPost)
 		if err != nil {
-			return false, err
+			return err
 		}
 		if copies == 0 && t.DiscordThreadID != nil {
 			// Written in the thread; a first message copied from the

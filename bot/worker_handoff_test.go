@@ -10,8 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptrace/bun"
-
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
 	"github.com/jayaya/jayayacrm/core/outbox"
@@ -68,8 +66,8 @@ func queueBehind(t *testing.T, st *core.Store, w *outbox.Worker, d, held *core.D
 		if committed != nil {
 			defer close(committed)
 		}
-		txErr <- w.InTx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
-			if err := outbox.Enqueue(ctx, st, tx, d); err != nil {
+		txErr <- w.InTx(context.Background(), func(ctx context.Context, tx *outbox.Tx) error {
+			if err := tx.Enqueue(ctx, d); err != nil {
 				return err
 			}
 			close(queued)
@@ -173,19 +171,19 @@ func startWorker(t *testing.T, st *core.Store, w *outbox.Worker, s *gateSender) 
 	return stop
 }
 
-// enqueueIn queues ds with outbox.Enqueue in a transaction of w.InTx and
+// enqueueIn queues ds with tx.Enqueue in a transaction of w.InTx and
 // returns the worker each was leased to in that transaction ("" for none).
 func enqueueIn(t *testing.T, st *core.Store, w *outbox.Worker, ds ...*core.Delivery) []string {
 	t.Helper()
 	var leased []string
-	err := w.InTx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
+	err := w.InTx(context.Background(), func(ctx context.Context, tx *outbox.Tx) error {
 		leased = nil
-		if err := outbox.Enqueue(ctx, st, tx, ds...); err != nil {
+		if err := tx.Enqueue(ctx, ds...); err != nil {
 			return err
 		}
 		for _, d := range ds {
 			var row core.Delivery
-			if err := tx.NewSelect().Model(&row).Where("id = ?", d.ID).Scan(ctx); err != nil {
+			if err := tx.Bun().NewSelect().Model(&row).Where("id = ?", d.ID).Scan(ctx); err != nil {
 				return err
 			}
 			leased = append(leased, row.LockedBy)
@@ -232,8 +230,8 @@ func TestWorkerSendsHandedOffDeliveryWithoutClaim(t *testing.T) {
 
 		// A rolled-back transaction hands nothing off.
 		gone := notice("h:1", "rolled back")
-		err := w.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-			if err := outbox.Enqueue(ctx, st, tx, gone); err != nil {
+		err := w.InTx(ctx, func(ctx context.Context, tx *outbox.Tx) error {
+			if err := tx.Enqueue(ctx, gone); err != nil {
 				return err
 			}
 			return errors.New("changed my mind")
@@ -289,11 +287,11 @@ func TestWorkerSendsDeliveriesQueuedBehindInFlightOne(t *testing.T) {
 				s := newGateSender()
 				w := handOffWorker(st, s)
 				var hooked atomic.Int64
-				w.OnDone = func(ctx context.Context, tx bun.Tx, d *core.Delivery, detail string) (bool, error) {
+				w.OnDone = func(ctx context.Context, tx *outbox.Tx, d *core.Delivery, detail string) error {
 					if d.Stream == stream {
 						hooked.Add(1)
 					}
-					return false, nil
+					return nil
 				}
 				if batch {
 					w.DoneKinds = func(kind string) bool { return kind != "discord.notice" }
@@ -393,9 +391,9 @@ func TestWorkerClaimsBehindCommittedWhileHeadRecorded(t *testing.T) {
 	commitCh, committed := make(chan struct{}), make(chan struct{})
 	commit := closer(t, commitCh)
 	var hookErr atomic.Value
-	w.OnDone = func(ctx context.Context, tx bun.Tx, d *core.Delivery, detail string) (bool, error) {
+	w.OnDone = func(ctx context.Context, tx *outbox.Tx, d *core.Delivery, detail string) error {
 		if d.ID != d1.ID {
-			return false, nil
+			return nil
 		}
 		// d1 is done in this uncommitted transaction; let the other one
 		// commit now, and finish recording only after it has.
@@ -405,7 +403,7 @@ func TestWorkerClaimsBehindCommittedWhileHeadRecorded(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			hookErr.Store("the queuing transaction did not commit")
 		}
-		return false, nil
+		return nil
 	}
 	startWorker(t, st, w, s)
 

@@ -7,8 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptrace/bun"
-
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
 	"github.com/jayaya/jayayacrm/core/outbox"
@@ -109,9 +107,9 @@ func TestWorkerTakesHeadQueuedWhileHeadRecorded(t *testing.T) {
 	commitCh, committed := make(chan struct{}), make(chan struct{})
 	commit := closer(t, commitCh)
 	hookErr := make(chan error, 1)
-	w.OnDone = func(ctx context.Context, tx bun.Tx, d *core.Delivery, detail string) (bool, error) {
+	w.OnDone = func(ctx context.Context, tx *outbox.Tx, d *core.Delivery, detail string) error {
 		if d.ID != d1.ID {
-			return false, nil
+			return nil
 		}
 		// d1 is done in this uncommitted transaction: let the other one
 		// commit now, and finish recording only after it has.
@@ -121,7 +119,7 @@ func TestWorkerTakesHeadQueuedWhileHeadRecorded(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			hookErr <- fmt.Errorf("the queuing transaction did not commit")
 		}
-		return false, nil
+		return nil
 	}
 	startWorker(t, st, w, s)
 	busy := fillSlots(t, st, w, s, headSlots-1)

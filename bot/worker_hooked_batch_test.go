@@ -205,7 +205,7 @@ func (r *batchRig) problem(format string, args ...any) {
 	r.problems = append(r.problems, fmt.Sprintf(format, args...))
 }
 
-func (r *batchRig) onDone(ctx context.Context, tx bun.Tx, d *core.Delivery, remoteID string) (bool, error) {
+func (r *batchRig) onDone(ctx context.Context, tx *outbox.Tx, d *core.Delivery, remoteID string) error {
 	r.mu.Lock()
 	hold := r.hold
 	r.hold = nil
@@ -223,19 +223,19 @@ func (r *batchRig) onDone(ctx context.Context, tx bun.Tx, d *core.Delivery, remo
 		r.problem("OnDone for %s with remote ID %q, want %q", name, remoteID, want)
 	}
 	var done []int64
-	err := tx.NewSelect().Model((*core.Delivery)(nil)).Column("id").
+	err := tx.Bun().NewSelect().Model((*core.Delivery)(nil)).Column("id").
 		Where("id IN (?)", bun.In(slices.Collect(maps.Keys(names)))).Where("status = ?", core.DeliveryDone).
 		OrderExpr("id").Scan(ctx, &done)
 	if err != nil {
 		r.problem("OnDone for %s: %v", name, err)
-		return false, err
+		return err
 	}
-	reacts, err := tx.NewSelect().Model((*core.Delivery)(nil)).Where("kind = ?", reactKind).Count(ctx)
+	reacts, err := tx.Bun().NewSelect().Model((*core.Delivery)(nil)).Where("kind = ?", reactKind).Count(ctx)
 	if err != nil {
 		r.problem("OnDone for %s: %v", name, err)
-		return false, err
+		return err
 	}
-	call := hookCall{name: name, tx: tx.Tx, reacts: int(reacts), failed: fail}
+	call := hookCall{name: name, tx: tx.Bun().Tx, reacts: int(reacts), failed: fail}
 	for _, id := range done {
 		call.done = append(call.done, names[id])
 	}
@@ -247,9 +247,9 @@ func (r *batchRig) onDone(ctx context.Context, tx bun.Tx, d *core.Delivery, remo
 	}
 	r.mu.Unlock()
 	if fail {
-		return false, errors.New("the hook fails once")
+		return errors.New("the hook fails once")
 	}
-	return true, outbox.Enqueue(ctx, r.st, tx, f)
+	return tx.Enqueue(ctx, f)
 }
 
 // recordTogether queues head and batch, each the first of its stream and

@@ -181,7 +181,7 @@ func (r *rig) startAdapter(t *testing.T) {
 		t.Fatalf("adapter did not connect and register commands: %+v", r.srv.GatewayStats())
 	}
 	if r.worker != nil {
-		r.relay.Notify = r.worker.Kick
+		r.relay.Outbox = r.worker
 	}
 }
 
@@ -192,7 +192,7 @@ func (r *rig) startWorker(t *testing.T) {
 	w.OnDone, w.OnParked = r.relay.OnDone, r.relay.OnParked
 	w.Poll = 100 * time.Millisecond
 	r.worker = w
-	r.relay.Notify = w.Kick
+	r.relay.Outbox = w
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { w.Run(ctx); close(done) }()

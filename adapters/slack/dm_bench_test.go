@@ -147,7 +147,7 @@ func newBenchReplicas(b *testing.B, users, perUser int) *benchReplicas {
 		if c, _ := strconv.Atoi(os.Getenv("JAYAYA_BENCH_CONCURRENCY")); c > 0 {
 			w.Concurrency = c
 		}
-		r.rems = append(r.rems, &bot.Reminders{Store: st, Log: log, Kick: w.Kick, Batch: 1000})
+		r.rems = append(r.rems, &bot.Reminders{Store: st, Log: log, Outbox: w, Batch: 1000})
 		if os.Getenv("JAYAYA_BENCH_TICK_ONLY") == "" {
 			r.wg.Go(func() { w.Run(wctx) })
 		}

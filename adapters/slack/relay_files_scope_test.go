@@ -8,12 +8,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/uptrace/bun"
-
 	"github.com/jayaya/jayayacrm/adapters/slack/slacktest"
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // An app installed without files:write cannot upload: a client's file
@@ -51,9 +50,8 @@ func TestFilesWithoutUploadScopeStayLinks(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", d.Kind, err)
 			}
-			if err := st.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-				_, err := e.relay.OnDone(ctx, tx, d, remote)
-				return err
+			if err := outbox.NewWorker(st, nil).InTx(ctx, func(ctx context.Context, tx *outbox.Tx) error {
+				return e.relay.OnDone(ctx, tx, d, remote)
 			}); err != nil {
 				t.Fatal(err)
 			}

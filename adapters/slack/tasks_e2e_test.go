@@ -49,7 +49,7 @@ func newTasksE2E(t *testing.T, st *core.Store) *tasksE2E {
 
 	w := outbox.NewWorker(st, log, e.a)
 	w.NoListen, w.Poll = true, 50*time.Millisecond
-	e.rem = &bot.Reminders{Store: st, Log: log, Kick: w.Kick}
+	e.rem = &bot.Reminders{Store: st, Log: log, Outbox: w}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- w.Run(ctx) }()

@@ -171,21 +171,20 @@ func (a *app) wire(ctx context.Context) error {
 
 	a.ui = bot.NewRouter(a.store, a.log)
 
-	// The ticket relay: a platform's threads exist only when it is on.
-	a.relay = &bot.Relay{Store: a.store, Log: a.log.With("component", "relay")}
+	// The outbox, and the ticket relay queuing through it: a platform's
+	// threads exist only when it is on.
+	a.worker = outbox.NewWorker(a.store, a.log.With("component", "delivery"))
+	a.worker.Metrics = metrics
+	a.relay = &bot.Relay{Store: a.store, Log: a.log.With("component", "relay"), Outbox: a.worker}
 	if a.cfg.SlackEnabled() {
 		a.relay.SlackChannel = a.cfg.SlackStaffChannel
 	}
 	if a.cfg.DiscordEnabled() {
 		a.relay.DiscordChannel = a.cfg.DiscordSupportChannel
 	}
-	a.worker = outbox.NewWorker(a.store, a.log.With("component", "delivery"))
 	a.worker.OnDone, a.worker.OnParked = a.relay.OnDone, a.relay.OnParked
 	a.worker.DoneKinds = a.relay.DoneKinds
 	a.worker.Stale, a.worker.Prepare = a.relay.Stale, a.relay.Prepare
-	a.worker.Metrics = metrics
-	a.relay.Notify = a.worker.Kick
-	a.relay.Worker = a.worker
 	// /crm company, person, comment, interests, tickets, ticket. Ticket
 	// close/reopen goes through the relay (*bot.Relay satisfies
 	// bot.TicketStatusSetter).
@@ -208,7 +207,7 @@ func (a *app) wire(ctx context.Context) error {
 		// reminder scheduler (cron, every minute). Every replica runs one;
 		// the database claims make each reminder and digest leave once.
 		bot.RegisterTasks(a.ui, bot.TaskDeps{Zones: a.slack})
-		reminders := &bot.Reminders{Store: a.store, Log: a.log.With("component", "reminders"), Zones: a.slack, Kick: a.worker.Kick}
+		reminders := &bot.Reminders{Store: a.store, Log: a.log.With("component", "reminders"), Zones: a.slack, Outbox: a.worker}
 		a.goWorker(ctx, "reminders", reminders.Run)
 		a.goWorker(ctx, "slack-whoami", func(ctx context.Context) error { a.slack.LearnBotUser(ctx); return nil })
 		// Staff replies written while no replica was receiving events:

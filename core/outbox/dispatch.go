@@ -6,8 +6,6 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/uptrace/bun"
-
 	"github.com/jayaya/jayayacrm/core"
 )
 
@@ -41,13 +39,12 @@ func (w *Worker) handle(ctx context.Context, s Sender, d *core.Delivery) outcome
 	case IsPermanent(err):
 		log.Warn("delivery parked", "err", err)
 		reason := err.Error()
-		w.record(base, log, func(ctx context.Context, tx bun.Tx) (bool, error) {
-			held, err := w.Store.ParkDeliveryTx(ctx, tx, d.ID, w.Name, reason)
+		w.record(base, log, func(ctx context.Context, tx *Tx) (bool, error) {
+			held, err := w.Store.ParkDeliveryTx(ctx, tx.Bun(), d.ID, w.Name, reason)
 			if err != nil || !held || w.OnParked == nil {
 				return held, err
 			}
-			_, err = w.OnParked(ctx, tx, d, reason)
-			return held, err
+			return held, w.OnParked(ctx, tx, d, reason)
 		})
 		w.count(d, OutcomeParked)
 		return outcome{again: true}

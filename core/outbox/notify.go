@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/uptrace/bun"
 
 	"github.com/jayaya/jayayacrm/core"
 )
@@ -67,14 +66,6 @@ func (a *announcer) run() {
 			slog.Default().Warn("outbox announce failed; workers will poll", "err", err)
 		}
 	}
-}
-
-// NotifyTx announces queued deliveries to every replica. Deprecated: call
-// Announce after the commit instead; this one announces at once, so a
-// replica may wake before tx commits and then wait one poll interval.
-func NotifyTx(ctx context.Context, st *core.Store, tx bun.IDB) error {
-	Announce(st)
-	return nil
 }
 
 // Listen holds a dedicated PostgreSQL connection listening on

@@ -7,8 +7,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/uptrace/bun"
-
 	"github.com/jayaya/jayayacrm/core"
 )
 
@@ -17,7 +15,7 @@ import (
 // every replica after the commit), retrying a few times on database
 // errors: the send already happened, so losing its outcome would send it
 // again once the lease runs out.
-func (w *Worker) record(ctx context.Context, log *slog.Logger, fn func(ctx context.Context, tx bun.Tx) (held bool, err error)) {
+func (w *Worker) record(ctx context.Context, log *slog.Logger, fn func(ctx context.Context, tx *Tx) (held bool, err error)) {
 	var held bool
 	err := retryRecord(func() error {
 		// The outcome of a send is recorded without waiting for the disk
@@ -27,7 +25,7 @@ func (w *Worker) record(ctx context.Context, log *slog.Logger, fn func(ctx conte
 		// between the send and this record. Slack posts find their earlier
 		// copy by message metadata and Discord notices carry nonces; a
 		// Discord webhook post has no such key and could repeat.
-		return w.inTx(ctx, true, func(ctx context.Context, tx bun.Tx) error {
+		return w.inTx(ctx, true, func(ctx context.Context, tx *Tx) error {
 			var err error
 			held, err = fn(ctx, tx)
 			return err
@@ -66,14 +64,13 @@ func retryRecord(fn func() error) error {
 // It reports whether the worker still held it and whether its stream
 // holds more.
 func (w *Worker) recordOne(ctx context.Context, log *slog.Logger, d *core.Delivery, remoteID string, hook bool) (held, more bool) {
-	w.record(ctx, log, func(ctx context.Context, tx bun.Tx) (bool, error) {
+	w.record(ctx, log, func(ctx context.Context, tx *Tx) (bool, error) {
 		var err error
-		held, more, err = w.Store.CompleteDeliveryTx(ctx, tx, d.ID, w.Name, remoteID)
+		held, more, err = w.Store.CompleteDeliveryTx(ctx, tx.Bun(), d.ID, w.Name, remoteID)
 		if err != nil || !held || !hook || w.OnDone == nil {
 			return held, err
 		}
-		_, err = w.OnDone(ctx, tx, d, remoteID)
-		return held, err
+		return held, w.OnDone(ctx, tx, d, remoteID)
 	})
 	return held, more
 }
@@ -192,23 +189,21 @@ func (w *Worker) recordPlain(ids []int64, remote []string) map[int64]bool {
 func (w *Worker) recordHooked(batch []completion, ids []int64, remote []string) (held map[int64]bool, oneByOne bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), w.SendTimeout)
 	defer cancel()
-	err := w.inTx(ctx, true, func(ctx context.Context, tx bun.Tx) error {
+	err := w.inTx(ctx, true, func(ctx context.Context, tx *Tx) error {
 		var err error
-		if held, err = w.Store.CompleteDeliveriesTx(ctx, tx, w.Name, ids, remote); err != nil {
+		if held, err = w.Store.CompleteDeliveriesTx(ctx, tx.Bun(), w.Name, ids, remote); err != nil {
 			return err
 		}
-		b, _ := ctx.Value(batchKey{}).(*txBatch)
-		b.deferring = true
+		tx.deferring = true
 		for _, c := range batch {
 			if _, ok := held[c.d.ID]; !ok || !c.hook || w.OnDone == nil {
 				continue
 			}
-			if _, err := w.OnDone(ctx, tx, c.d, c.remoteID); err != nil {
+			if err := w.OnDone(ctx, tx, c.d, c.remoteID); err != nil {
 				return err
 			}
 		}
-		b.deferring = false
-		return Enqueue(ctx, w.Store, tx, b.deferred...)
+		return tx.flushDeferred(ctx)
 	})
 	if err == nil {
 		return held, false

@@ -12,16 +12,14 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/uptrace/bun"
-
 	"github.com/jayaya/jayayacrm/core"
 )
 
 // DeliveryHook runs inside the transaction that records a delivery's
 // outcome (done or parked), so that what follows from it (a message's
-// target ID, a ✅ or ⚠️ reaction) commits atomically with it. It reports
-// whether it queued deliveries, so that the workers are woken.
-type DeliveryHook func(ctx context.Context, tx bun.Tx, d *core.Delivery, detail string) (queued bool, err error)
+// target ID, a ✅ or ⚠️ reaction) commits atomically with it. What it
+// queues with tx.Enqueue leaves once that transaction has committed.
+type DeliveryHook func(ctx context.Context, tx *Tx, d *core.Delivery, detail string) error
 
 // Worker sends the outbox: it claims due deliveries (core.ClaimDeliveries,
 // which hands out only the head of each stream and, on PostgreSQL, skips
