@@ -333,7 +333,7 @@ func ReceiptStream(ticketID int64, platform string) string {
 
 // CardStream is the outbox stream of a ticket's Slack card updates: the
 // card is rebuilt from the store at send time, so an update queued behind
-// another is skipped (Relay.Stale), and none delays a message.
+// another is skipped (its Kind's Stale), and none delays a message.
 func CardStream(ticketID int64) string {
 	return TicketStream(ticketID, core.PlatformSlack) + ":card"
 }

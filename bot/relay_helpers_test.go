@@ -149,8 +149,7 @@ func newRelayRig(t *testing.T, st *core.Store) *relayRig {
 	r := &relayRig{st: st, slack: &recSender{platform: core.PlatformSlack}, discord: &recSender{platform: core.PlatformDiscord}}
 	r.relay = &bot.Relay{Store: st, Log: quietLog(), SlackChannel: "CSTAFF", DiscordChannel: "D-SUPPORT"}
 	r.worker = outbox.NewWorker(st, quietLog(), r.slack, r.discord)
-	r.worker.OnDone, r.worker.OnParked = r.relay.OnDone, r.relay.OnParked
-	r.worker.DoneKinds, r.worker.Stale, r.worker.Prepare = r.relay.DoneKinds, r.relay.Stale, r.relay.Prepare // as jayaya serve wires them
+	r.worker.Register(r.relay.Kinds()...) // as jayaya serve wires them
 	r.worker.NoListen = true
 	r.relay.Outbox = r.worker
 	r.client = mustCreateUser(t, st, "client", core.RoleClient, "", "100000000000000001")

@@ -7,90 +7,137 @@ import (
 	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
-// OnDone is the delivery worker's hook for a delivery the platform
-// accepted, run in the transaction that marks it done: it records the
-// ticket's threads (open_thread), the message's target IDs (post, edit)
-// and queues the ✅ reaction on the source once the last part of a
-// relayed message (or, when its attachments follow, its slack.files) is
-// delivered.
-func (r *Relay) OnDone(ctx context.Context, tx *outbox.Tx, d *core.Delivery, remoteID string) error {
-	switch d.Kind {
-	case KindSlackOpenThread:
-		p, err := DecodePayload[SlackOpenThreadPayload](d)
-		if err != nil || remoteID == "" {
-			return err
-		}
-		return r.Store.SetTicketThreads(ctx, tx.Bun(), p.TicketID, "", p.Channel, remoteID)
-	case KindDiscordOpenThread:
-		p, err := DecodePayload[DiscordOpenThreadPayload](d)
-		if err != nil || remoteID == "" {
-			return err
-		}
-		return r.Store.SetTicketThreads(ctx, tx.Bun(), p.TicketID, remoteID, "", "")
-	case KindSlackPost:
-		p, err := DecodePayload[SlackPostPayload](d)
-		if err != nil {
-			return err
-		}
-		if err := r.posted(ctx, tx, p.TicketID, p.MessageID, remoteID, p.Part == p.Parts-1 && !p.FilesFollow, p.Source); err != nil {
-			return err
-		}
-		return r.postedMerged(ctx, tx, p.TicketID, p.Merged, remoteID)
-	case KindSlackFiles:
-		// The files' IDs stay on the delivery (its remote ID); the
-		// message's targets are its text parts.
-		p, err := DecodePayload[SlackFilesPayload](d)
-		if err != nil {
-			return err
-		}
-		return r.posted(ctx, tx, p.TicketID, p.MessageID, "", true, p.Source)
-	case KindDiscordPost:
-		p, err := DecodePayload[DiscordPostPayload](d)
-		if err != nil || p.Copy {
-			return err
-		}
-		if err := r.posted(ctx, tx, p.TicketID, p.MessageID, remoteID, p.Part == p.Parts-1, p.Source); err != nil {
-			return err
-		}
-		return r.postedMerged(ctx, tx, p.TicketID, p.Merged, remoteID)
-	case KindSlackEdit, KindDiscordEdit:
-		if remoteID != "" && d.MessageID != nil {
-			return r.Store.SetMessageTarget(ctx, tx.Bun(), *d.MessageID, remoteID)
-		}
+// Kinds declares every kind of delivery bot queues, each once, with the
+// relay's hooks for it: what the delivery worker needs to know of them
+// (outbox.Worker.Register). Completion hooks record the ticket's threads
+// (open_thread), the message's target IDs (post, edit) and queue ✅ on a
+// relayed message's source once its last part (or its slack.files) is
+// delivered; parking hooks queue ⚠️ there. Card updates and ✅ receipts
+// may be superseded (Stale); posts, edits and deletions may be merged or
+// rewritten before they leave (Prepare).
+func (r *Relay) Kinds() []outbox.Kind {
+	slack, discord := core.PlatformSlack, core.PlatformDiscord
+	return []outbox.Kind{
+		{Name: KindSlackOpenThread, Platform: slack, OnDone: r.slackThreadOpened},
+		{Name: KindSlackPost, Platform: slack, OnDone: r.slackPosted, OnParked: r.slackPostParked, Prepare: r.Prepare},
+		{Name: KindSlackFiles, Platform: slack, OnDone: r.slackFilesPosted, OnParked: r.slackFilesParked},
+		{Name: KindSlackEdit, Platform: slack, OnDone: r.edited, Prepare: r.Prepare},
+		{Name: KindSlackDelete, Platform: slack, Prepare: r.Prepare},
+		{Name: KindSlackCard, Platform: slack, Stale: r.staleCard},
+		{Name: KindSlackReact, Platform: slack, Stale: r.staleSlackReceipt},
+		{Name: KindSlackNotice, Platform: slack},
+		{Name: KindSlackDM, Platform: slack}, // queued by Reminders
+		{Name: KindDiscordOpenThread, Platform: discord, OnDone: r.discordThreadOpened},
+		{Name: KindDiscordPost, Platform: discord, OnDone: r.discordPosted, OnParked: r.discordPostParked, Prepare: r.Prepare},
+		{Name: KindDiscordEdit, Platform: discord, OnDone: r.edited, Prepare: r.Prepare},
+		{Name: KindDiscordDelete, Platform: discord, Prepare: r.Prepare},
+		{Name: KindDiscordReact, Platform: discord, Stale: r.staleDiscordReceipt},
+		{Name: KindDiscordNotice, Platform: discord},
+		{Name: KindDiscordStatus, Platform: discord},
+	}
+}
+
+// slackThreadOpened records the Slack thread of a ticket whose card was
+// posted (KindSlackOpenThread's OnDone).
+func (r *Relay) slackThreadOpened(ctx context.Context, tx *outbox.Tx, d *core.Delivery, remoteID string) error {
+	p, err := DecodePayload[SlackOpenThreadPayload](d)
+	if err != nil || remoteID == "" {
+		return err
+	}
+	return r.Store.SetTicketThreads(ctx, tx.Bun(), p.TicketID, "", p.Channel, remoteID)
+}
+
+// discordThreadOpened records the Discord thread of a ticket
+// (KindDiscordOpenThread's OnDone).
+func (r *Relay) discordThreadOpened(ctx context.Context, tx *outbox.Tx, d *core.Delivery, remoteID string) error {
+	p, err := DecodePayload[DiscordOpenThreadPayload](d)
+	if err != nil || remoteID == "" {
+		return err
+	}
+	return r.Store.SetTicketThreads(ctx, tx.Bun(), p.TicketID, remoteID, "", "")
+}
+
+// slackPosted records one part of a message posted on Slack, and the
+// messages merged into it (KindSlackPost's OnDone).
+func (r *Relay) slackPosted(ctx context.Context, tx *outbox.Tx, d *core.Delivery, remoteID string) error {
+	p, err := DecodePayload[SlackPostPayload](d)
+	if err != nil {
+		return err
+	}
+	if err := r.posted(ctx, tx, p.TicketID, p.MessageID, remoteID, p.Part == p.Parts-1 && !p.FilesFollow, p.Source); err != nil {
+		return err
+	}
+	return r.postedMerged(ctx, tx, p.TicketID, p.Merged, remoteID)
+}
+
+// slackFilesPosted completes a message whose attachments were uploaded
+// to Slack (KindSlackFiles's OnDone). The files' IDs stay on the delivery
+// (its remote ID); the message's targets are its text parts.
+func (r *Relay) slackFilesPosted(ctx context.Context, tx *outbox.Tx, d *core.Delivery, remoteID string) error {
+	p, err := DecodePayload[SlackFilesPayload](d)
+	if err != nil {
+		return err
+	}
+	return r.posted(ctx, tx, p.TicketID, p.MessageID, "", true, p.Source)
+}
+
+// discordPosted records one part of a message posted on Discord, and the
+// messages merged into it (KindDiscordPost's OnDone). The copy of a
+// first message posted in the support channel records nothing.
+func (r *Relay) discordPosted(ctx context.Context, tx *outbox.Tx, d *core.Delivery, remoteID string) error {
+	p, err := DecodePayload[DiscordPostPayload](d)
+	if err != nil || p.Copy {
+		return err
+	}
+	if err := r.posted(ctx, tx, p.TicketID, p.MessageID, remoteID, p.Part == p.Parts-1, p.Source); err != nil {
+		return err
+	}
+	return r.postedMerged(ctx, tx, p.TicketID, p.Merged, remoteID)
+}
+
+// edited records the ID an edit got on the other platform
+// (KindSlackEdit's and KindDiscordEdit's OnDone).
+func (r *Relay) edited(ctx context.Context, tx *outbox.Tx, d *core.Delivery, remoteID string) error {
+	if remoteID != "" && d.MessageID != nil {
+		return r.Store.SetMessageTarget(ctx, tx.Bun(), *d.MessageID, remoteID)
 	}
 	return nil
 }
 
-// Stale is the delivery worker's Stale: a Slack card update with another
-// queued behind it in its lane (the card is rebuilt at send time), and a
-// ✅ with a later ✅ queued behind it in the same conversation (a ✅ on the
-// newest delivered message means delivered up to there). A ⚠️ or 🔒 is
+// staleCard reports whether another Slack card update is queued behind
+// this one in its lane (KindSlackCard's Stale): the card is rebuilt at
+// send time, so the later one shows everything.
+func (r *Relay) staleCard(ctx context.Context, d *core.Delivery) (bool, error) {
+	later, err := r.Store.LaterPending(ctx, d.Stream, d.ID, d.Kind, 1)
+	return len(later) > 0, err
+}
+
+// staleSlackReceipt reports whether a ✅ on Slack has a later ✅ queued
+// behind it in the same conversation (KindSlackReact's Stale): a ✅ on the
+// newest delivered message means delivered up to there. A ⚠️ or 🔒 is
 // never stale.
-func (r *Relay) Stale(ctx context.Context, d *core.Delivery) (bool, error) {
-	switch d.Kind {
-	case KindSlackCard:
-		later, err := r.Store.LaterPending(ctx, d.Stream, d.ID, d.Kind, 1)
-		return len(later) > 0, err
-	case KindSlackReact:
-		p, err := DecodePayload[SlackReactPayload](d)
-		if err != nil || p.Reaction != ReactDelivered {
-			return false, nil
-		}
-		return r.laterReceipt(ctx, d, func(l *core.Delivery) bool {
-			q, err := DecodePayload[SlackReactPayload](l)
-			return err == nil && q.Reaction == ReactDelivered && q.Channel == p.Channel
-		})
-	case KindDiscordReact:
-		p, err := DecodePayload[DiscordReactPayload](d)
-		if err != nil || p.Reaction != ReactDelivered || p.ChannelID == "" {
-			return false, nil
-		}
-		return r.laterReceipt(ctx, d, func(l *core.Delivery) bool {
-			q, err := DecodePayload[DiscordReactPayload](l)
-			return err == nil && q.Reaction == ReactDelivered && q.ChannelID == p.ChannelID
-		})
+func (r *Relay) staleSlackReceipt(ctx context.Context, d *core.Delivery) (bool, error) {
+	p, err := DecodePayload[SlackReactPayload](d)
+	if err != nil || p.Reaction != ReactDelivered {
+		return false, nil
 	}
-	return false, nil
+	return r.laterReceipt(ctx, d, func(l *core.Delivery) bool {
+		q, err := DecodePayload[SlackReactPayload](l)
+		return err == nil && q.Reaction == ReactDelivered && q.Channel == p.Channel
+	})
+}
+
+// staleDiscordReceipt is staleSlackReceipt for Discord
+// (KindDiscordReact's Stale).
+func (r *Relay) staleDiscordReceipt(ctx context.Context, d *core.Delivery) (bool, error) {
+	p, err := DecodePayload[DiscordReactPayload](d)
+	if err != nil || p.Reaction != ReactDelivered || p.ChannelID == "" {
+		return false, nil
+	}
+	return r.laterReceipt(ctx, d, func(l *core.Delivery) bool {
+		q, err := DecodePayload[DiscordReactPayload](l)
+		return err == nil && q.Reaction == ReactDelivered && q.ChannelID == p.ChannelID
+	})
 }
 
 // laterReceipt reports whether one of the receipts queued after d in its
@@ -106,16 +153,6 @@ func (r *Relay) laterReceipt(ctx context.Context, d *core.Delivery, supersedes f
 		}
 	}
 	return false, nil
-}
-
-// DoneKinds reports the kinds of delivery OnDone acts on (for
-// Worker.DoneKinds); the others need nothing but their completion.
-func (r *Relay) DoneKinds(kind string) bool {
-	switch kind {
-	case KindSlackOpenThread, KindDiscordOpenThread, KindSlackPost, KindSlackFiles, KindDiscordPost, KindSlackEdit, KindDiscordEdit:
-		return true
-	}
-	return false
 }
 
 // posted records one delivered part of a relayed message and, after the
@@ -173,27 +210,34 @@ func (r *Relay) reactAt(ctx context.Context, tx *outbox.Tx, ticketID, messageID 
 	return tx.Enqueue(ctx, d)
 }
 
-// OnParked is the delivery worker's hook for a delivery that can never
-// succeed, run in the transaction that parks it: a relayed message whose
-// post (or upload of its files) is parked gets ⚠️ on its source, where
-// its author sees it.
-func (r *Relay) OnParked(ctx context.Context, tx *outbox.Tx, d *core.Delivery, reason string) error {
-	if d.MessageID == nil {
+// slackPostParked queues ⚠️ on the source of a message whose Slack post
+// can never succeed, and of the messages merged into it
+// (KindSlackPost's OnParked).
+func (r *Relay) slackPostParked(ctx context.Context, tx *outbox.Tx, d *core.Delivery, reason string) error {
+	p, _ := DecodePayload[SlackPostPayload](d)
+	return r.parked(ctx, tx, d, p.Merged)
+}
+
+// slackFilesParked queues ⚠️ on the source of a message whose files can
+// never be uploaded to Slack (KindSlackFiles's OnParked).
+func (r *Relay) slackFilesParked(ctx context.Context, tx *outbox.Tx, d *core.Delivery, reason string) error {
+	return r.parked(ctx, tx, d, nil)
+}
+
+// discordPostParked is slackPostParked for Discord (KindDiscordPost's
+// OnParked); the copy of a first message gets none.
+func (r *Relay) discordPostParked(ctx context.Context, tx *outbox.Tx, d *core.Delivery, reason string) error {
+	p, err := DecodePayload[DiscordPostPayload](d)
+	if err != nil || p.Copy {
 		return nil
 	}
-	var merged []MergedMessage
-	switch d.Kind {
-	case KindSlackPost:
-		p, _ := DecodePayload[SlackPostPayload](d)
-		merged = p.Merged
-	case KindSlackFiles:
-	case KindDiscordPost:
-		p, err := DecodePayload[DiscordPostPayload](d)
-		if err != nil || p.Copy {
-			return nil
-		}
-		merged = p.Merged
-	default:
+	return r.parked(ctx, tx, d, p.Merged)
+}
+
+// parked queues ⚠️ on the source of the relayed message of a parked
+// delivery, and on those of merged, where their authors see it.
+func (r *Relay) parked(ctx context.Context, tx *outbox.Tx, d *core.Delivery, merged []MergedMessage) error {
+	if d.MessageID == nil {
 		return nil
 	}
 	if err := r.reactOnSource(ctx, tx, *d.MessageID, ReactParked); err != nil {

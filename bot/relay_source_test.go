@@ -67,7 +67,7 @@ func (r *sourceRig) staffReplies(t *testing.T, ts, text string) *core.Message {
 func (r *sourceRig) send(t *testing.T) {
 	t.Helper()
 	w := outbox.NewWorker(r.st, quietLog(), r.slack, r.discord)
-	w.OnDone, w.OnParked = r.relay.OnDone, r.relay.OnParked
+	w.Register(completionHooksOnly(r.relay)...)
 	w.NoListen = true
 	stop := runWorker(t, w)
 	waitIdle(t, r.st)
@@ -268,4 +268,15 @@ func TestRelayDeliveredReactionWithoutPayloadSource(t *testing.T) {
 	wantOneDiscordReact(t, r, client, thread, "D-4")
 	wantOneSlackReact(t, r, staff, "CSTAFF", "1700000003.000100")
 	wantOneSlackReact(t, r, long, "CSTAFF", "1700000003.000200")
+}
+
+// completionHooksOnly is the relay's kinds with their OnDone and OnParked
+// hooks only, no Stale or Prepare: each message leaves as a post of its
+// own and every receipt is sent.
+func completionHooksOnly(r *bot.Relay) []outbox.Kind {
+	kinds := r.Kinds()
+	for i := range kinds {
+		kinds[i].Stale, kinds[i].Prepare = nil, nil
+	}
+	return kinds
 }

@@ -144,6 +144,16 @@ func notice(stream, text string) *core.Delivery {
 	return &core.Delivery{Stream: stream, Kind: "discord.notice", Platform: core.PlatformDiscord, Payload: fmt.Sprintf(`{"text":%q}`, text)}
 }
 
+// noticeHooked declares the kind of the test notices with onDone (one
+// that does nothing when nil), so that their completions are recorded in
+// transactions that run it.
+func noticeHooked(onDone outbox.DeliveryHook) outbox.Kind {
+	if onDone == nil {
+		onDone = func(ctx context.Context, tx *outbox.Tx, d *core.Delivery, detail string) error { return nil }
+	}
+	return outbox.Kind{Name: "discord.notice", Platform: core.PlatformDiscord, OnDone: onDone}
+}
+
 // handOffWorker returns a worker that only wakes when told to: Poll is an
 // hour, so whatever it sends promptly it was handed or kicked to send.
 func handOffWorker(st *core.Store, s outbox.Sender) *outbox.Worker {
@@ -278,7 +288,8 @@ func TestWorkerNotRunningLeasesNothing(t *testing.T) {
 // TestWorkerSendsDeliveriesQueuedBehindInFlightOne queues deliveries of
 // one stream in separate transactions while the first is in flight: all
 // are sent, in order, without a poll or a kick from the test, and
-// recorded done (one at a time, or in batches with DoneKinds).
+// recorded done (with an OnDone hook for their kind, in the recorder's
+// transactions, or without one, many per statement).
 func TestWorkerSendsDeliveriesQueuedBehindInFlightOne(t *testing.T) {
 	for _, batch := range []bool{false, true} {
 		t.Run(fmt.Sprintf("batch=%v", batch), func(t *testing.T) {
@@ -287,14 +298,14 @@ func TestWorkerSendsDeliveriesQueuedBehindInFlightOne(t *testing.T) {
 				s := newGateSender()
 				w := handOffWorker(st, s)
 				var hooked atomic.Int64
-				w.OnDone = func(ctx context.Context, tx *outbox.Tx, d *core.Delivery, detail string) error {
-					if d.Stream == stream {
-						hooked.Add(1)
-					}
-					return nil
-				}
-				if batch {
-					w.DoneKinds = func(kind string) bool { return kind != "discord.notice" }
+				if !batch {
+					w.Register(outbox.Kind{Name: "discord.notice", Platform: core.PlatformDiscord,
+						OnDone: func(ctx context.Context, tx *outbox.Tx, d *core.Delivery, detail string) error {
+							if d.Stream == stream {
+								hooked.Add(1)
+							}
+							return nil
+						}})
 				}
 				startWorker(t, st, w, s)
 
@@ -323,7 +334,7 @@ func TestWorkerSendsDeliveriesQueuedBehindInFlightOne(t *testing.T) {
 					t.Fatalf("sent %v, want %v", got, want)
 				}
 				wantDone(t, st, all...)
-				// The batch recorder runs no OnDone hook; the other path does.
+				// A kind without OnDone runs none; the other path does.
 				wantHooked := int64(len(all))
 				if batch {
 					wantHooked = 0
@@ -352,8 +363,8 @@ func TestWorkerClaimsBehindAfterHeadFinishedBeforeCommit(t *testing.T) {
 			const stream = "ticket:2:discord"
 			s := newGateSender()
 			w := handOffWorker(st, s)
-			if batch {
-				w.DoneKinds = func(string) bool { return false }
+			if !batch {
+				w.Register(noticeHooked(nil))
 			}
 			startWorker(t, st, w, s)
 
@@ -391,7 +402,7 @@ func TestWorkerClaimsBehindCommittedWhileHeadRecorded(t *testing.T) {
 	commitCh, committed := make(chan struct{}), make(chan struct{})
 	commit := closer(t, commitCh)
 	var hookErr atomic.Value
-	w.OnDone = func(ctx context.Context, tx *outbox.Tx, d *core.Delivery, detail string) error {
+	w.Register(noticeHooked(func(ctx context.Context, tx *outbox.Tx, d *core.Delivery, detail string) error {
 		if d.ID != d1.ID {
 			return nil
 		}
@@ -404,7 +415,7 @@ func TestWorkerClaimsBehindCommittedWhileHeadRecorded(t *testing.T) {
 			hookErr.Store("the queuing transaction did not commit")
 		}
 		return nil
-	}
+	}))
 	startWorker(t, st, w, s)
 
 	release := sendHeld(t, st, w, s, d1)

@@ -71,8 +71,8 @@ func TestWorkerTakesHeadQueuedWhileInFlight(t *testing.T) {
 				const stream = "ticket:11:discord"
 				s := newGateSender()
 				w := headWorker(st, s)
-				if batch {
-					w.DoneKinds = func(string) bool { return false }
+				if !batch {
+					w.Register(noticeHooked(nil))
 				}
 				startWorker(t, st, w, s)
 				busy := fillSlots(t, st, w, s, headSlots-1)
@@ -107,7 +107,7 @@ func TestWorkerTakesHeadQueuedWhileHeadRecorded(t *testing.T) {
 	commitCh, committed := make(chan struct{}), make(chan struct{})
 	commit := closer(t, commitCh)
 	hookErr := make(chan error, 1)
-	w.OnDone = func(ctx context.Context, tx *outbox.Tx, d *core.Delivery, detail string) error {
+	w.Register(noticeHooked(func(ctx context.Context, tx *outbox.Tx, d *core.Delivery, detail string) error {
 		if d.ID != d1.ID {
 			return nil
 		}
@@ -120,7 +120,7 @@ func TestWorkerTakesHeadQueuedWhileHeadRecorded(t *testing.T) {
 			hookErr <- fmt.Errorf("the queuing transaction did not commit")
 		}
 		return nil
-	}
+	}))
 	startWorker(t, st, w, s)
 	busy := fillSlots(t, st, w, s, headSlots-1)
 
@@ -155,8 +155,8 @@ func TestWorkerTakesHeadQueuedBehindFinishedDelivery(t *testing.T) {
 			const stream = "ticket:13:discord"
 			s := newGateSender()
 			w := headWorker(st, s)
-			if batch {
-				w.DoneKinds = func(string) bool { return false }
+			if !batch {
+				w.Register(noticeHooked(nil))
 			}
 			startWorker(t, st, w, s)
 			busy := fillSlots(t, st, w, s, headSlots-1)

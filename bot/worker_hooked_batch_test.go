@@ -23,9 +23,9 @@ import (
 	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
-// The tests below have the batch recorder (Worker.DoneKinds set) record
-// the completions of several deliveries with work for OnDone in one
-// batch, which recordHooked records in one transaction. The batch is
+// The tests below have the batch recorder record the completions of
+// several deliveries with work for OnDone in one batch, which
+// recordHooked records in one transaction. The batch is
 // made certain so:
 //
 // Every send is held by its gate. The head is let go first and its
@@ -43,7 +43,7 @@ import (
 // by Worker.handle, whose only plain channel receive is that wait.
 
 const (
-	// hookedKind has work for OnDone (Worker.DoneKinds); the notices of
+	// hookedKind has work for OnDone (its outbox.Kind); the notices of
 	// these tests have none.
 	hookedKind = "test.post"
 	// reactKind is what OnDone queues for a delivery of hookedKind, as
@@ -148,9 +148,9 @@ type hookCall struct {
 	failed bool     // the call returned an error
 }
 
-// batchRig is a running handOffWorker with DoneKinds whose OnDone queues
+// batchRig is a running handOffWorker whose OnDone for hookedKind queues
 // a follow-up (reactKind, on a stream of its own) for each delivery of
-// hookedKind, and notes each call.
+// that kind, and notes each call.
 type batchRig struct {
 	st   *core.Store
 	w    *outbox.Worker
@@ -173,8 +173,7 @@ func newBatchRig(t *testing.T, st *core.Store) *batchRig {
 	s := &handSender{gateSender: newGateSender(), given: map[int64][]*core.Delivery{}}
 	r := &batchRig{st: st, w: handOffWorker(st, s), s: s, byName: map[string]*core.Delivery{},
 		names: map[int64]string{}, queued: map[string]*core.Delivery{}}
-	r.w.DoneKinds = func(kind string) bool { return kind == hookedKind }
-	r.w.OnDone = r.onDone
+	r.w.Register(outbox.Kind{Name: hookedKind, Platform: core.PlatformDiscord, OnDone: r.onDone})
 	pprof.Do(context.Background(), pprof.Labels(workerLabel, r.w.Name), func(context.Context) {
 		r.stop = startWorker(t, st, r.w, s.gateSender)
 	})

@@ -189,7 +189,7 @@ func (r *rig) startAdapter(t *testing.T) {
 func (r *rig) startWorker(t *testing.T) {
 	t.Helper()
 	w := outbox.NewWorker(r.st, testLog(), r.slack, r.ad)
-	w.OnDone, w.OnParked = r.relay.OnDone, r.relay.OnParked
+	w.Register(completionHooksOnly(r.relay)...)
 	w.Poll = 100 * time.Millisecond
 	r.worker = w
 	r.relay.Outbox = w
@@ -326,4 +326,15 @@ func (r *rig) storedTexts(t *testing.T, ticketID int64, platform string) []strin
 		}
 	}
 	return out
+}
+
+// completionHooksOnly is the relay's kinds with their OnDone and OnParked
+// hooks only, no Stale or Prepare: each message leaves as a post of its
+// own and every receipt is sent.
+func completionHooksOnly(r *bot.Relay) []outbox.Kind {
+	kinds := r.Kinds()
+	for i := range kinds {
+		kinds[i].Stale, kinds[i].Prepare = nil, nil
+	}
+	return kinds
 }

@@ -143,7 +143,7 @@ func newBenchReplicas(b *testing.B, users, perUser int) *benchReplicas {
 		a.http.Transport = benchTransport()
 		w := outbox.NewWorker(st, log, a)
 		w.Name = fmt.Sprintf("replica-%d", i)
-		w.DoneKinds = (&bot.Relay{}).DoneKinds // as jayaya serve wires it
+		w.Register((&bot.Relay{}).Kinds()...) // as jayaya serve wires it
 		if c, _ := strconv.Atoi(os.Getenv("JAYAYA_BENCH_CONCURRENCY")); c > 0 {
 			w.Concurrency = c
 		}

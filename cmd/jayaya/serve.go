@@ -182,9 +182,8 @@ func (a *app) wire(ctx context.Context) error {
 	if a.cfg.DiscordEnabled() {
 		a.relay.DiscordChannel = a.cfg.DiscordSupportChannel
 	}
-	a.worker.OnDone, a.worker.OnParked = a.relay.OnDone, a.relay.OnParked
-	a.worker.DoneKinds = a.relay.DoneKinds
-	a.worker.Stale, a.worker.Prepare = a.relay.Stale, a.relay.Prepare
+	// Each kind of delivery, declared once with its hooks.
+	a.worker.Register(a.relay.Kinds()...)
 	// /crm company, person, comment, interests, tickets, ticket. Ticket
 	// close/reopen goes through the relay (*bot.Relay satisfies
 	// bot.TicketStatusSetter).

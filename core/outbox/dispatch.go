@@ -25,26 +25,22 @@ func (w *Worker) handle(ctx context.Context, s Sender, d *core.Delivery) outcome
 	cancel()
 	var retry *RetryAfterError
 	switch {
-	case err == nil && w.DoneKinds != nil:
+	case err == nil:
 		reply := make(chan completed, 1)
-		w.completions <- completion{d: d, remoteID: remoteID, log: log, reply: reply, hook: w.DoneKinds(d.Kind)}
+		w.completions <- completion{d: d, remoteID: remoteID, log: log, reply: reply, hook: w.kind(d.Kind).OnDone != nil}
 		r := <-reply
 		w.count(d, OutcomeDone)
 		// The recorder took the stream's next delivery already.
 		return outcome{next: r.next, again: kicked() || r.retake}
-	case err == nil:
-		_, more := w.recordOne(base, log, d, remoteID, true)
-		w.count(d, OutcomeDone)
-		return outcome{more: more, again: kicked()}
 	case IsPermanent(err):
 		log.Warn("delivery parked", "err", err)
 		reason := err.Error()
 		w.record(base, log, func(ctx context.Context, tx *Tx) (bool, error) {
 			held, err := w.Store.ParkDeliveryTx(ctx, tx.Bun(), d.ID, w.Name, reason)
-			if err != nil || !held || w.OnParked == nil {
-				return held, err
+			if onParked := w.kind(d.Kind).OnParked; err == nil && held && onParked != nil {
+				err = onParked(ctx, tx, d, reason)
 			}
-			return held, w.OnParked(ctx, tx, d, reason)
+			return held, err
 		})
 		w.count(d, OutcomeParked)
 		return outcome{again: true}
@@ -71,13 +67,15 @@ func (w *Worker) handle(ctx context.Context, s Sender, d *core.Delivery) outcome
 	}
 }
 
-// send hands d to its sender, unless it is stale (Stale): then nothing
-// is sent and it completes without a remote ID. What Prepare makes of it
-// is sent instead; when that carries merged deliveries too, d's payload
-// becomes the merged one, for the hooks that record its outcome.
+// send hands d to its sender, unless it is stale (its kind's Stale):
+// then nothing is sent and it completes without a remote ID. What its
+// kind's Prepare makes of it is sent instead; when that carries merged
+// deliveries too, d's payload becomes the merged one, for the hooks that
+// record its outcome.
 func (w *Worker) send(ctx context.Context, log *slog.Logger, s Sender, d *core.Delivery) (string, error) {
-	if w.Stale != nil {
-		stale, err := w.Stale(ctx, d)
+	k := w.kind(d.Kind)
+	if k.Stale != nil {
+		stale, err := k.Stale(ctx, d)
 		if err != nil {
 			log.Warn("could not tell whether a delivery is stale; sending it", "err", err)
 		}
@@ -87,8 +85,8 @@ func (w *Worker) send(ctx context.Context, log *slog.Logger, s Sender, d *core.D
 		}
 	}
 	out := d
-	if w.Prepare != nil {
-		send, merged, err := w.Prepare(ctx, d)
+	if k.Prepare != nil {
+		send, merged, err := k.Prepare(ctx, d)
 		switch {
 		case err != nil:
 			log.Warn("could not prepare a delivery; sending it as queued", "err", err)

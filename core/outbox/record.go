@@ -60,24 +60,23 @@ func retryRecord(fn func() error) error {
 	}
 }
 
-// recordOne records one delivery sent (record), running OnDone when hook.
+// recordOne records one delivery sent (record), with its kind's OnDone.
 // It reports whether the worker still held it and whether its stream
 // holds more.
-func (w *Worker) recordOne(ctx context.Context, log *slog.Logger, d *core.Delivery, remoteID string, hook bool) (held, more bool) {
+func (w *Worker) recordOne(ctx context.Context, log *slog.Logger, d *core.Delivery, remoteID string) (held, more bool) {
 	w.record(ctx, log, func(ctx context.Context, tx *Tx) (bool, error) {
 		var err error
 		held, more, err = w.Store.CompleteDeliveryTx(ctx, tx.Bun(), d.ID, w.Name, remoteID)
-		if err != nil || !held || !hook || w.OnDone == nil {
-			return held, err
+		if onDone := w.kind(d.Kind).OnDone; err == nil && held && onDone != nil {
+			err = onDone(ctx, tx, d, remoteID)
 		}
-		return held, w.OnDone(ctx, tx, d, remoteID)
+		return held, err
 	})
 	return held, more
 }
 
 // completion is a delivery sent, to be recorded done by the batch
-// recorder, which answers on more whether its stream holds more. hook:
-// its kind has work for OnDone.
+// recorder, which answers on reply. hook: its kind has an OnDone.
 type completion struct {
 	d        *core.Delivery
 	remoteID string
@@ -94,8 +93,8 @@ type completed struct {
 }
 
 // recordCompletions records completions until w.completions is closed,
-// as many per statement as have arrived while the previous statement ran
-// (when DoneKinds is set; every send is recorded on its own otherwise).
+// as many per statement (or, when their kinds have an OnDone, per
+// transaction) as have arrived while the previous one ran.
 func (w *Worker) recordCompletions() {
 	for c := range w.completions {
 		w.recordBatch(w.gather(c))
@@ -196,10 +195,11 @@ func (w *Worker) recordHooked(batch []completion, ids []int64, remote []string) 
 		}
 		tx.deferring = true
 		for _, c := range batch {
-			if _, ok := held[c.d.ID]; !ok || !c.hook || w.OnDone == nil {
+			onDone := w.kind(c.d.Kind).OnDone
+			if _, ok := held[c.d.ID]; !ok || onDone == nil {
 				continue
 			}
-			if err := w.OnDone(ctx, tx, c.d, c.remoteID); err != nil {
+			if err := onDone(ctx, tx, c.d, c.remoteID); err != nil {
 				return err
 			}
 		}
@@ -218,7 +218,7 @@ func (w *Worker) recordHooked(batch []completion, ids []int64, remote []string) 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if ok, more := w.recordOne(context.Background(), c.log, c.d, c.remoteID, c.hook); ok {
+			if ok, more := w.recordOne(context.Background(), c.log, c.d, c.remoteID); ok {
 				mu.Lock()
 				held[c.d.ID] = more
 				mu.Unlock()

@@ -13,9 +13,8 @@ import (
 type outcome struct {
 	retryAt time.Time
 	again   bool
-	// more: the stream holds other pending deliveries; next is its new
-	// head, leased to this worker when it was due.
-	more bool
+	// next is the stream's new head, leased to this worker when it was
+	// due.
 	next *core.Delivery
 }
 
@@ -199,13 +198,9 @@ func (l *runLoop) start(d *core.Delivery) {
 	s := l.senders[d.Platform]
 	go func() {
 		o := w.handle(ctx, s, d)
-		if o.more && ctx.Err() == nil {
-			// Take the stream's next delivery at once: one index probe
-			// rather than a claim over the whole outbox.
-			o.next, o.again = w.takeHead(ctx, d.Stream, o.again)
-		}
-		// Deliveries queued behind this one after its completion
-		// looked at its stream are taken the same way.
+		// Deliveries queued behind this one after its completion looked
+		// at its stream are taken at once: one index probe rather than a
+		// claim over the whole outbox.
 		if w.finished(d.Stream) && o.next == nil && ctx.Err() == nil {
 			o.next, o.again = w.takeHead(ctx, d.Stream, o.again)
 		}

@@ -37,26 +37,6 @@ type Worker struct {
 	Store   *core.Store
 	Log     *slog.Logger
 	Senders []Sender
-	// OnDone runs in the transaction completing a delivery, with the
-	// remote ID; OnParked in the one parking it, with the reason.
-	OnDone   DeliveryHook
-	OnParked DeliveryHook
-	// Stale, when set, reports whether a delivery is superseded by one
-	// queued after it in its stream (a card update behind another, a ✅
-	// behind a later one in the same conversation): it is then recorded
-	// done without being sent.
-	Stale func(ctx context.Context, d *core.Delivery) (bool, error)
-	// Prepare, when set, may change a claimed delivery before it is sent:
-	// it returns the delivery to send instead (nil: d as it is) and the
-	// deliveries queued behind d in its stream that this one now carries
-	// too. Those are recorded done, merged into d, with its new payload
-	// (core.Store.MergeDeliveries) before it is sent; if that fails, d is
-	// sent as it was.
-	Prepare func(ctx context.Context, d *core.Delivery) (send *core.Delivery, merged []int64, err error)
-	// DoneKinds, when set, reports the kinds of delivery OnDone acts on.
-	// The completions of other kinds are recorded many per statement,
-	// without a transaction of their own each.
-	DoneKinds func(kind string) bool
 	// Name identifies the worker in leases; default host-pid-random.
 	Name string
 	// Lease is how long a claimed row stays this worker's (default 30 s):
@@ -87,6 +67,9 @@ type Worker struct {
 	running atomic.Bool   // Run is taking hand-offs
 
 	completions chan completion // to the batch recorder (Run)
+
+	kindsMu sync.RWMutex
+	kinds   map[string]Kind // by name (Register)
 
 	mu     sync.Mutex
 	handed []handoff // leased by a commit of this process, not started yet
