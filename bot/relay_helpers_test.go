@@ -206,3 +206,15 @@ func payload[T any](t *testing.T, s sent) T {
 	}
 	return v
 }
+
+// runWorker runs w until the test ends or stop is called.
+func runWorker(t *testing.T, w *outbox.Worker) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { w.Run(ctx); close(done) }()
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
+	return stop
+}
