@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // Relayed attachments travel as files where the target platform takes
@@ -36,7 +37,7 @@ type FileFetcher interface {
 // FileUnavailable reports whether a download error means the file must
 // travel as a link: too large, or never readable.
 func FileUnavailable(err error) bool {
-	return errors.Is(err, ErrFileTooLarge) || IsPermanent(err)
+	return errors.Is(err, ErrFileTooLarge) || outbox.IsPermanent(err)
 }
 
 // FetchURL downloads url with client, at most limit bytes. Errors:
@@ -47,7 +48,7 @@ func FileUnavailable(err error) bool {
 func FetchURL(ctx context.Context, client *http.Client, url string, limit int64) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return nil, Permanent(fmt.Errorf("download %s: %w", url, err))
+		return nil, outbox.Permanent(fmt.Errorf("download %s: %w", url, err))
 	}
 	resp, err := client.Do(req)
 	if err != nil {
@@ -71,7 +72,7 @@ func StatusError(status int) error {
 	case status == http.StatusOK:
 		return nil
 	case status >= 400 && status < 500 && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests:
-		return Permanent(fmt.Errorf("file unavailable: HTTP %d", status))
+		return outbox.Permanent(fmt.Errorf("file unavailable: HTTP %d", status))
 	}
 	return fmt.Errorf("file server answered HTTP %d", status)
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // Pacing. Slack and Discord refuse calls beyond their rate limits with 429,
@@ -16,7 +18,8 @@ import (
 // allows it. The waiting calls of a budget go highest priority first, in
 // arrival order within a priority, so the tickets sharing a budget take
 // turns (a ticket's stream has one call in flight at a time). A call that
-// would wait too long is not sent at all: it comes back as NotSent, and
+// would wait too long is not sent at all: it comes back as
+// outbox.NotSent, and
 // the delivery worker tries it again later without counting an attempt.
 
 // Priority orders the calls waiting for one budget.
@@ -152,7 +155,8 @@ type waiter struct {
 }
 
 // Wait returns when a call of key may go (nil), at once when the budget
-// allows it. A call that would wait longer than MaxWait gets a NotSent
+// allows it. A call that would wait longer than MaxWait gets an
+// outbox.NotSent
 // error instead, saying when to try again; a cancelled ctx, its error.
 func (p *Pacer) Wait(ctx context.Context, key string) error {
 	if p == nil {
@@ -179,7 +183,7 @@ func (p *Pacer) Wait(ctx context.Context, key string) error {
 	if wait := b.estimate(now, ahead+1); wait > p.MaxWait {
 		p.mu.Unlock()
 		p.Metrics.PaceDeferred(b.class)
-		return NotSent(wait, fmt.Errorf("pacing: %s is busy for another %s", key, wait.Round(time.Millisecond)))
+		return outbox.NotSent(wait, fmt.Errorf("pacing: %s is busy for another %s", key, wait.Round(time.Millisecond)))
 	}
 	w := &waiter{ready: make(chan struct{}), since: now}
 	b.waiting[prio] = append(b.waiting[prio], w)

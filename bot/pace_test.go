@@ -14,12 +14,13 @@ import (
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // notSentAfter checks that err defers the call and returns its delay.
 func notSentAfter(t *testing.T, err error) time.Duration {
 	t.Helper()
-	var r *bot.RetryAfterError
+	var r *outbox.RetryAfterError
 	if !errors.As(err, &r) || !r.NotSent {
 		t.Fatalf("got %v, want a NotSent deferral", err)
 	}
@@ -255,7 +256,7 @@ func TestChattyTicketDoesNotStarveAnother(t *testing.T) {
 		rec := &recSender{platform: core.PlatformSlack}
 		pacer := bot.NewPacer(bot.Rule{Prefix: "slack.post:", Rate: bot.Rate{Burst: 1, Every: 20 * time.Millisecond}})
 		pacer.MaxWait = time.Minute
-		w := bot.NewWorker(st, quietLog(), &pacedSender{recSender: rec, pacer: pacer, key: "slack.post:C"})
+		w := outbox.NewWorker(st, quietLog(), &pacedSender{recSender: rec, pacer: pacer, key: "slack.post:C"})
 		w.NoListen = true
 		var chatty []*core.Delivery
 		for i := range 20 {

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // Delivery kinds of the ticket relay (core.Delivery.Kind). The platform
@@ -290,7 +291,7 @@ type DiscordStatusPayload struct {
 func DecodePayload[T any](d *core.Delivery) (T, error) {
 	var v T
 	if err := json.Unmarshal([]byte(d.Payload), &v); err != nil {
-		return v, Permanent(fmt.Errorf("delivery %d (%s): bad payload: %w", d.ID, d.Kind, err))
+		return v, outbox.Permanent(fmt.Errorf("delivery %d (%s): bad payload: %w", d.ID, d.Kind, err))
 	}
 	return v, nil
 }
@@ -332,7 +333,7 @@ func ReceiptStream(ticketID int64, platform string) string {
 
 // CardStream is the outbox stream of a ticket's Slack card updates: the
 // card is rebuilt from the store at send time, so an update queued behind
-// another is skipped (Relay.Stale), and none delays a message.
+// another is skipped (its Kind's Stale), and none delays a message.
 func CardStream(ticketID int64) string {
 	return TicketStream(ticketID, core.PlatformSlack) + ":card"
 }

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
-	"github.com/uptrace/bun"
-
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // Relay is the platform-neutral heart of ticket relaying. Adapters call its
@@ -36,15 +36,15 @@ type Relay struct {
 	// every post takes them, without waiting.
 	BudgetLow func(d *core.Delivery) bool
 	Linger    time.Duration
-	// Notify, when set, is called after every commit that queued
-	// deliveries (the local worker's Kick). Other replicas are woken by
-	// PostgreSQL NOTIFY (Announce), sent after the commit. Unused when
-	// Worker is set.
-	Notify func()
-	// Worker, when set, is the local delivery worker: the relay's
-	// transactions run through Worker.InTx, so what they queue that can
-	// leave at once is sent by it right after the commit, without a claim.
-	Worker *Worker
+	// Outbox is the delivery queue every transaction of the relay runs
+	// through (outbox.Worker.InTx): what it queues that can leave at once
+	// is sent by the local worker right after the commit, without a
+	// claim, and the rest is announced to every replica. When nil, a
+	// worker that never runs is used: it only queues and announces.
+	Outbox *outbox.Worker
+
+	queueOnce sync.Once
+	queue     *outbox.Worker
 }
 
 // Outcome says what became of an inbound input.
@@ -162,31 +162,21 @@ type InboundEdit struct {
 // errDuplicate rolls back a transaction whose input turned out stored.
 var errDuplicate = errors.New("duplicate")
 
-// inTx runs fn in one transaction and, after a commit that queued
-// deliveries, wakes the workers of every replica (Announce) and kicks the
-// local one.
-func (r *Relay) inTx(ctx context.Context, fn func(ctx context.Context, tx bun.Tx) (queued bool, err error)) error {
-	if r.Worker != nil {
-		return r.Worker.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-			_, err := fn(ctx, tx)
-			return err
-		})
+// inTx runs fn in one transaction of the outbox (Outbox.InTx): what fn
+// queues with tx.Enqueue is announced, or handed to the local worker,
+// once it has committed.
+func (r *Relay) inTx(ctx context.Context, fn func(ctx context.Context, tx *outbox.Tx) error) error {
+	return r.outbox().InTx(ctx, fn)
+}
+
+// outbox returns Outbox or, when nil, a worker of the relay's own that
+// never runs.
+func (r *Relay) outbox() *outbox.Worker {
+	if r.Outbox != nil {
+		return r.Outbox
 	}
-	var queued bool
-	err := r.Store.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		var err error
-		if queued, err = fn(ctx, tx); err != nil {
-			return err
-		}
-		return nil
-	})
-	if err == nil && queued {
-		Announce(r.Store)
-		if r.Notify != nil {
-			r.Notify()
-		}
-	}
-	return err
+	r.queueOnce.Do(func() { r.queue = outbox.NewWorker(r.Store, r.log()) })
+	return r.queue
 }
 
 func (r *Relay) log() *slog.Logger {

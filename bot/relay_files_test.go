@@ -11,6 +11,7 @@ import (
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // inbound relays a message with attachments written in the ticket's
@@ -148,7 +149,7 @@ func TestRelayClientFilesFollowTheSlackPost(t *testing.T) {
 		r.slack.mu.Lock()
 		r.slack.fail = func(d *core.Delivery, _ int) error {
 			if d.Kind == bot.KindSlackFiles {
-				return bot.Permanent(errors.New("thread gone"))
+				return outbox.Permanent(errors.New("thread gone"))
 			}
 			return nil
 		}

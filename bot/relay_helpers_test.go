@@ -12,6 +12,7 @@ import (
 
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // sent is one Deliver call a recSender saw.
@@ -138,7 +139,7 @@ type relayRig struct {
 	relay   *bot.Relay
 	slack   *recSender
 	discord *recSender
-	worker  *bot.Worker
+	worker  *outbox.Worker
 	client  *core.User
 	staff   *core.User
 }
@@ -147,11 +148,10 @@ func newRelayRig(t *testing.T, st *core.Store) *relayRig {
 	t.Helper()
 	r := &relayRig{st: st, slack: &recSender{platform: core.PlatformSlack}, discord: &recSender{platform: core.PlatformDiscord}}
 	r.relay = &bot.Relay{Store: st, Log: quietLog(), SlackChannel: "CSTAFF", DiscordChannel: "D-SUPPORT"}
-	r.worker = bot.NewWorker(st, quietLog(), r.slack, r.discord)
-	r.worker.OnDone, r.worker.OnParked = r.relay.OnDone, r.relay.OnParked
-	r.worker.DoneKinds, r.worker.Stale, r.worker.Prepare = r.relay.DoneKinds, r.relay.Stale, r.relay.Prepare // as jayaya serve wires them
+	r.worker = outbox.NewWorker(st, quietLog(), r.slack, r.discord)
+	r.worker.Register(r.relay.Kinds()...) // as jayaya serve wires them
 	r.worker.NoListen = true
-	r.relay.Notify = r.worker.Kick
+	r.relay.Outbox = r.worker
 	r.client = mustCreateUser(t, st, "client", core.RoleClient, "", "100000000000000001")
 	r.staff = mustCreateUser(t, st, "staff", core.RoleStaff, "U0STAFF1", "")
 	return r
@@ -205,4 +205,16 @@ func payload[T any](t *testing.T, s sent) T {
 		t.Fatal(err)
 	}
 	return v
+}
+
+// runWorker runs w until the test ends or stop is called.
+func runWorker(t *testing.T, w *outbox.Worker) (stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { w.Run(ctx); close(done) }()
+	var once sync.Once
+	stop = func() { once.Do(func() { cancel(); <-done }) }
+	t.Cleanup(stop)
+	return stop
 }

@@ -3,97 +3,141 @@ package bot
 import (
 	"context"
 
-	"github.com/uptrace/bun"
-
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
-// OnDone is the delivery worker's hook for a delivery the platform
-// accepted, run in the transaction that marks it done: it records the
-// ticket's threads (open_thread), the message's target IDs (post, edit)
-// and queues the ✅ reaction on the source once the last part of a
-// relayed message (or, when its attachments follow, its slack.files) is
-// delivered. It reports whether it queued anything.
-func (r *Relay) OnDone(ctx context.Context, tx bun.Tx, d *core.Delivery, remoteID string) (bool, error) {
-	switch d.Kind {
-	case KindSlackOpenThread:
-		p, err := DecodePayload[SlackOpenThreadPayload](d)
-		if err != nil || remoteID == "" {
-			return false, err
-		}
-		return false, r.Store.SetTicketThreads(ctx, tx, p.TicketID, "", p.Channel, remoteID)
-	case KindDiscordOpenThread:
-		p, err := DecodePayload[DiscordOpenThreadPayload](d)
-		if err != nil || remoteID == "" {
-			return false, err
-		}
-		return false, r.Store.SetTicketThreads(ctx, tx, p.TicketID, remoteID, "", "")
-	case KindSlackPost:
-		p, err := DecodePayload[SlackPostPayload](d)
-		if err != nil {
-			return false, err
-		}
-		queued, err := r.posted(ctx, tx, p.TicketID, p.MessageID, remoteID, p.Part == p.Parts-1 && !p.FilesFollow, p.Source)
-		if err != nil {
-			return queued, err
-		}
-		return r.postedMerged(ctx, tx, p.TicketID, p.Merged, remoteID, queued)
-	case KindSlackFiles:
-		// The files' IDs stay on the delivery (its remote ID); the
-		// message's targets are its text parts.
-		p, err := DecodePayload[SlackFilesPayload](d)
-		if err != nil {
-			return false, err
-		}
-		return r.posted(ctx, tx, p.TicketID, p.MessageID, "", true, p.Source)
-	case KindDiscordPost:
-		p, err := DecodePayload[DiscordPostPayload](d)
-		if err != nil || p.Copy {
-			return false, err
-		}
-		queued, err := r.posted(ctx, tx, p.TicketID, p.MessageID, remoteID, p.Part == p.Parts-1, p.Source)
-		if err != nil {
-			return queued, err
-		}
-		return r.postedMerged(ctx, tx, p.TicketID, p.Merged, remoteID, queued)
-	case KindSlackEdit, KindDiscordEdit:
-		if remoteID != "" && d.MessageID != nil {
-			return false, r.Store.SetMessageTarget(ctx, tx, *d.MessageID, remoteID)
-		}
+// Kinds declares every kind of delivery bot queues, each once, with the
+// relay's hooks for it: what the delivery worker needs to know of them
+// (outbox.Worker.Register). Completion hooks record the ticket's threads
+// (open_thread), the message's target IDs (post, edit) and queue ✅ on a
+// relayed message's source once its last part (or its slack.files) is
+// delivered; parking hooks queue ⚠️ there. Card updates and ✅ receipts
+// may be superseded (Stale); posts, edits and deletions may be merged or
+// rewritten before they leave (Prepare).
+func (r *Relay) Kinds() []outbox.Kind {
+	slack, discord := core.PlatformSlack, core.PlatformDiscord
+	return []outbox.Kind{
+		{Name: KindSlackOpenThread, Platform: slack, OnDone: r.slackThreadOpened},
+		{Name: KindSlackPost, Platform: slack, OnDone: r.slackPosted, OnParked: r.slackPostParked, Prepare: r.Prepare},
+		{Name: KindSlackFiles, Platform: slack, OnDone: r.slackFilesPosted, OnParked: r.slackFilesParked},
+		{Name: KindSlackEdit, Platform: slack, OnDone: r.edited, Prepare: r.Prepare},
+		{Name: KindSlackDelete, Platform: slack, Prepare: r.Prepare},
+		{Name: KindSlackCard, Platform: slack, Stale: r.staleCard},
+		{Name: KindSlackReact, Platform: slack, Stale: r.staleSlackReceipt},
+		{Name: KindSlackNotice, Platform: slack},
+		{Name: KindSlackDM, Platform: slack}, // queued by Reminders
+		{Name: KindDiscordOpenThread, Platform: discord, OnDone: r.discordThreadOpened},
+		{Name: KindDiscordPost, Platform: discord, OnDone: r.discordPosted, OnParked: r.discordPostParked, Prepare: r.Prepare},
+		{Name: KindDiscordEdit, Platform: discord, OnDone: r.edited, Prepare: r.Prepare},
+		{Name: KindDiscordDelete, Platform: discord, Prepare: r.Prepare},
+		{Name: KindDiscordReact, Platform: discord, Stale: r.staleDiscordReceipt},
+		{Name: KindDiscordNotice, Platform: discord},
+		{Name: KindDiscordStatus, Platform: discord},
 	}
-	return false, nil
 }
 
-// Stale is the delivery worker's Stale: a Slack card update with another
-// queued behind it in its lane (the card is rebuilt at send time), and a
-// ✅ with a later ✅ queued behind it in the same conversation (a ✅ on the
-// newest delivered message means delivered up to there). A ⚠️ or 🔒 is
-// never stale.
-func (r *Relay) Stale(ctx context.Context, d *core.Delivery) (bool, error) {
-	switch d.Kind {
-	case KindSlackCard:
-		later, err := r.Store.LaterPending(ctx, d.Stream, d.ID, d.Kind, 1)
-		return len(later) > 0, err
-	case KindSlackReact:
-		p, err := DecodePayload[SlackReactPayload](d)
-		if err != nil || p.Reaction != ReactDelivered {
-			return false, nil
-		}
-		return r.laterReceipt(ctx, d, func(l *core.Delivery) bool {
-			q, err := DecodePayload[SlackReactPayload](l)
-			return err == nil && q.Reaction == ReactDelivered && q.Channel == p.Channel
-		})
-	case KindDiscordReact:
-		p, err := DecodePayload[DiscordReactPayload](d)
-		if err != nil || p.Reaction != ReactDelivered || p.ChannelID == "" {
-			return false, nil
-		}
-		return r.laterReceipt(ctx, d, func(l *core.Delivery) bool {
-			q, err := DecodePayload[DiscordReactPayload](l)
-			return err == nil && q.Reaction == ReactDelivered && q.ChannelID == p.ChannelID
-		})
+// slackThreadOpened records the Slack thread of a ticket whose card was
+// posted (KindSlackOpenThread's OnDone).
+func (r *Relay) slackThreadOpened(ctx context.Context, tx *outbox.Tx, d *core.Delivery, remoteID string) error {
+	p, err := DecodePayload[SlackOpenThreadPayload](d)
+	if err != nil || remoteID == "" {
+		return err
 	}
-	return false, nil
+	return r.Store.SetTicketThreads(ctx, tx.Bun(), p.TicketID, "", p.Channel, remoteID)
+}
+
+// discordThreadOpened records the Discord thread of a ticket
+// (KindDiscordOpenThread's OnDone).
+func (r *Relay) discordThreadOpened(ctx context.Context, tx *outbox.Tx, d *core.Delivery, remoteID string) error {
+	p, err := DecodePayload[DiscordOpenThreadPayload](d)
+	if err != nil || remoteID == "" {
+		return err
+	}
+	return r.Store.SetTicketThreads(ctx, tx.Bun(), p.TicketID, remoteID, "", "")
+}
+
+// slackPosted records one part of a message posted on Slack, and the
+// messages merged into it (KindSlackPost's OnDone).
+func (r *Relay) slackPosted(ctx context.Context, tx *outbox.Tx, d *core.Delivery, remoteID string) error {
+	p, err := DecodePayload[SlackPostPayload](d)
+	if err != nil {
+		return err
+	}
+	if err := r.posted(ctx, tx, p.TicketID, p.MessageID, remoteID, p.Part == p.Parts-1 && !p.FilesFollow, p.Source); err != nil {
+		return err
+	}
+	return r.postedMerged(ctx, tx, p.TicketID, p.Merged, remoteID)
+}
+
+// slackFilesPosted completes a message whose attachments were uploaded
+// to Slack (KindSlackFiles's OnDone). The files' IDs stay on the delivery
+// (its remote ID); the message's targets are its text parts.
+func (r *Relay) slackFilesPosted(ctx context.Context, tx *outbox.Tx, d *core.Delivery, remoteID string) error {
+	p, err := DecodePayload[SlackFilesPayload](d)
+	if err != nil {
+		return err
+	}
+	return r.posted(ctx, tx, p.TicketID, p.MessageID, "", true, p.Source)
+}
+
+// discordPosted records one part of a message posted on Discord, and the
+// messages merged into it (KindDiscordPost's OnDone). The copy of a
+// first message posted in the support channel records nothing.
+func (r *Relay) discordPosted(ctx context.Context, tx *outbox.Tx, d *core.Delivery, remoteID string) error {
+	p, err := DecodePayload[DiscordPostPayload](d)
+	if err != nil || p.Copy {
+		return err
+	}
+	if err := r.posted(ctx, tx, p.TicketID, p.MessageID, remoteID, p.Part == p.Parts-1, p.Source); err != nil {
+		return err
+	}
+	return r.postedMerged(ctx, tx, p.TicketID, p.Merged, remoteID)
+}
+
+// edited records the ID an edit got on the other platform
+// (KindSlackEdit's and KindDiscordEdit's OnDone).
+func (r *Relay) edited(ctx context.Context, tx *outbox.Tx, d *core.Delivery, remoteID string) error {
+	if remoteID != "" && d.MessageID != nil {
+		return r.Store.SetMessageTarget(ctx, tx.Bun(), *d.MessageID, remoteID)
+	}
+	return nil
+}
+
+// staleCard reports whether another Slack card update is queued behind
+// this one in its lane (KindSlackCard's Stale): the card is rebuilt at
+// send time, so the later one shows everything.
+func (r *Relay) staleCard(ctx context.Context, d *core.Delivery) (bool, error) {
+	later, err := r.Store.LaterPending(ctx, d.Stream, d.ID, d.Kind, 1)
+	return len(later) > 0, err
+}
+
+// staleSlackReceipt reports whether a ✅ on Slack has a later ✅ queued
+// behind it in the same conversation (KindSlackReact's Stale): a ✅ on the
+// newest delivered message means delivered up to there. A ⚠️ or 🔒 is
+// never stale.
+func (r *Relay) staleSlackReceipt(ctx context.Context, d *core.Delivery) (bool, error) {
+	p, err := DecodePayload[SlackReactPayload](d)
+	if err != nil || p.Reaction != ReactDelivered {
+		return false, nil
+	}
+	return r.laterReceipt(ctx, d, func(l *core.Delivery) bool {
+		q, err := DecodePayload[SlackReactPayload](l)
+		return err == nil && q.Reaction == ReactDelivered && q.Channel == p.Channel
+	})
+}
+
+// staleDiscordReceipt is staleSlackReceipt for Discord
+// (KindDiscordReact's Stale).
+func (r *Relay) staleDiscordReceipt(ctx context.Context, d *core.Delivery) (bool, error) {
+	p, err := DecodePayload[DiscordReactPayload](d)
+	if err != nil || p.Reaction != ReactDelivered || p.ChannelID == "" {
+		return false, nil
+	}
+	return r.laterReceipt(ctx, d, func(l *core.Delivery) bool {
+		q, err := DecodePayload[DiscordReactPayload](l)
+		return err == nil && q.Reaction == ReactDelivered && q.ChannelID == p.ChannelID
+	})
 }
 
 // laterReceipt reports whether one of the receipts queued after d in its
@@ -111,27 +155,17 @@ func (r *Relay) laterReceipt(ctx context.Context, d *core.Delivery, supersedes f
 	return false, nil
 }
 
-// DoneKinds reports the kinds of delivery OnDone acts on (for
-// Worker.DoneKinds); the others need nothing but their completion.
-func (r *Relay) DoneKinds(kind string) bool {
-	switch kind {
-	case KindSlackOpenThread, KindDiscordOpenThread, KindSlackPost, KindSlackFiles, KindDiscordPost, KindSlackEdit, KindDiscordEdit:
-		return true
-	}
-	return false
-}
-
 // posted records one delivered part of a relayed message and, after the
 // last one, queues ✅ on its source: where src says, without a look-up,
 // when the payload carries it.
-func (r *Relay) posted(ctx context.Context, tx bun.Tx, ticketID, messageID int64, remoteID string, last bool, src *MessageSource) (bool, error) {
+func (r *Relay) posted(ctx context.Context, tx *outbox.Tx, ticketID, messageID int64, remoteID string, last bool, src *MessageSource) error {
 	if remoteID != "" {
-		if err := r.Store.AppendMessageTarget(ctx, tx, messageID, remoteID); err != nil {
-			return false, err
+		if err := r.Store.AppendMessageTarget(ctx, tx.Bun(), messageID, remoteID); err != nil {
+			return err
 		}
 	}
 	if !last {
-		return false, nil
+		return nil
 	}
 	if src == nil {
 		return r.reactOnSource(ctx, tx, messageID, ReactDelivered)
@@ -140,23 +174,20 @@ func (r *Relay) posted(ctx context.Context, tx bun.Tx, ticketID, messageID int64
 }
 
 // postedMerged records the messages merged into a delivered post (see
-// MergedMessage) as posted there, each with its own ✅. queued is what
-// the post's own record queued, passed through.
-func (r *Relay) postedMerged(ctx context.Context, tx bun.Tx, ticketID int64, merged []MergedMessage, remoteID string, queued bool) (bool, error) {
+// MergedMessage) as posted there, each with its own ✅.
+func (r *Relay) postedMerged(ctx context.Context, tx *outbox.Tx, ticketID int64, merged []MergedMessage, remoteID string) error {
 	for _, mm := range merged {
-		q, err := r.posted(ctx, tx, ticketID, mm.MessageID, remoteID, true, mm.Source)
-		if err != nil {
-			return queued, err
+		if err := r.posted(ctx, tx, ticketID, mm.MessageID, remoteID, true, mm.Source); err != nil {
+			return err
 		}
-		queued = queued || q
 	}
-	return queued, nil
+	return nil
 }
 
 // reactAt queues reaction on a relayed message where it was written (src;
 // on Discord an empty src.ID means the copy of a first message, found at
 // send time). Nothing is queued for a platform the relay does not serve.
-func (r *Relay) reactAt(ctx context.Context, tx bun.Tx, ticketID, messageID int64, src MessageSource, reaction string) (bool, error) {
+func (r *Relay) reactAt(ctx context.Context, tx *outbox.Tx, ticketID, messageID int64, src MessageSource, reaction string) error {
 	var d *core.Delivery
 	switch {
 	case src.Platform == core.PlatformSlack && r.slackOn():
@@ -168,7 +199,7 @@ func (r *Relay) reactAt(ctx context.Context, tx bun.Tx, ticketID, messageID int6
 			TicketID: ticketID, MessageID: messageID, ChannelID: src.ChannelID, DiscordMessageID: src.ID, Reaction: reaction,
 		})
 	default:
-		return false, nil
+		return nil
 	}
 	if src.Platform == core.PlatformDiscord && src.ChannelID == "" {
 		// The copy it goes on is posted in the message stream: wait
@@ -176,68 +207,74 @@ func (r *Relay) reactAt(ctx context.Context, tx bun.Tx, ticketID, messageID int6
 		d.Stream = TicketStream(ticketID, core.PlatformDiscord)
 	}
 	d.MessageID = &messageID
-	return true, Enqueue(ctx, r.Store, tx, d)
+	return tx.Enqueue(ctx, d)
 }
 
-// OnParked is the delivery worker's hook for a delivery that can never
-// succeed, run in the transaction that parks it: a relayed message whose
-// post (or upload of its files) is parked gets ⚠️ on its source, where
-// its author sees it.
-func (r *Relay) OnParked(ctx context.Context, tx bun.Tx, d *core.Delivery, reason string) (bool, error) {
+// slackPostParked queues ⚠️ on the source of a message whose Slack post
+// can never succeed, and of the messages merged into it
+// (KindSlackPost's OnParked).
+func (r *Relay) slackPostParked(ctx context.Context, tx *outbox.Tx, d *core.Delivery, reason string) error {
+	p, _ := DecodePayload[SlackPostPayload](d)
+	return r.parked(ctx, tx, d, p.Merged)
+}
+
+// slackFilesParked queues ⚠️ on the source of a message whose files can
+// never be uploaded to Slack (KindSlackFiles's OnParked).
+func (r *Relay) slackFilesParked(ctx context.Context, tx *outbox.Tx, d *core.Delivery, reason string) error {
+	return r.parked(ctx, tx, d, nil)
+}
+
+// discordPostParked is slackPostParked for Discord (KindDiscordPost's
+// OnParked); the copy of a first message gets none.
+func (r *Relay) discordPostParked(ctx context.Context, tx *outbox.Tx, d *core.Delivery, reason string) error {
+	p, err := DecodePayload[DiscordPostPayload](d)
+	if err != nil || p.Copy {
+		return nil
+	}
+	return r.parked(ctx, tx, d, p.Merged)
+}
+
+// parked queues ⚠️ on the source of the relayed message of a parked
+// delivery, and on those of merged, where their authors see it.
+func (r *Relay) parked(ctx context.Context, tx *outbox.Tx, d *core.Delivery, merged []MergedMessage) error {
 	if d.MessageID == nil {
-		return false, nil
+		return nil
 	}
-	var merged []MergedMessage
-	switch d.Kind {
-	case KindSlackPost:
-		p, _ := DecodePayload[SlackPostPayload](d)
-		merged = p.Merged
-	case KindSlackFiles:
-	case KindDiscordPost:
-		p, err := DecodePayload[DiscordPostPayload](d)
-		if err != nil || p.Copy {
-			return false, nil
-		}
-		merged = p.Merged
-	default:
-		return false, nil
+	if err := r.reactOnSource(ctx, tx, *d.MessageID, ReactParked); err != nil {
+		return err
 	}
-	queued, err := r.reactOnSource(ctx, tx, *d.MessageID, ReactParked)
 	for _, mm := range merged {
-		if err != nil {
-			break
+		if err := r.reactOnSource(ctx, tx, mm.MessageID, ReactParked); err != nil {
+			return err
 		}
-		var q bool
-		q, err = r.reactOnSource(ctx, tx, mm.MessageID, ReactParked)
-		queued = queued || q
 	}
-	return queued, err
+	return nil
 }
 
 // reactOnSource queues a reaction on the message where it was written.
-func (r *Relay) reactOnSource(ctx context.Context, tx bun.Tx, messageID int64, reaction string) (bool, error) {
-	m, err := r.Store.MessageByIDTx(ctx, tx, messageID)
+func (r *Relay) reactOnSource(ctx context.Context, tx *outbox.Tx, messageID int64, reaction string) error {
+	m, err := r.Store.MessageByIDTx(ctx, tx.Bun(), messageID)
 	if err != nil {
-		return false, err
+		return err
 	}
-	t, err := r.Store.TicketTx(ctx, tx, m.TicketID)
+	t, err := r.Store.TicketTx(ctx, tx.Bun(), m.TicketID)
 	if err != nil {
-		return false, err
+		return err
 	}
 	src := MessageSource{Platform: m.SourcePlatform}
 	switch m.SourcePlatform {
 	case core.PlatformSlack:
 		if !r.slackOn() || t.SlackChannelID == nil {
-			return false, nil
+			return nil
 		}
 		src.ChannelID, src.ID = *t.SlackChannelID, m.SourceID
 	case core.PlatformDiscord:
 		if !r.discordOn() {
-			return false, nil
+			return nil
 		}
-		copies, err := r.Store.CountMessageDeliveries(ctx, tx, m.ID, KindDiscordPost)
+		copies, err := r.Store.CountMessageDeliveries(ctx, tx.Bun(), m.ID, KindDiscordPost)
 		if err != nil {
-			return false, err
+			return err
 		}
 		if copies == 0 && t.DiscordThreadID != nil {
 			// Written in the thread; a first message copied from the

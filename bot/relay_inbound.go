@@ -5,9 +5,8 @@ import (
 	"errors"
 	"strings"
 
-	"github.com/uptrace/bun"
-
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // OpenTicket opens a ticket for a registered client: the ticket, its
@@ -44,27 +43,27 @@ func (r *Relay) OpenTicket(ctx context.Context, in InboundOpen) (Result, error) 
 		clientDiscordID = *u.DiscordID
 	}
 	res := Result{Outcome: Stored, User: u}
-	err = r.inTx(ctx, func(ctx context.Context, tx bun.Tx) (bool, error) {
-		t, err := r.Store.OpenTicketTx(ctx, tx, u, in.Subject, in.Visibility)
+	err = r.inTx(ctx, func(ctx context.Context, tx *outbox.Tx) error {
+		t, err := r.Store.OpenTicketTx(ctx, tx.Bun(), u, in.Subject, in.Visibility)
 		if err != nil {
-			return false, err
+			return err
 		}
 		res.Ticket = t
-		if err := Enqueue(ctx, r.Store, tx, r.openDeliveries(t, u, clientDiscordID)...); err != nil {
-			return false, err
+		if err := tx.Enqueue(ctx, r.openDeliveries(t, u, clientDiscordID)...); err != nil {
+			return err
 		}
 		if in.First == nil {
-			return true, nil
+			return nil
 		}
 		f := in.First
 		m := &core.Message{TicketID: t.ID, AuthorID: &u.ID, AuthorName: displayName(f, u), Body: f.Text,
 			Attachments: f.Attachments, SourcePlatform: in.Platform, SourceID: f.SourceID}
-		dup, err := r.Store.RecordMessageTx(ctx, tx, m)
+		dup, err := r.Store.RecordMessageTx(ctx, tx.Bun(), m)
 		if err != nil {
-			return false, err
+			return err
 		}
 		if dup {
-			return false, errDuplicate
+			return errDuplicate
 		}
 		res.Message = m
 		var ds []*core.Delivery
@@ -80,7 +79,7 @@ func (r *Relay) OpenTicket(ctx context.Context, in InboundOpen) (Result, error) 
 			// The ✅ goes on the copy in the thread, found at send time.
 			ds = append(ds, r.toSlack(t, m, f.AvatarURL, nil)...)
 		}
-		return true, Enqueue(ctx, r.Store, tx, ds...)
+		return tx.Enqueue(ctx, ds...)
 	})
 	if errors.Is(err, errDuplicate) {
 		m, err := r.Store.MessageBySource(ctx, in.Platform, in.First.SourceID)
@@ -156,13 +155,13 @@ func (r *Relay) Inbound(ctx context.Context, in InboundMessage) (Result, error) 
 	}
 	m := &core.Message{TicketID: t.ID, AuthorID: &u.ID, AuthorName: displayName(&in, u), Body: in.Text,
 		Attachments: in.Attachments, Internal: note, SourcePlatform: in.Platform, SourceID: in.SourceID}
-	err = r.inTx(ctx, func(ctx context.Context, tx bun.Tx) (bool, error) {
-		dup, err := r.Store.RecordMessageTx(ctx, tx, m)
+	err = r.inTx(ctx, func(ctx context.Context, tx *outbox.Tx) error {
+		dup, err := r.Store.RecordMessageTx(ctx, tx.Bun(), m)
 		if err != nil {
-			return false, err
+			return err
 		}
 		if dup {
-			return false, errDuplicate
+			return errDuplicate
 		}
 		var ds []*core.Delivery
 		switch {
@@ -184,14 +183,14 @@ func (r *Relay) Inbound(ctx context.Context, in InboundMessage) (Result, error) 
 		}
 		added := false
 		if !r.Store.KnownParticipant(t.ID, u.ID) {
-			if added, err = r.Store.AddParticipant(ctx, tx, t.ID, u.ID); err != nil {
-				return false, err
+			if added, err = r.Store.AddParticipant(ctx, tx.Bun(), t.ID, u.ID); err != nil {
+				return err
 			}
 		}
 		if added && r.slackOn() {
 			ds = append(ds, delivery(t, KindSlackCard, core.PlatformSlack, SlackCardPayload{TicketID: t.ID}))
 		}
-		return len(ds) > 0, Enqueue(ctx, r.Store, tx, ds...)
+		return tx.Enqueue(ctx, ds...)
 	})
 	if errors.Is(err, errDuplicate) {
 		if stored, err := r.Store.MessageBySource(ctx, in.Platform, in.SourceID); err == nil {
@@ -218,30 +217,30 @@ func (r *Relay) Edit(ctx context.Context, in InboundEdit) (Result, error) {
 		return res, err
 	}
 	changed := false
-	err = r.inTx(ctx, func(ctx context.Context, tx bun.Tx) (bool, error) {
-		if changed, err = r.Store.EditMessageTx(ctx, tx, m.ID, in.Text); err != nil || !changed {
-			return false, err
+	err = r.inTx(ctx, func(ctx context.Context, tx *outbox.Tx) error {
+		if changed, err = r.Store.EditMessageTx(ctx, tx.Bun(), m.ID, in.Text); err != nil || !changed {
+			return err
 		}
 		m.Body = in.Text
 		if m.Internal {
-			return false, nil
+			return nil
 		}
 		var d *core.Delivery
 		if m.SourcePlatform == core.PlatformSlack {
 			if !r.discordOn() {
-				return false, nil
+				return nil
 			}
 			d = delivery(t, KindDiscordEdit, core.PlatformDiscord, DiscordEditPayload{
 				TicketID: t.ID, MessageID: m.ID, AuthorName: m.AuthorName, Text: discordBody(m), Files: m.Attachments,
 			})
 		} else {
 			if !r.slackOn() {
-				return false, nil
+				return nil
 			}
 			d = delivery(t, KindSlackEdit, core.PlatformSlack, SlackEditPayload{TicketID: t.ID, MessageID: m.ID, Text: DiscordToSlack(m.Body)})
 		}
 		d.MessageID = &m.ID
-		return true, Enqueue(ctx, r.Store, tx, d)
+		return tx.Enqueue(ctx, d)
 	})
 	return followed(t, m, changed, err)
 }
@@ -255,9 +254,9 @@ func (r *Relay) Delete(ctx context.Context, platform, sourceID string) (Result, 
 		return res, err
 	}
 	deleted := false
-	err = r.inTx(ctx, func(ctx context.Context, tx bun.Tx) (bool, error) {
-		if deleted, err = r.Store.DeleteMessageTx(ctx, tx, m.ID); err != nil || !deleted || m.Internal {
-			return false, err
+	err = r.inTx(ctx, func(ctx context.Context, tx *outbox.Tx) error {
+		if deleted, err = r.Store.DeleteMessageTx(ctx, tx.Bun(), m.ID); err != nil || !deleted || m.Internal {
+			return err
 		}
 		var d *core.Delivery
 		switch {
@@ -266,10 +265,10 @@ func (r *Relay) Delete(ctx context.Context, platform, sourceID string) (Result, 
 		case m.SourcePlatform == core.PlatformDiscord && r.slackOn():
 			d = delivery(t, KindSlackDelete, core.PlatformSlack, SlackDeletePayload{TicketID: t.ID, MessageID: m.ID})
 		default:
-			return false, nil
+			return nil
 		}
 		d.MessageID = &m.ID
-		return true, Enqueue(ctx, r.Store, tx, d)
+		return tx.Enqueue(ctx, d)
 	})
 	return followed(t, m, deleted, err)
 }

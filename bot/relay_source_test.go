@@ -9,6 +9,7 @@ import (
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // sourceRig is a relay rig whose ticket has both threads, with no worker
@@ -65,8 +66,8 @@ func (r *sourceRig) staffReplies(t *testing.T, ts, text string) *core.Message {
 // outbox is idle.
 func (r *sourceRig) send(t *testing.T) {
 	t.Helper()
-	w := bot.NewWorker(r.st, quietLog(), r.slack, r.discord)
-	w.OnDone, w.OnParked = r.relay.OnDone, r.relay.OnParked
+	w := outbox.NewWorker(r.st, quietLog(), r.slack, r.discord)
+	w.Register(completionHooksOnly(r.relay)...)
 	w.NoListen = true
 	stop := runWorker(t, w)
 	waitIdle(t, r.st)
@@ -267,4 +268,15 @@ func TestRelayDeliveredReactionWithoutPayloadSource(t *testing.T) {
 	wantOneDiscordReact(t, r, client, thread, "D-4")
 	wantOneSlackReact(t, r, staff, "CSTAFF", "1700000003.000100")
 	wantOneSlackReact(t, r, long, "CSTAFF", "1700000003.000200")
+}
+
+// completionHooksOnly is the relay's kinds with their OnDone and OnParked
+// hooks only, no Stale or Prepare: each message leaves as a post of its
+// own and every receipt is sent.
+func completionHooksOnly(r *bot.Relay) []outbox.Kind {
+	kinds := r.Kinds()
+	for i := range kinds {
+		kinds[i].Stale, kinds[i].Prepare = nil, nil
+	}
+	return kinds
 }

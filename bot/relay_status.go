@@ -4,9 +4,8 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/uptrace/bun"
-
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // SetStatus closes (core.TicketClosed) or reopens (core.TicketOpen) a
@@ -36,9 +35,9 @@ func (r *Relay) SetStatus(ctx context.Context, ticketID int64, status string, by
 		who = by.Name
 	}
 	changed := false
-	err = r.inTx(ctx, func(ctx context.Context, tx bun.Tx) (bool, error) {
-		if changed, err = r.Store.SetTicketStatus(ctx, tx, t.ID, status); err != nil || !changed {
-			return false, err
+	err = r.inTx(ctx, func(ctx context.Context, tx *outbox.Tx) error {
+		if changed, err = r.Store.SetTicketStatus(ctx, tx.Bun(), t.ID, status); err != nil || !changed {
+			return err
 		}
 		closed := status == core.TicketClosed
 		line := fmt.Sprintf("Ticket #%d was reopened by %s.", t.Number, who)
@@ -60,7 +59,7 @@ func (r *Relay) SetStatus(ctx context.Context, ticketID int64, status string, by
 				delivery(t, KindSlackNotice, core.PlatformSlack, SlackNoticePayload{TicketID: t.ID, Text: DiscordToSlack(line)}),
 				delivery(t, KindSlackCard, core.PlatformSlack, SlackCardPayload{TicketID: t.ID}))
 		}
-		return len(ds) > 0, Enqueue(ctx, r.Store, tx, ds...)
+		return tx.Enqueue(ctx, ds...)
 	})
 	if err != nil {
 		return false, err

@@ -4,12 +4,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
-	"github.com/uptrace/bun"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // DefaultReminderSpec runs the reminder tick at the start of every minute
@@ -33,11 +34,15 @@ type Reminders struct {
 	Spec string
 	// Batch is how many tasks one claim takes (500 when 0).
 	Batch int
-	// Kick, when set, wakes the local delivery worker after DMs were
-	// enqueued (other replicas' workers wake on NOTIFY).
-	Kick func()
+	// Outbox is the delivery queue the DMs are queued through
+	// (outbox.Worker.InTx), in the transaction that claims them; the local
+	// worker and, after the commit, every replica's are woken. When nil, a
+	// worker that never runs is used: it only queues and announces.
+	Outbox *outbox.Worker
 
 	lastZones time.Time
+	queueOnce sync.Once
+	queue     *outbox.Worker
 }
 
 // TickResult counts what one tick did.
@@ -62,62 +67,91 @@ func (r *Reminders) Tick(ctx context.Context) (TickResult, error) {
 		batch = 500
 	}
 	for {
-		n, err := r.Store.ClaimReminders(ctx, batch, func(ctx context.Context, tx bun.Tx, due []core.DueTask) error {
-			now := r.Store.Now()
-			var ds []*core.Delivery
-			for _, d := range due {
-				if d.Owner == nil || !d.Owner.IsStaff() || d.Owner.SlackID == nil {
-					continue // no one to remind on Slack
-				}
-				del, err := NewDMDelivery(ReminderDM(d.Task, d.Owner, d.Kind, now))
-				if err != nil {
-					return err
-				}
-				ds = append(ds, del)
-			}
-			res.DMs += len(ds)
-			return r.enqueue(ctx, tx, ds...)
-		})
+		n, err := r.claimReminders(ctx, batch, &res)
 		if err != nil {
 			return res, fmt.Errorf("claim reminders: %w", err)
 		}
 		res.Reminders += n
-		if res.DMs > 0 && r.Kick != nil {
-			r.Kick() // the worker starts on this batch while we claim the next
-		}
 		if n < batch {
 			break
 		}
 	}
 	r.refreshZones(ctx)
-	n, err := r.Store.ClaimDigests(ctx, func(ctx context.Context, tx bun.Tx, d core.Digest) error {
-		del, err := NewDMDelivery(DigestDM(d, r.Store.Now()))
-		if err != nil {
-			return err
-		}
-		return r.enqueue(ctx, tx, del)
-	})
+	n, err := r.claimDigests(ctx)
 	res.Digests = n
 	res.DMs += n
-	if res.DMs > 0 && r.Kick != nil {
-		r.Kick()
-	}
 	if err != nil {
 		return res, fmt.Errorf("claim digests: %w", err)
 	}
 	return res, nil
 }
 
-// enqueue adds DMs to the outbox in tx and notifies the workers of every
-// replica when it commits.
-func (r *Reminders) enqueue(ctx context.Context, tx bun.Tx, ds ...*core.Delivery) error {
-	if len(ds) == 0 {
-		return nil
+// claimReminders claims one batch of due reminders and queues their DMs
+// in the same transaction. It returns how many tasks it claimed.
+func (r *Reminders) claimReminders(ctx context.Context, batch int, res *TickResult) (int, error) {
+	n := 0
+	err := r.outbox().InTx(ctx, func(ctx context.Context, tx *outbox.Tx) error {
+		due, claimed, err := r.Store.ClaimRemindersTx(ctx, tx.Bun(), batch)
+		if n = claimed; err != nil || claimed == 0 {
+			return err
+		}
+		now := r.Store.Now()
+		var ds []*core.Delivery
+		for _, d := range due {
+			if d.Owner == nil || !d.Owner.IsStaff() || d.Owner.SlackID == nil {
+				continue // no one to remind on Slack
+			}
+			del, err := NewDMDelivery(ReminderDM(d.Task, d.Owner, d.Kind, now))
+			if err != nil {
+				return err
+			}
+			ds = append(ds, del)
+		}
+		res.DMs += len(ds)
+		return tx.Enqueue(ctx, ds...)
+	})
+	if err != nil {
+		return 0, err
 	}
-	if err := r.Store.EnqueueTx(ctx, tx, ds...); err != nil {
-		return err
+	return n, nil
+}
+
+// claimDigests claims the morning digests due, each in a transaction
+// that queues its DM. It returns how many digests it queued.
+func (r *Reminders) claimDigests(ctx context.Context) (int, error) {
+	due, err := r.Store.DueDigests(ctx)
+	if err != nil {
+		return 0, err
 	}
-	return NotifyTx(ctx, r.Store, tx)
+	sent := 0
+	for _, c := range due {
+		err := r.outbox().InTx(ctx, func(ctx context.Context, tx *outbox.Tx) error {
+			d, ok, err := r.Store.ClaimDigestTx(ctx, tx.Bun(), c)
+			if err != nil || !ok {
+				return err
+			}
+			del, err := NewDMDelivery(DigestDM(d, r.Store.Now()))
+			if err != nil {
+				return err
+			}
+			sent++
+			return tx.Enqueue(ctx, del)
+		})
+		if err != nil {
+			return sent, err
+		}
+	}
+	return sent, nil
+}
+
+// outbox returns Outbox or, when nil, a worker of its own that never
+// runs.
+func (r *Reminders) outbox() *outbox.Worker {
+	if r.Outbox != nil {
+		return r.Outbox
+	}
+	r.queueOnce.Do(func() { r.queue = outbox.NewWorker(r.Store, r.log()) })
+	return r.queue
 }
 
 // refreshZones asks Zones for every staff user's zone, at most once an hour

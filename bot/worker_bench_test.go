@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // BenchmarkWorkerDrain measures how fast one worker empties an outbox of
@@ -33,7 +33,7 @@ func BenchmarkWorkerDrain(b *testing.B) {
 					b.Fatal(err)
 				}
 				s := &recSender{platform: core.PlatformDiscord}
-				w := bot.NewWorker(st, quietLog(), s)
+				w := outbox.NewWorker(st, quietLog(), s)
 				w.NoListen = true
 				ctx, cancel := context.WithCancel(context.Background())
 				done := make(chan struct{})

@@ -39,7 +39,8 @@ func TestAuthenticateCountsFailuresInTheDatabase(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				if _, err := st.Authenticate(ctx, "ada", "wrong", ""); core.ErrorCode(err) != core.EFORBIDDEN {
+				addr := fmt.Sprintf("198.51.100.%d", i) // each from an address of its own
+				if _, err := st.Authenticate(ctx, "ada", "wrong", addr); core.ErrorCode(err) != core.EFORBIDDEN {
 					t.Errorf("wrong password: %v", err)
 				}
 			}()

@@ -42,12 +42,16 @@ func (s *Store) Enqueue(ctx context.Context, deliveries ...*Delivery) error {
 	return s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error { return s.EnqueueTx(ctx, tx, deliveries...) })
 }
 
-// Delivery returns one outbox row. Errors: ENOTFOUND.
+// Delivery returns one outbox row. Errors: ENOTFOUND; a database error
+// as it is.
 func (s *Store) Delivery(ctx context.Context, id int64) (*Delivery, error) {
 	d := new(Delivery)
 	err := s.DB.NewSelect().Model(d).Where("id = ?", id).Scan(ctx)
-	if err != nil {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, Errorf(ENOTFOUND, "No such delivery.")
+	}
+	if err != nil {
+		return nil, err
 	}
 	return d, nil
 }

@@ -99,67 +99,79 @@ type DueTask struct {
 // On PostgreSQL rows are taken with FOR UPDATE SKIP LOCKED, so schedulers
 // on several replicas claim disjoint tasks and each reminder once.
 func (s *Store) ClaimReminders(ctx context.Context, limit int, send func(ctx context.Context, tx bun.Tx, due []DueTask) error) (int, error) {
-	if limit <= 0 {
-		limit = 500
-	}
 	n := 0
 	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-		now := s.now()
-		var tasks []*Task
-		q := tx.NewSelect().Model(&tasks).
-			Where("done_at IS NULL").
-			WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
-				return q.Where("remind_at IS NOT NULL AND remind_at <= ?", now).
-					WhereOr("deadline_notified_at IS NULL AND due_at <= ?", now)
-			}).
-			Limit(int64(limit))
-		if s.engine == EnginePostgres {
-			q = q.For("UPDATE SKIP LOCKED")
-		}
-		if err := q.Scan(ctx); err != nil || len(tasks) == 0 {
+		due, claimed, err := s.ClaimRemindersTx(ctx, tx, limit)
+		if err != nil || claimed == 0 {
 			return err
 		}
-		owners, err := usersByID(ctx, tx, tasks)
-		if err != nil {
-			return err
-		}
-		var due []DueTask
-		var deadline, early []int64
-		for _, t := range tasks {
-			kind := DueReminder(t, now)
-			if kind == ReminderNone {
-				continue
-			}
-			t.markReminded(kind, now)
-			if kind == ReminderDeadline {
-				deadline = append(deadline, t.ID)
-			} else {
-				early = append(early, t.ID)
-			}
-			due = append(due, DueTask{Task: t, Owner: owners[t.OwnerID], Kind: kind})
-		}
-		if len(deadline) > 0 {
-			if _, err := tx.NewUpdate().Model((*Task)(nil)).
-				Set("reminded_at = ?", now).Set("deadline_notified_at = ?", now).
-				Set("remind_at = CASE WHEN remind_at <= ? THEN NULL ELSE remind_at END", now).
-				Where("id IN (?)", bun.In(deadline)).Exec(ctx); err != nil {
-				return err
-			}
-		}
-		if len(early) > 0 {
-			if _, err := tx.NewUpdate().Model((*Task)(nil)).
-				Set("reminded_at = ?", now).Set("remind_at = NULL").
-				Where("id IN (?)", bun.In(early)).Exec(ctx); err != nil {
-				return err
-			}
-		}
-		n = len(tasks)
+		n = claimed
 		return send(ctx, tx, due)
 	})
 	if err != nil {
 		return 0, err
 	}
 	return n, nil
+}
+
+// ClaimRemindersTx is ClaimReminders inside the caller's transaction: it
+// returns the reminders due (a claimed task may need none) and how many
+// tasks it claimed (limit 500 when limit <= 0). What the caller queues for
+// them in tx commits with the claim.
+func (s *Store) ClaimRemindersTx(ctx context.Context, tx bun.Tx, limit int) ([]DueTask, int, error) {
+	if limit <= 0 {
+		limit = 500
+	}
+	now := s.now()
+	var tasks []*Task
+	q := tx.NewSelect().Model(&tasks).
+		Where("done_at IS NULL").
+		WhereGroup(" AND ", func(q *bun.SelectQuery) *bun.SelectQuery {
+			return q.Where("remind_at IS NOT NULL AND remind_at <= ?", now).
+				WhereOr("deadline_notified_at IS NULL AND due_at <= ?", now)
+		}).
+		Limit(int64(limit))
+	if s.engine == EnginePostgres {
+		q = q.For("UPDATE SKIP LOCKED")
+	}
+	if err := q.Scan(ctx); err != nil || len(tasks) == 0 {
+		return nil, 0, err
+	}
+	owners, err := usersByID(ctx, tx, tasks)
+	if err != nil {
+		return nil, 0, err
+	}
+	var due []DueTask
+	var deadline, early []int64
+	for _, t := range tasks {
+		kind := DueReminder(t, now)
+		if kind == ReminderNone {
+			continue
+		}
+		t.markReminded(kind, now)
+		if kind == ReminderDeadline {
+			deadline = append(deadline, t.ID)
+		} else {
+			early = append(early, t.ID)
+		}
+		due = append(due, DueTask{Task: t, Owner: owners[t.OwnerID], Kind: kind})
+	}
+	if len(deadline) > 0 {
+		if _, err := tx.NewUpdate().Model((*Task)(nil)).
+			Set("reminded_at = ?", now).Set("deadline_notified_at = ?", now).
+			Set("remind_at = CASE WHEN remind_at <= ? THEN NULL ELSE remind_at END", now).
+			Where("id IN (?)", bun.In(deadline)).Exec(ctx); err != nil {
+			return nil, 0, err
+		}
+	}
+	if len(early) > 0 {
+		if _, err := tx.NewUpdate().Model((*Task)(nil)).
+			Set("reminded_at = ?", now).Set("remind_at = NULL").
+			Where("id IN (?)", bun.In(early)).Exec(ctx); err != nil {
+			return nil, 0, err
+		}
+	}
+	return due, len(tasks), nil
 }
 
 func usersByID(ctx context.Context, db bun.IDB, tasks []*Task) (map[int64]*User, error) {

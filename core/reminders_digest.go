@@ -123,49 +123,84 @@ type digestCandidate struct {
 // user has tasks due that day or overdue (a user with none gets no digest).
 // It returns how many digests were handed to send.
 func (s *Store) ClaimDigests(ctx context.Context, send func(ctx context.Context, tx bun.Tx, d Digest) error) (int, error) {
-	now := s.now()
-	var cands []digestCandidate
-	err := s.DB.NewSelect().Model(&cands).
-		Where("disabled_at IS NULL AND slack_id IS NOT NULL AND role IN (?)", bun.In([]string{RoleStaff, RoleAdmin})).
-		OrderExpr("id").Scan(ctx)
+	due, err := s.DueDigests(ctx)
 	if err != nil {
 		return 0, err
 	}
 	sent := 0
-	for _, c := range cands {
-		loc := (&User{TimeZone: c.TimeZone}).Location()
-		day, due := DigestDue(loc, c.DigestMinute, c.LastDigestOn, now)
-		if !due {
-			continue
-		}
+	for _, c := range due {
 		err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-			res, err := tx.NewUpdate().Model((*digestCandidate)(nil)).Set("last_digest_on = ?", day).
-				Where("id = ? AND last_digest_on = ?", c.ID, c.LastDigestOn).Exec(ctx)
-			if err != nil {
+			d, ok, err := s.ClaimDigestTx(ctx, tx, c)
+			if err != nil || !ok {
 				return err
-			}
-			if n, _ := res.RowsAffected(); n == 0 {
-				return nil // another replica claimed it
-			}
-			owner := new(User)
-			if err := tx.NewSelect().Model(owner).Where("id = ?", c.ID).Scan(ctx); err != nil {
-				return err
-			}
-			_, end := LocalDay(now, owner.Location())
-			var tasks []*Task
-			if err := tx.NewSelect().Model(&tasks).Where("owner_id = ? AND done_at IS NULL AND due_at < ?", c.ID, end).
-				OrderExpr("due_at, id").Scan(ctx); err != nil {
-				return err
-			}
-			if len(tasks) == 0 {
-				return nil
 			}
 			sent++
-			return send(ctx, tx, Digest{Owner: owner, Day: day, Tasks: tasks})
+			return send(ctx, tx, d)
 		})
 		if err != nil {
 			return sent, err
 		}
 	}
 	return sent, nil
+}
+
+// DueDigest is a digest whose time has come for one user, to be claimed
+// with ClaimDigestTx.
+type DueDigest struct {
+	userID int64
+	day    string // owner-local YYYY-MM-DD
+	lastOn string
+	now    time.Time
+}
+
+// DueDigests returns the digests due at the store's clock: one for each
+// active staff user with a Slack ID whose digest time has come
+// (DigestDue), in user ID order. Nothing is claimed yet.
+func (s *Store) DueDigests(ctx context.Context) ([]DueDigest, error) {
+	now := s.now()
+	var cands []digestCandidate
+	err := s.DB.NewSelect().Model(&cands).
+		Where("disabled_at IS NULL AND slack_id IS NOT NULL AND role IN (?)", bun.In([]string{RoleStaff, RoleAdmin})).
+		OrderExpr("id").Scan(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []DueDigest
+	for _, c := range cands {
+		loc := (&User{TimeZone: c.TimeZone}).Location()
+		if day, due := DigestDue(loc, c.DigestMinute, c.LastDigestOn, now); due {
+			out = append(out, DueDigest{userID: c.ID, day: day, lastOn: c.LastDigestOn, now: now})
+		}
+	}
+	return out, nil
+}
+
+// ClaimDigestTx claims one due digest in the caller's transaction: it
+// records the day with a conditional update, so each digest is claimed
+// once across replicas, and returns the user's tasks due that day or
+// overdue. ok is false when another replica claimed it or the user has
+// no such task (a user with none gets no digest).
+func (s *Store) ClaimDigestTx(ctx context.Context, tx bun.Tx, c DueDigest) (d Digest, ok bool, err error) {
+	res, err := tx.NewUpdate().Model((*digestCandidate)(nil)).Set("last_digest_on = ?", c.day).
+		Where("id = ? AND last_digest_on = ?", c.userID, c.lastOn).Exec(ctx)
+	if err != nil {
+		return Digest{}, false, err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return Digest{}, false, nil // another replica claimed it
+	}
+	owner := new(User)
+	if err := tx.NewSelect().Model(owner).Where("id = ?", c.userID).Scan(ctx); err != nil {
+		return Digest{}, false, err
+	}
+	_, end := LocalDay(c.now, owner.Location())
+	var tasks []*Task
+	if err := tx.NewSelect().Model(&tasks).Where("owner_id = ? AND done_at IS NULL AND due_at < ?", c.userID, end).
+		OrderExpr("due_at, id").Scan(ctx); err != nil {
+		return Digest{}, false, err
+	}
+	if len(tasks) == 0 {
+		return Digest{}, false, nil
+	}
+	return Digest{Owner: owner, Day: c.day, Tasks: tasks}, true, nil
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // Intents are the gateway intents the adapter asks for. Message content is
@@ -72,7 +73,7 @@ type Adapter struct {
 	queues channelQueues
 }
 
-var _ bot.Sender = (*Adapter)(nil)
+var _ outbox.Sender = (*Adapter)(nil)
 
 // New returns an adapter for cfg whose inbound messages go to relay. The
 // session is not opened until Run.

@@ -8,7 +8,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/jayaya/jayayacrm/bot"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 func TestClassifyMapsDiscordErrorsToRetryPolicy(t *testing.T) {
@@ -33,10 +33,10 @@ func TestClassifyMapsDiscordErrorsToRetryPolicy(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := classify(tt.err)
-			if bot.IsPermanent(got) != tt.permanent {
-				t.Fatalf("permanent = %v, want %v (%v)", bot.IsPermanent(got), tt.permanent, got)
+			if outbox.IsPermanent(got) != tt.permanent {
+				t.Fatalf("permanent = %v, want %v (%v)", outbox.IsPermanent(got), tt.permanent, got)
 			}
-			var ra *bot.RetryAfterError
+			var ra *outbox.RetryAfterError
 			isRA := errors.As(got, &ra)
 			if (tt.after != 0) != isRA || (isRA && ra.After != tt.after) {
 				t.Fatalf("retry after = %v (%v), want %v", isRA, got, tt.after)

@@ -34,43 +34,12 @@ func (a *Adapter) RunExclusive(ctx context.Context) error {
 	}
 }
 
+// runLocked runs the gateway session while this replica holds the
+// gateway lock (core.Store.WithSessionLock), and stops it if the lock is
+// lost.
 func (a *Adapter) runLocked(ctx context.Context) error {
-	conn, err := a.store.DB.Conn(ctx)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock(?)", gatewayLockKey); err != nil {
-		return err
-	}
-	defer conn.ExecContext(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock(?)", gatewayLockKey)
-	a.log.Info("this replica holds the Discord gateway session")
-	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
-	lost := make(chan error, 1)
-	go func() {
-		// Watch the lock's connection: if it dies, the lock is gone and
-		// another replica may connect; stop so as not to hold two sessions.
-		t := time.NewTicker(10 * time.Second)
-		defer t.Stop()
-		for {
-			select {
-			case <-runCtx.Done():
-				return
-			case <-t.C:
-				if err := conn.PingContext(runCtx); err != nil && runCtx.Err() == nil {
-					lost <- err
-					stop()
-					return
-				}
-			}
-		}
-	}()
-	err = a.Run(runCtx)
-	select {
-	case lerr := <-lost:
-		return lerr
-	default:
-		return err
-	}
+	return a.store.WithSessionLock(ctx, gatewayLockKey, func(ctx context.Context) error {
+		a.log.Info("this replica holds the Discord gateway session")
+		return a.Run(ctx)
+	})
 }

@@ -8,7 +8,7 @@ import (
 
 	"github.com/bwmarrin/discordgo"
 
-	"github.com/jayaya/jayayacrm/bot"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 func TestScrubURLs(t *testing.T) {
@@ -35,11 +35,11 @@ func TestScrubURLs(t *testing.T) {
 // neither shows the token.
 func TestRedactedErrorsKeepTheirClass(t *testing.T) {
 	netErr := classify(redact(&url.Error{Op: "Post", URL: "https://discord.com/api/v9/webhooks/1/secret", Err: errors.New("EOF")}))
-	if bot.IsPermanent(netErr) || netErr.Error() != `Post "https://discord.com/api/v9/webhooks/1/REDACTED": EOF` {
+	if outbox.IsPermanent(netErr) || netErr.Error() != `Post "https://discord.com/api/v9/webhooks/1/REDACTED": EOF` {
 		t.Errorf("network error: %v", netErr)
 	}
 	rest := classify(redact(&discordgo.RESTError{Response: &http.Response{StatusCode: http.StatusNotFound}}))
-	if !bot.IsPermanent(rest) {
+	if !outbox.IsPermanent(rest) {
 		t.Errorf("404 not permanent: %v", rest)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/jayaya/jayayacrm/adapters/discord/discordtest"
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 const waitTimeout = 15 * time.Second
@@ -102,7 +103,7 @@ type rig struct {
 	relay  *bot.Relay
 	slack  *slackRec
 	ad     *discord.Adapter
-	worker *bot.Worker
+	worker *outbox.Worker
 	seed   discordtest.Seed
 
 	client     *discordgo.User // registered client
@@ -180,18 +181,18 @@ func (r *rig) startAdapter(t *testing.T) {
 		t.Fatalf("adapter did not connect and register commands: %+v", r.srv.GatewayStats())
 	}
 	if r.worker != nil {
-		r.relay.Notify = r.worker.Kick
+		r.relay.Outbox = r.worker
 	}
 }
 
 // startWorker runs a new delivery worker until stopWorker.
 func (r *rig) startWorker(t *testing.T) {
 	t.Helper()
-	w := bot.NewWorker(r.st, testLog(), r.slack, r.ad)
-	w.OnDone, w.OnParked = r.relay.OnDone, r.relay.OnParked
+	w := outbox.NewWorker(r.st, testLog(), r.slack, r.ad)
+	w.Register(completionHooksOnly(r.relay)...)
 	w.Poll = 100 * time.Millisecond
 	r.worker = w
-	r.relay.Notify = w.Kick
+	r.relay.Outbox = w
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { w.Run(ctx); close(done) }()
@@ -325,4 +326,15 @@ func (r *rig) storedTexts(t *testing.T, ticketID int64, platform string) []strin
 		}
 	}
 	return out
+}
+
+// completionHooksOnly is the relay's kinds with their OnDone and OnParked
+// hooks only, no Stale or Prepare: each message leaves as a post of its
+// own and every receipt is sent.
+func completionHooksOnly(r *bot.Relay) []outbox.Kind {
+	kinds := r.Kinds()
+	for i := range kinds {
+		kinds[i].Stale, kinds[i].Prepare = nil, nil
+	}
+	return kinds
 }

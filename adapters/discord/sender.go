@@ -12,6 +12,7 @@ import (
 
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // webhookName is the name of the support channel's webhook the relay
@@ -49,7 +50,7 @@ func (a *Adapter) Deliver(ctx context.Context, d *core.Delivery) (string, error)
 	case bot.KindDiscordStatus:
 		err = a.status(ctx, d)
 	default:
-		return "", bot.Permanent(fmt.Errorf("discord: unknown delivery kind %q", d.Kind))
+		return "", outbox.Permanent(fmt.Errorf("discord: unknown delivery kind %q", d.Kind))
 	}
 	return id, classify(redact(err))
 }
@@ -60,7 +61,7 @@ func (a *Adapter) Deliver(ctx context.Context, d *core.Delivery) (string, error)
 // in a minute (a token problem must not hammer Discord); anything else
 // (5xx, network) → backoff.
 func classify(err error) error {
-	if err == nil || bot.IsPermanent(err) {
+	if err == nil || outbox.IsPermanent(err) {
 		return err
 	}
 	var rl *discordgo.RateLimitError
@@ -69,13 +70,13 @@ func classify(err error) error {
 		if after <= 0 {
 			after = 1e9
 		}
-		return bot.NotSent(after, err) // refused: nothing was done
+		return outbox.NotSent(after, err) // refused: nothing was done
 	}
 	switch restStatus(err) {
 	case http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound:
-		return bot.Permanent(err)
+		return outbox.Permanent(err)
 	case http.StatusUnauthorized:
-		return bot.RetryAfter(60e9, err)
+		return outbox.RetryAfter(60e9, err)
 	}
 	return err
 }
@@ -94,13 +95,13 @@ func restStatus(err error) int {
 func (a *Adapter) thread(ctx context.Context, ticketID int64) (string, error) {
 	th, err := a.store.TicketThreadsOf(ctx, ticketID)
 	if core.ErrorCode(err) == core.ENOTFOUND {
-		return "", bot.Permanent(err)
+		return "", outbox.Permanent(err)
 	}
 	if err != nil {
 		return "", err
 	}
 	if th.DiscordThreadID == "" {
-		return "", bot.Permanent(fmt.Errorf("ticket #%d has no Discord thread", th.Number))
+		return "", outbox.Permanent(fmt.Errorf("ticket #%d has no Discord thread", th.Number))
 	}
 	return th.DiscordThreadID, nil
 }
@@ -275,7 +276,7 @@ func (a *Adapter) edit(ctx context.Context, d *core.Delivery) (string, error) {
 	}
 	m, err := a.store.MessageByID(ctx, p.MessageID)
 	if err != nil {
-		return "", bot.Permanent(err)
+		return "", outbox.Permanent(err)
 	}
 	targets := bot.TargetIDs(m)
 	if len(targets) == 0 {
@@ -350,7 +351,7 @@ func (a *Adapter) delete(ctx context.Context, d *core.Delivery) error {
 	}
 	m, err := a.store.MessageByID(ctx, p.MessageID)
 	if err != nil {
-		return bot.Permanent(err)
+		return outbox.Permanent(err)
 	}
 	wh, err := a.relayWebhook(ctx)
 	if err != nil {
@@ -399,7 +400,7 @@ func (a *Adapter) react(ctx context.Context, d *core.Delivery) error {
 	}
 	emoji, ok := reactionEmoji[p.Reaction]
 	if !ok {
-		return bot.Permanent(fmt.Errorf("unknown reaction %q", p.Reaction))
+		return outbox.Permanent(fmt.Errorf("unknown reaction %q", p.Reaction))
 	}
 	err = a.dg.MessageReactionAdd(channel, msg, emoji, discordgo.WithContext(ctx))
 	switch restStatus(err) {

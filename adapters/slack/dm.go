@@ -11,6 +11,7 @@ import (
 
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // dmGoneCodes are the Slack errors saying a DM can never reach its user:
@@ -42,7 +43,7 @@ func (a *Adapter) dms() *dmChannels {
 func (a *Adapter) deliverDM(ctx context.Context, d *core.Delivery) (string, error) {
 	p, err := bot.DecodeDM(d)
 	if err != nil {
-		return "", bot.Permanent(err)
+		return "", outbox.Permanent(err)
 	}
 	ok, why, err := bot.DMStillWanted(ctx, a.store, p)
 	if err != nil {
@@ -103,10 +104,10 @@ func dmError(err error) error {
 	}
 	var rl *slack.RateLimitedError
 	if errors.As(err, &rl) {
-		return bot.RetryAfter(max(rl.RetryAfter, time.Second), err)
+		return outbox.RetryAfter(max(rl.RetryAfter, time.Second), err)
 	}
 	if code := slackCode(err); dmGoneCodes[code] {
-		return bot.Permanent(fmt.Errorf("DM cannot be delivered: %w", err))
+		return outbox.Permanent(fmt.Errorf("DM cannot be delivered: %w", err))
 	}
 	return deliveryError(err)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // BenchmarkReminders100k: 100,000 tasks (1,000 staff users × 100) fall due
@@ -140,13 +141,13 @@ func newBenchReplicas(b *testing.B, users, perUser int) *benchReplicas {
 	for i, st := range r.stores {
 		a := New(Config{BotToken: fc.BotToken, SigningSecret: fc.SigningSecret, APIURL: r.fake.APIURL()}, st, nil, log)
 		a.http.Transport = benchTransport()
-		w := bot.NewWorker(st, log, a)
+		w := outbox.NewWorker(st, log, a)
 		w.Name = fmt.Sprintf("replica-%d", i)
-		w.DoneKinds = (&bot.Relay{}).DoneKinds // as jayaya serve wires it
+		w.Register((&bot.Relay{}).Kinds()...) // as jayaya serve wires it
 		if c, _ := strconv.Atoi(os.Getenv("JAYAYA_BENCH_CONCURRENCY")); c > 0 {
 			w.Concurrency = c
 		}
-		r.rems = append(r.rems, &bot.Reminders{Store: st, Log: log, Kick: w.Kick, Batch: 1000})
+		r.rems = append(r.rems, &bot.Reminders{Store: st, Log: log, Outbox: w, Batch: 1000})
 		if os.Getenv("JAYAYA_BENCH_TICK_ONLY") == "" {
 			r.wg.Go(func() { w.Run(wctx) })
 		}

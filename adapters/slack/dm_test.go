@@ -12,6 +12,7 @@ import (
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // dmEnv is the adapter against a fake Slack with one registered staff
@@ -119,7 +120,7 @@ func TestDeliverDMFailures(t *testing.T) {
 	// Rate limited: retried when Slack says.
 	e.fake.RateLimit("chat.postMessage", 1, 7*time.Second)
 	_, err := e.adapter().Deliver(ctx, e.reminder(t, digest))
-	var ra *bot.RetryAfterError
+	var ra *outbox.RetryAfterError
 	if !errors.As(err, &ra) || ra.After != 7*time.Second {
 		t.Fatalf("rate limited: %v", err)
 	}
@@ -128,7 +129,7 @@ func TestDeliverDMFailures(t *testing.T) {
 	if err := e.fake.State().DeleteUser("U0SAM01"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.adapter().Deliver(ctx, e.reminder(t, digest)); !bot.IsPermanent(err) {
+	if _, err := e.adapter().Deliver(ctx, e.reminder(t, digest)); !outbox.IsPermanent(err) {
 		t.Fatalf("deactivated user: %v", err)
 	}
 	// A Slack ID Slack does not know: user_not_found; parked.
@@ -136,11 +137,11 @@ func TestDeliverDMFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	digest.SlackUserID = "U0NOBODY1"
-	if _, err := e.adapter().Deliver(ctx, e.reminder(t, digest)); !bot.IsPermanent(err) {
+	if _, err := e.adapter().Deliver(ctx, e.reminder(t, digest)); !outbox.IsPermanent(err) {
 		t.Fatalf("unknown user: %v", err)
 	}
 	// A payload that is not a DM: parked.
-	if _, err := e.adapter().Deliver(ctx, &core.Delivery{ID: 1, Kind: bot.KindSlackDM, Payload: "{}"}); !bot.IsPermanent(err) {
+	if _, err := e.adapter().Deliver(ctx, &core.Delivery{ID: 1, Kind: bot.KindSlackDM, Payload: "{}"}); !outbox.IsPermanent(err) {
 		t.Fatalf("bad payload: %v", err)
 	}
 }
@@ -155,7 +156,7 @@ func TestDMParkedByWorker(t *testing.T) {
 			t.Fatal(err)
 		}
 		d := e.reminder(t, bot.ReminderDM(e.task, e.sam, core.ReminderBefore, e.clock.Now()))
-		w := bot.NewWorker(st, slog.New(slog.DiscardHandler), e.adapter())
+		w := outbox.NewWorker(st, slog.New(slog.DiscardHandler), e.adapter())
 		w.NoListen, w.Poll = true, 20*time.Millisecond
 		wctx, cancel := context.WithCancel(ctx)
 		done := make(chan error)

@@ -8,8 +8,8 @@ import (
 
 	"github.com/slack-go/slack"
 
-	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // The Slack Web API calls the Sender makes, with their failures mapped to
@@ -48,22 +48,22 @@ func deliveryError(err error) error {
 	}
 	var rl *slack.RateLimitedError
 	if errors.As(err, &rl) {
-		return bot.NotSent(max(rl.RetryAfter, time.Second), err)
+		return outbox.NotSent(max(rl.RetryAfter, time.Second), err)
 	}
 	var se slack.SlackErrorResponse
 	if errors.As(err, &se) {
 		switch {
 		case se.Err == "ratelimited":
-			return bot.NotSent(time.Second, err)
+			return outbox.NotSent(time.Second, err)
 		case permanentCodes[se.Err]:
-			return bot.Permanent(err)
+			return outbox.Permanent(err)
 		}
 		return err
 	}
 	var sc slack.StatusCodeError
 	if errors.As(err, &sc) {
 		if sc.Code >= 400 && sc.Code < 500 && sc.Code != 408 && sc.Code != 429 {
-			return bot.Permanent(err)
+			return outbox.Permanent(err)
 		}
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // Attachments both ways. A client's files are uploaded into the ticket's
@@ -26,7 +27,7 @@ import (
 // uploadLimit bounds the size of a file uploaded into a ticket's Slack
 // thread; larger files stay links. Slack takes far more (1 GB), but the
 // relay holds each file in memory and must download and upload it within
-// one delivery attempt (bot.Worker.SendTimeout, 20 s): 25 MiB leaves that
+// one delivery attempt (outbox.Worker.SendTimeout, 20 s): 25 MiB leaves that
 // attempt time on a modest link.
 const uploadLimit = 25 << 20
 
@@ -85,20 +86,20 @@ func fileError(err error) error {
 		too = errors.Is(err, bot.ErrFileTooLarge)
 	)
 	switch {
-	case too, bot.IsPermanent(err):
+	case too, outbox.IsPermanent(err):
 		return err
 	case errors.As(err, &rl):
-		return bot.RetryAfter(rl.RetryAfter, err)
+		return outbox.RetryAfter(rl.RetryAfter, err)
 	case errors.As(err, &sc):
-		if perm := bot.StatusError(sc.Code); bot.IsPermanent(perm) {
-			return bot.Permanent(err)
+		if perm := bot.StatusError(sc.Code); outbox.IsPermanent(perm) {
+			return outbox.Permanent(err)
 		}
 		return err
 	case errors.As(err, &ne), errors.As(err, &ue), errors.Is(err, io.ErrUnexpectedEOF),
 		errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return err
 	}
-	return bot.Permanent(err)
+	return outbox.Permanent(err)
 }
 
 // attachmentText is the text of a relayed message's last part: text, then
@@ -188,7 +189,7 @@ func (a *Adapter) uploadFile(ctx context.Context, channel, threadTS string, f co
 		return "", err
 	}
 	if len(data) == 0 {
-		return "", bot.Permanent(errors.New("empty file: Slack takes none"))
+		return "", outbox.Permanent(errors.New("empty file: Slack takes none"))
 	}
 	name := uploadName(f)
 	sum, err := a.api.UploadFileContext(ctx, slack.UploadFileParameters{
@@ -200,7 +201,7 @@ func (a *Adapter) uploadFile(ctx context.Context, channel, threadTS string, f co
 	case "missing_scope", "not_allowed_token_type", "file_uploads_disabled", "file_upload_size_restricted":
 		// The workspace or the app's scopes refuse uploads (an install
 		// without files:write): the file travels as a link.
-		return "", bot.Permanent(fmt.Errorf("Slack refuses the upload: %w", err))
+		return "", outbox.Permanent(fmt.Errorf("Slack refuses the upload: %w", err))
 	}
 	if err != nil {
 		return "", err

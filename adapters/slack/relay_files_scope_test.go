@@ -8,12 +8,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/uptrace/bun"
-
 	"github.com/jayaya/jayayacrm/adapters/slack/slacktest"
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // An app installed without files:write cannot upload: a client's file
@@ -51,9 +50,8 @@ func TestFilesWithoutUploadScopeStayLinks(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s: %v", d.Kind, err)
 			}
-			if err := st.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-				_, err := e.relay.OnDone(ctx, tx, d, remote)
-				return err
+			if err := outbox.NewWorker(st, nil).InTx(ctx, func(ctx context.Context, tx *outbox.Tx) error {
+				return onDone(ctx, e.relay, tx, d, remote)
 			}); err != nil {
 				t.Fatal(err)
 			}
@@ -82,4 +80,15 @@ func TestFilesWithoutUploadScopeStayLinks(t *testing.T) {
 			t.Fatalf("the post reads %q, want the file as a link", posted.Text)
 		}
 	})
+}
+
+// onDone runs the completion hook the relay declares for d's kind, if
+// any, as the delivery worker would.
+func onDone(ctx context.Context, r *bot.Relay, tx *outbox.Tx, d *core.Delivery, remoteID string) error {
+	for _, k := range r.Kinds() {
+		if k.Name == d.Kind && k.OnDone != nil {
+			return k.OnDone(ctx, tx, d, remoteID)
+		}
+	}
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 func TestSenderCard(t *testing.T) {
@@ -132,23 +133,23 @@ func TestSenderErrors(t *testing.T) {
 		}
 
 		e.fake.RateLimit("chat.postMessage", 1, 3*time.Second)
-		var ra *bot.RetryAfterError
+		var ra *outbox.RetryAfterError
 		if err := post(); !errors.As(err, &ra) || ra.After != 3*time.Second {
 			t.Errorf("429: %v; want retry after 3s", err)
 		}
 
 		e.fake.SetOutage("chat.postMessage", true)
-		if err := post(); err == nil || bot.IsPermanent(err) || errors.As(err, &ra) {
+		if err := post(); err == nil || outbox.IsPermanent(err) || errors.As(err, &ra) {
 			t.Errorf("503: %v; want a plain (retried) error", err)
 		}
 		e.fake.SetOutage("chat.postMessage", false)
 
 		e.fake.FailNext("chat.postMessage", 1, "internal_error")
-		if err := post(); err == nil || bot.IsPermanent(err) {
+		if err := post(); err == nil || outbox.IsPermanent(err) {
 			t.Errorf("internal_error: %v; want a plain error", err)
 		}
 		e.fake.FailNext("chat.postMessage", 1, "invalid_auth")
-		if err := post(); !bot.IsPermanent(err) {
+		if err := post(); !outbox.IsPermanent(err) {
 			t.Errorf("invalid_auth: %v; want permanent", err)
 		}
 		e.fake.FailNext("chat.postMessage", 1, "ratelimited")
@@ -159,26 +160,26 @@ func TestSenderErrors(t *testing.T) {
 			t.Errorf("healthy again: %v", err)
 		}
 
-		if _, err := e.a.Deliver(ctx, e.delivery("slack.nope", struct{}{})); !bot.IsPermanent(err) {
+		if _, err := e.a.Deliver(ctx, e.delivery("slack.nope", struct{}{})); !outbox.IsPermanent(err) {
 			t.Errorf("unknown kind: %v", err)
 		}
 		bad := e.delivery(bot.KindSlackPost, nil)
 		bad.Payload = "{not json"
-		if _, err := e.a.Deliver(ctx, bad); !bot.IsPermanent(err) {
+		if _, err := e.a.Deliver(ctx, bad); !outbox.IsPermanent(err) {
 			t.Errorf("bad payload: %v", err)
 		}
 
 		if err := e.fake.State().DeleteThread(e.staffCh, e.cardTS); err != nil {
 			t.Fatal(err)
 		}
-		if err := post(); !bot.IsPermanent(err) || !strings.Contains(err.Error(), "thread_not_found") {
+		if err := post(); !outbox.IsPermanent(err) || !strings.Contains(err.Error(), "thread_not_found") {
 			t.Errorf("deleted thread: %v; want permanent thread_not_found", err)
 		}
 		if err := e.fake.State().Leave(e.staffCh, e.fake.Config().BotUserID); err != nil {
 			t.Fatal(err)
 		}
 		_, err := e.a.Deliver(ctx, e.delivery(bot.KindSlackOpenThread, bot.SlackOpenThreadPayload{TicketID: e.ticket.ID, Channel: e.staffCh}))
-		if !bot.IsPermanent(err) || !strings.Contains(err.Error(), "not_in_channel") {
+		if !outbox.IsPermanent(err) || !strings.Contains(err.Error(), "not_in_channel") {
 			t.Errorf("bot removed: %v; want permanent not_in_channel", err)
 		}
 	})

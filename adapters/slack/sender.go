@@ -10,34 +10,35 @@ import (
 
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
-var _ bot.Sender = (*Adapter)(nil)
+var _ outbox.Sender = (*Adapter)(nil)
 
 // Platform is core.PlatformSlack: the adapter delivers the outbox rows
 // whose target is Slack.
 func (a *Adapter) Platform() string { return core.PlatformSlack }
 
-// Deliver performs one outbox delivery to Slack (bot.Sender). Everything it
+// Deliver performs one outbox delivery to Slack (outbox.Sender). Everything it
 // posts carries the delivery's ID as message metadata, and a retried
 // delivery first looks for what an earlier attempt posted, so a crash
 // between posting and recording never shows a message twice. Rate limits
-// come back as bot.RetryAfter, gone conversations, threads and messages or
-// a revoked token as bot.Permanent, and anything else is retried.
+// come back as outbox.RetryAfter, gone conversations, threads and messages or
+// a revoked token as outbox.Permanent, and anything else is retried.
 //
 // A call Slack refused with 429, or the pacer held back, sent nothing: it
-// comes back as bot.NotSent, so that the next attempt does not look for
+// comes back as outbox.NotSent, so that the next attempt does not look for
 // it. Not for slack.files, whose earlier calls may have uploaded files.
 func (a *Adapter) Deliver(ctx context.Context, d *core.Delivery) (string, error) {
 	id, err := a.deliver(bot.WithPriority(ctx, bot.KindPriority(d.Kind)), d)
 	if err != nil {
-		var perm *bot.PermanentError
-		var retry *bot.RetryAfterError
+		var perm *outbox.PermanentError
+		var retry *outbox.RetryAfterError
 		if !errors.As(err, &perm) && !errors.As(err, &retry) {
 			err = deliveryError(err)
 		}
 		if errors.As(err, &retry) && d.Kind == bot.KindSlackFiles && retry.NotSent {
-			err = bot.RetryAfter(retry.After, retry.Err)
+			err = outbox.RetryAfter(retry.After, retry.Err)
 		}
 		return "", err
 	}
@@ -97,7 +98,7 @@ func (a *Adapter) deliver(ctx context.Context, d *core.Delivery) (string, error)
 		}
 		return a.uploadFiles(ctx, d, p)
 	}
-	return "", bot.Permanent(fmt.Errorf("slack: unknown delivery kind %q", d.Kind))
+	return "", outbox.Permanent(fmt.Errorf("slack: unknown delivery kind %q", d.Kind))
 }
 
 // thread returns where a ticket's Slack thread is (Store.TicketThreadsOf,
@@ -106,7 +107,7 @@ func (a *Adapter) deliver(ctx context.Context, d *core.Delivery) (string, error)
 func (a *Adapter) thread(ctx context.Context, ticketID int64) (channel, threadTS string, err error) {
 	th, err := a.store.TicketThreadsOf(ctx, ticketID)
 	if core.ErrorCode(err) == core.ENOTFOUND {
-		return "", "", bot.Permanent(err)
+		return "", "", outbox.Permanent(err)
 	}
 	if err != nil {
 		return "", "", err
@@ -126,7 +127,7 @@ func (a *Adapter) openThread(ctx context.Context, d *core.Delivery, p bot.SlackO
 	card, err := a.loadCard(ctx, p.TicketID)
 	if err != nil {
 		if core.ErrorCode(err) == core.ENOTFOUND {
-			return "", bot.Permanent(err)
+			return "", outbox.Permanent(err)
 		}
 		return "", err
 	}
@@ -191,7 +192,7 @@ func (a *Adapter) edit(ctx context.Context, d *core.Delivery, p bot.SlackEditPay
 	}
 	targets := bot.TargetIDs(m)
 	if len(targets) == 0 {
-		return "", bot.Permanent(fmt.Errorf("message %d was never posted to Slack", p.MessageID))
+		return "", outbox.Permanent(fmt.Errorf("message %d was never posted to Slack", p.MessageID))
 	}
 	parts := bot.SplitText(p.Text, bot.SlackTextLimit)
 	var out []string
@@ -241,7 +242,7 @@ func (a *Adapter) delete(ctx context.Context, p bot.SlackDeletePayload) error {
 func (a *Adapter) messageByID(ctx context.Context, messageID int64) (*core.Message, error) {
 	m, err := a.store.MessageByID(ctx, messageID)
 	if core.ErrorCode(err) == core.ENOTFOUND {
-		return nil, bot.Permanent(err)
+		return nil, outbox.Permanent(err)
 	}
 	return m, err
 }

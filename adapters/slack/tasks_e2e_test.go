@@ -16,6 +16,7 @@ import (
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // tasksE2E is the whole task feature on one database: the Slack adapter
@@ -46,9 +47,9 @@ func newTasksE2E(t *testing.T, st *core.Store) *tasksE2E {
 	t.Cleanup(srv.Close)
 	e.fake.SetProductURL(srv.URL)
 
-	w := bot.NewWorker(st, log, e.a)
+	w := outbox.NewWorker(st, log, e.a)
 	w.NoListen, w.Poll = true, 50*time.Millisecond
-	e.rem = &bot.Reminders{Store: st, Log: log, Kick: w.Kick}
+	e.rem = &bot.Reminders{Store: st, Log: log, Outbox: w}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- w.Run(ctx) }()

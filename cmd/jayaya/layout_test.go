@@ -17,10 +17,15 @@ type importRule struct {
 	pkg       string   // package path prefix (relative to the module)
 	forbidden []string // import path prefixes; "ours:" prefixes are module-relative
 	allowOurs []string // if set, the only packages of ours it may import
+	exact     bool     // the rule is for pkg itself, not the packages under it
 }
 
 var importRules = []importRule{
 	{pkg: "core", forbidden: []string{"net/http", "github.com/slack-go", "github.com/bwmarrin/discordgo", "github.com/go-chi"}, allowOurs: []string{"core", "migrations"}},
+	// core/outbox sits under core and imports it; core itself knows
+	// nothing of the outbox package, nor of bot.
+	{pkg: "core", exact: true, forbidden: []string{"ours:core/outbox"}},
+	{pkg: "core/outbox", forbidden: []string{"ours:bot", "ours:adapters", "ours:admin", "ours:cmd"}},
 	{pkg: "migrations", allowOurs: []string{"migrations"}},
 	{pkg: "bot", forbidden: []string{"github.com/slack-go", "github.com/bwmarrin/discordgo", "github.com/go-chi"}, allowOurs: []string{"bot", "core", "migrations"}},
 	{pkg: "adapters/slack", forbidden: []string{"github.com/bwmarrin/discordgo", "ours:adapters/discord", "ours:admin", "ours:cmd"}},
@@ -37,7 +42,7 @@ func hasPrefixPath(path, prefix string) bool {
 func violations(dir string, imports []string) []string {
 	var out []string
 	for _, r := range importRules {
-		if !hasPrefixPath(dir, r.pkg) {
+		if !hasPrefixPath(dir, r.pkg) || (r.exact && dir != r.pkg) {
 			continue
 		}
 		for _, imp := range imports {
@@ -121,6 +126,9 @@ func TestImportRulesCatchViolations(t *testing.T) {
 		{"core", "github.com/slack-go/slack"},
 		{"core", module + "/bot"},
 		{"core", module + "/admin"},
+		{"core", module + "/core/outbox"},
+		{"core/outbox", module + "/bot"},
+		{"core/outbox", module + "/adapters/slack"},
 		{"bot", module + "/adapters/slack"},
 		{"bot", "github.com/bwmarrin/discordgo"},
 		{"adapters/slack", module + "/adapters/discord"},
@@ -136,6 +144,9 @@ func TestImportRulesCatchViolations(t *testing.T) {
 		{"core", module + "/migrations"},
 		{"core", "github.com/uptrace/bun"},
 		{"bot", module + "/core"},
+		{"bot", module + "/core/outbox"},
+		{"core/outbox", module + "/core"},
+		{"adapters/discord", module + "/core/outbox"},
 		{"adapters/slack", module + "/bot"},
 		{"admin", module + "/core"},
 	}

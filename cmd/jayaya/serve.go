@@ -18,6 +18,7 @@ import (
 	"github.com/jayaya/jayayacrm/admin"
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // app is a running JayayaCRM process: its configuration, store, HTTP router
@@ -38,7 +39,7 @@ type app struct {
 	// relay stores what arrives from either platform with its outbox
 	// deliveries; worker sends them.
 	relay  *bot.Relay
-	worker *bot.Worker
+	worker *outbox.Worker
 	// discord is the Discord adapter, nil when DISCORD_BOT_TOKEN is unset.
 	discord *discordad.Adapter
 }
@@ -170,19 +171,19 @@ func (a *app) wire(ctx context.Context) error {
 
 	a.ui = bot.NewRouter(a.store, a.log)
 
-	// The ticket relay: a platform's threads exist only when it is on.
-	a.relay = &bot.Relay{Store: a.store, Log: a.log.With("component", "relay")}
+	// The outbox, and the ticket relay queuing through it: a platform's
+	// threads exist only when it is on.
+	a.worker = outbox.NewWorker(a.store, a.log.With("component", "delivery"))
+	a.worker.Metrics = metrics
+	a.relay = &bot.Relay{Store: a.store, Log: a.log.With("component", "relay"), Outbox: a.worker}
 	if a.cfg.SlackEnabled() {
 		a.relay.SlackChannel = a.cfg.SlackStaffChannel
 	}
 	if a.cfg.DiscordEnabled() {
 		a.relay.DiscordChannel = a.cfg.DiscordSupportChannel
 	}
-	a.worker = bot.NewWorker(a.store, a.log.With("component", "delivery"))
-	a.worker.OnDone, a.worker.OnParked = a.relay.OnDone, a.relay.OnParked
-	a.worker.DoneKinds = a.relay.DoneKinds
-	a.worker.Stale, a.worker.Prepare = a.relay.Stale, a.relay.Prepare
-	a.worker.Metrics = metrics
+	// Each kind of delivery, declared once with its hooks.
+	a.worker.Register(a.relay.Kinds()...)
 	// Platform calls wait for their rate budget (bot.DefaultRules); a
 	// post whose budget runs low waits a moment for more of its author's
 	// messages to leave with it.
@@ -196,8 +197,6 @@ func (a *app) wire(ctx context.Context) error {
 		f := postBudget[d.Platform]
 		return f != nil && pacer.Low(f())
 	}
-	a.relay.Notify = a.worker.Kick
-	a.relay.Worker = a.worker
 	// /crm company, person, comment, interests, tickets, ticket. Ticket
 	// close/reopen goes through the relay (*bot.Relay satisfies
 	// bot.TicketStatusSetter).
@@ -222,7 +221,7 @@ func (a *app) wire(ctx context.Context) error {
 		// reminder scheduler (cron, every minute). Every replica runs one;
 		// the database claims make each reminder and digest leave once.
 		bot.RegisterTasks(a.ui, bot.TaskDeps{Zones: a.slack})
-		reminders := &bot.Reminders{Store: a.store, Log: a.log.With("component", "reminders"), Zones: a.slack, Kick: a.worker.Kick}
+		reminders := &bot.Reminders{Store: a.store, Log: a.log.With("component", "reminders"), Zones: a.slack, Outbox: a.worker}
 		a.goWorker(ctx, "reminders", reminders.Run)
 		a.goWorker(ctx, "slack-whoami", func(ctx context.Context) error { a.slack.LearnBotUser(ctx); return nil })
 		// Staff replies written while no replica was receiving events:

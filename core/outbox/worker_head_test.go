@@ -1,4 +1,4 @@
-package bot_test
+package outbox_test
 
 import (
 	"context"
@@ -7,11 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptrace/bun"
-
-	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // The tests below show that a delivery queued behind one the worker holds
@@ -26,7 +24,7 @@ import (
 const headSlots = 8
 
 // headWorker is handOffWorker with headSlots slots.
-func headWorker(st *core.Store, s bot.Sender) *bot.Worker {
+func headWorker(st *core.Store, s outbox.Sender) *outbox.Worker {
 	w := handOffWorker(st, s)
 	w.Concurrency = headSlots
 	return w
@@ -35,7 +33,7 @@ func headWorker(st *core.Store, s bot.Sender) *bot.Worker {
 // fillSlots starts n gated deliveries, each on a stream of its own, and
 // waits until all of them are in flight. They are released when the test
 // ends.
-func fillSlots(t *testing.T, st *core.Store, w *bot.Worker, s *gateSender, n int) []*core.Delivery {
+func fillSlots(t *testing.T, st *core.Store, w *outbox.Worker, s *gateSender, n int) []*core.Delivery {
 	t.Helper()
 	var ds []*core.Delivery
 	for i := 0; i < n; i++ {
@@ -73,8 +71,8 @@ func TestWorkerTakesHeadQueuedWhileInFlight(t *testing.T) {
 				const stream = "ticket:11:discord"
 				s := newGateSender()
 				w := headWorker(st, s)
-				if batch {
-					w.DoneKinds = func(string) bool { return false }
+				if !batch {
+					w.Register(noticeHooked(nil))
 				}
 				startWorker(t, st, w, s)
 				busy := fillSlots(t, st, w, s, headSlots-1)
@@ -109,9 +107,9 @@ func TestWorkerTakesHeadQueuedWhileHeadRecorded(t *testing.T) {
 	commitCh, committed := make(chan struct{}), make(chan struct{})
 	commit := closer(t, commitCh)
 	hookErr := make(chan error, 1)
-	w.OnDone = func(ctx context.Context, tx bun.Tx, d *core.Delivery, detail string) (bool, error) {
+	w.Register(noticeHooked(func(ctx context.Context, tx *outbox.Tx, d *core.Delivery, detail string) error {
 		if d.ID != d1.ID {
-			return false, nil
+			return nil
 		}
 		// d1 is done in this uncommitted transaction: let the other one
 		// commit now, and finish recording only after it has.
@@ -121,8 +119,8 @@ func TestWorkerTakesHeadQueuedWhileHeadRecorded(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			hookErr <- fmt.Errorf("the queuing transaction did not commit")
 		}
-		return false, nil
-	}
+		return nil
+	}))
 	startWorker(t, st, w, s)
 	busy := fillSlots(t, st, w, s, headSlots-1)
 
@@ -157,8 +155,8 @@ func TestWorkerTakesHeadQueuedBehindFinishedDelivery(t *testing.T) {
 			const stream = "ticket:13:discord"
 			s := newGateSender()
 			w := headWorker(st, s)
-			if batch {
-				w.DoneKinds = func(string) bool { return false }
+			if !batch {
+				w.Register(noticeHooked(nil))
 			}
 			startWorker(t, st, w, s)
 			busy := fillSlots(t, st, w, s, headSlots-1)

@@ -1,4 +1,4 @@
-package bot_test
+package outbox_test
 
 import (
 	"bytes"
@@ -18,14 +18,14 @@ import (
 
 	"github.com/uptrace/bun"
 
-	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
-// The tests below have the batch recorder (Worker.DoneKinds set) record
-// the completions of several deliveries with work for OnDone in one
-// batch, which recordHooked records in one transaction. The batch is
+// The tests below have the batch recorder record the completions of
+// several deliveries with work for OnDone in one batch, which
+// recordHooked records in one transaction. The batch is
 // made certain so:
 //
 // Every send is held by its gate. The head is let go first and its
@@ -43,7 +43,7 @@ import (
 // by Worker.handle, whose only plain channel receive is that wait.
 
 const (
-	// hookedKind has work for OnDone (Worker.DoneKinds); the notices of
+	// hookedKind has work for OnDone (its outbox.Kind); the notices of
 	// these tests have none.
 	hookedKind = "test.post"
 	// reactKind is what OnDone queues for a delivery of hookedKind, as
@@ -54,7 +54,7 @@ const (
 )
 
 // handleFunc is Worker.handle as the goroutine profile names it.
-const handleFunc = "github.com/jayaya/jayayacrm/bot.(*Worker).handle"
+const handleFunc = "github.com/jayaya/jayayacrm/core/outbox.(*Worker).handle"
 
 // atRecorder counts the goroutines of the worker named name that wait
 // for the batch recorder's answer in Worker.handle.
@@ -148,12 +148,12 @@ type hookCall struct {
 	failed bool     // the call returned an error
 }
 
-// batchRig is a running handOffWorker with DoneKinds whose OnDone queues
+// batchRig is a running handOffWorker whose OnDone for hookedKind queues
 // a follow-up (reactKind, on a stream of its own) for each delivery of
-// hookedKind, and notes each call.
+// that kind, and notes each call.
 type batchRig struct {
 	st   *core.Store
-	w    *bot.Worker
+	w    *outbox.Worker
 	s    *handSender
 	stop func()
 
@@ -173,8 +173,7 @@ func newBatchRig(t *testing.T, st *core.Store) *batchRig {
 	s := &handSender{gateSender: newGateSender(), given: map[int64][]*core.Delivery{}}
 	r := &batchRig{st: st, w: handOffWorker(st, s), s: s, byName: map[string]*core.Delivery{},
 		names: map[int64]string{}, queued: map[string]*core.Delivery{}}
-	r.w.DoneKinds = func(kind string) bool { return kind == hookedKind }
-	r.w.OnDone = r.onDone
+	r.w.Register(outbox.Kind{Name: hookedKind, Platform: core.PlatformDiscord, OnDone: r.onDone})
 	pprof.Do(context.Background(), pprof.Labels(workerLabel, r.w.Name), func(context.Context) {
 		r.stop = startWorker(t, st, r.w, s.gateSender)
 	})
@@ -205,7 +204,7 @@ func (r *batchRig) problem(format string, args ...any) {
 	r.problems = append(r.problems, fmt.Sprintf(format, args...))
 }
 
-func (r *batchRig) onDone(ctx context.Context, tx bun.Tx, d *core.Delivery, remoteID string) (bool, error) {
+func (r *batchRig) onDone(ctx context.Context, tx *outbox.Tx, d *core.Delivery, remoteID string) error {
 	r.mu.Lock()
 	hold := r.hold
 	r.hold = nil
@@ -223,19 +222,19 @@ func (r *batchRig) onDone(ctx context.Context, tx bun.Tx, d *core.Delivery, remo
 		r.problem("OnDone for %s with remote ID %q, want %q", name, remoteID, want)
 	}
 	var done []int64
-	err := tx.NewSelect().Model((*core.Delivery)(nil)).Column("id").
+	err := tx.Bun().NewSelect().Model((*core.Delivery)(nil)).Column("id").
 		Where("id IN (?)", bun.In(slices.Collect(maps.Keys(names)))).Where("status = ?", core.DeliveryDone).
 		OrderExpr("id").Scan(ctx, &done)
 	if err != nil {
 		r.problem("OnDone for %s: %v", name, err)
-		return false, err
+		return err
 	}
-	reacts, err := tx.NewSelect().Model((*core.Delivery)(nil)).Where("kind = ?", reactKind).Count(ctx)
+	reacts, err := tx.Bun().NewSelect().Model((*core.Delivery)(nil)).Where("kind = ?", reactKind).Count(ctx)
 	if err != nil {
 		r.problem("OnDone for %s: %v", name, err)
-		return false, err
+		return err
 	}
-	call := hookCall{name: name, tx: tx.Tx, reacts: int(reacts), failed: fail}
+	call := hookCall{name: name, tx: tx.Bun().Tx, reacts: int(reacts), failed: fail}
 	for _, id := range done {
 		call.done = append(call.done, names[id])
 	}
@@ -247,9 +246,9 @@ func (r *batchRig) onDone(ctx context.Context, tx bun.Tx, d *core.Delivery, remo
 	}
 	r.mu.Unlock()
 	if fail {
-		return false, errors.New("the hook fails once")
+		return errors.New("the hook fails once")
 	}
-	return true, bot.Enqueue(ctx, r.st, tx, f)
+	return tx.Enqueue(ctx, f)
 }
 
 // recordTogether queues head and batch, each the first of its stream and

@@ -1,4 +1,4 @@
-package bot_test
+package outbox_test
 
 import (
 	"context"
@@ -10,9 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // enqueueStreams queues perStream notices on each of n streams (tickets
@@ -64,7 +64,7 @@ func checkOnceInOrder(t *testing.T, want map[string][]int64, sends []sent) {
 	}
 }
 
-func runWorker(t *testing.T, w *bot.Worker) (stop func()) {
+func runWorker(t *testing.T, w *outbox.Worker) (stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -95,11 +95,11 @@ func TestWorkerHonoursRetryAfterAndKeepsOrder(t *testing.T) {
 			}
 			if d.ID%3 == 0 { // a 429 storm on a third of the rows
 				limited[d.ID] = time.Now().Add(40 * time.Millisecond)
-				return bot.RetryAfter(40*time.Millisecond, errors.New("429"))
+				return outbox.RetryAfter(40*time.Millisecond, errors.New("429"))
 			}
 			return nil
 		}
-		w := bot.NewWorker(st, quietLog(), s)
+		w := outbox.NewWorker(st, quietLog(), s)
 		w.NoListen = true
 		runWorker(t, w)
 		waitIdle(t, st)
@@ -120,7 +120,7 @@ func TestWorkerRetriesTransientWithBackoff(t *testing.T) {
 			}
 			return nil
 		}
-		w := bot.NewWorker(st, quietLog(), s)
+		w := outbox.NewWorker(st, quietLog(), s)
 		w.NoListen = true
 		var attempts []int
 		var mu sync.Mutex
@@ -144,54 +144,12 @@ func TestWorkerRetriesTransientWithBackoff(t *testing.T) {
 func TestDefaultBackoffGrowsWithJitter(t *testing.T) {
 	for attempt, base := range map[int]time.Duration{1: 250 * time.Millisecond, 3: time.Second, 30: 5 * time.Minute} {
 		for i := 0; i < 50; i++ {
-			d := bot.DefaultBackoff(attempt)
+			d := outbox.DefaultBackoff(attempt)
 			if d < base/2 || d > base {
 				t.Fatalf("attempt %d: %s outside [%s, %s]", attempt, d, base/2, base)
 			}
 		}
 	}
-}
-
-func TestWorkerParksPermanentFailureWithWarningOnSource(t *testing.T) {
-	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
-		ctx := context.Background()
-		r := newRelayRig(t, st)
-		open := r.open(t, "D-1", "hello")
-		r.start(t)
-		waitIdle(t, st)
-		r.discord.mu.Lock()
-		r.discord.fail = func(d *core.Delivery, call int) error {
-			if d.Kind == bot.KindDiscordPost {
-				return bot.Permanent(errors.New("404 Unknown Channel"))
-			}
-			return nil
-		}
-		r.discord.mu.Unlock()
-		r.staffSays(t, open.Ticket, "4000.1", "are you there?")
-		r.staffSays(t, open.Ticket, "4000.2", "hello?")
-		waitIdle(t, st)
-		// Two rows, or one when the second reply was queued while the
-		// first waited and left with it (merged).
-		stats, _ := st.OutboxStats(ctx)
-		if stats.Parked != 2 && stats.Parked != 1 {
-			t.Fatalf("parked %d, want 2 (or 1 carrying both)", stats.Parked)
-		}
-		var warned []string
-		for _, s := range r.slack.Sent() {
-			if p := payload[bot.SlackReactPayload](t, s); s.Kind == bot.KindSlackReact && p.Reaction == bot.ReactParked {
-				warned = append(warned, p.TS)
-			}
-		}
-		if !slices.Equal(warned, []string{"4000.1", "4000.2"}) {
-			t.Fatalf("⚠️ on %v", warned)
-		}
-		ds, _ := st.TicketDeliveries(ctx, open.Ticket.ID)
-		for _, d := range ds {
-			if d.Status == core.DeliveryParked && (d.Attempts != 1 || d.LastError == "") {
-				t.Fatalf("parked row retried or without reason: %+v", d)
-			}
-		}
-	})
 }
 
 func TestWorkerTakesOverAfterCrash(t *testing.T) {
@@ -204,7 +162,7 @@ func TestWorkerTakesOverAfterCrash(t *testing.T) {
 			t.Fatalf("dead claim: %d %v", len(dead), err)
 		}
 		s := &recSender{platform: core.PlatformDiscord}
-		w := bot.NewWorker(st, quietLog(), s)
+		w := outbox.NewWorker(st, quietLog(), s)
 		w.NoListen = true
 		w.Poll = 50 * time.Millisecond
 		runWorker(t, w)
@@ -224,7 +182,7 @@ func TestWorkerStopDrainsInFlightSends(t *testing.T) {
 		ctx := context.Background()
 		want := enqueueStreams(t, st, 2, 1)
 		s := &recSender{platform: core.PlatformDiscord, block: make(chan struct{})}
-		w := bot.NewWorker(st, quietLog(), s)
+		w := outbox.NewWorker(st, quietLog(), s)
 		w.NoListen = true
 		stop := runWorker(t, w)
 		waitFor(t, 10*time.Second, "both rows claimed", func() bool {
@@ -266,7 +224,7 @@ func TestWorkersOnOnePostgresNeverSendTwice(t *testing.T) {
 			time.Sleep(time.Millisecond) // a send takes a while: the others contend meanwhile
 			return nil
 		}
-		w := bot.NewWorker(replica, quietLog(), s)
+		w := outbox.NewWorker(replica, quietLog(), s)
 		w.Name = fmt.Sprint("w", i)
 		w.Concurrency = 8
 		w.NoListen = true
@@ -305,18 +263,18 @@ func TestListenWakesOnNotifyFromAnotherConnection(t *testing.T) {
 	kicks := make(chan struct{}, 100)
 	var woken atomic.Int64
 	ready := make(chan struct{}, 1)
-	go bot.Listen(ctx, other, quietLog(), func() { woken.Add(1); kicks <- struct{}{} }, func() { ready <- struct{}{} })
+	go outbox.Listen(ctx, other, quietLog(), func() { woken.Add(1); kicks <- struct{}{} }, func() { ready <- struct{}{} })
 	<-ready
 	// An announcement wakes the other process's listener; a burst of
 	// them is coalesced rather than queued one NOTIFY each.
-	bot.Announce(st)
+	outbox.Announce(st)
 	select {
 	case <-kicks:
 	case <-time.After(10 * time.Second):
 		t.Fatal("no wake-up from NOTIFY")
 	}
 	for i := 0; i < 50; i++ {
-		bot.Announce(st)
+		outbox.Announce(st)
 	}
 	select {
 	case <-kicks:

@@ -1,4 +1,4 @@
-package bot
+package outbox
 
 import (
 	"context"
@@ -8,9 +8,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/jackc/pgx/v5"
-	"github.com/uptrace/bun"
 
 	"github.com/jayaya/jayayacrm/core"
 )
@@ -69,18 +66,10 @@ func (a *announcer) run() {
 	}
 }
 
-// NotifyTx announces queued deliveries to every replica. Deprecated: call
-// Announce after the commit instead; this one announces at once, so a
-// replica may wake before tx commits and then wait one poll interval.
-func NotifyTx(ctx context.Context, st *core.Store, tx bun.IDB) error {
-	Announce(st)
-	return nil
-}
-
-// Listen holds a dedicated PostgreSQL connection listening on
-// NotifyChannel and calls kick for every notification, reconnecting with
-// backoff when the connection fails, until ctx ends. ready, when not nil,
-// is called each time LISTEN is in place. On SQLite it returns at once.
+// Listen listens on NotifyChannel (core.Store.Listen) and calls kick for
+// every notification, listening again with backoff when the connection
+// fails, until ctx ends. ready, when not nil, is called each time LISTEN
+// is in place. On SQLite it returns at once.
 func Listen(ctx context.Context, st *core.Store, log *slog.Logger, kick func(), ready func()) error {
 	if st.Engine() != core.EnginePostgres {
 		return nil
@@ -90,7 +79,7 @@ func Listen(ctx context.Context, st *core.Store, log *slog.Logger, kick func(), 
 	}
 	delay := 100 * time.Millisecond
 	for {
-		err := listenOnce(ctx, st.DSN(), kick, ready)
+		err := st.Listen(ctx, NotifyChannel, ready, kick)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -102,29 +91,6 @@ func Listen(ctx context.Context, st *core.Store, log *slog.Logger, kick func(), 
 		}
 		delay = min(delay*2, 10*time.Second)
 		// A reconnect may have missed notifications: look once.
-		kick()
-	}
-}
-
-func listenOnce(ctx context.Context, dsn string, kick func(), ready func()) error {
-	conn, err := pgx.Connect(ctx, dsn)
-	if err != nil {
-		return err
-	}
-	defer conn.Close(context.WithoutCancel(ctx))
-	if _, err := conn.Exec(ctx, "LISTEN "+NotifyChannel); err != nil {
-		return err
-	}
-	if ready != nil {
-		ready()
-	}
-	for {
-		if _, err := conn.WaitForNotification(ctx); err != nil {
-			if errors.Is(err, context.Canceled) || ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return err
-		}
 		kick()
 	}
 }

@@ -1,4 +1,4 @@
-package bot_test
+package outbox_test
 
 import (
 	"context"
@@ -10,11 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/uptrace/bun"
-
-	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // gateSender is a Discord Sender that records each delivery it sends and
@@ -47,7 +45,7 @@ func (s *gateSender) gate(t *testing.T, payload string) (release func()) {
 // closer returns a func closing ch once, also called when the test ends.
 // sendHeld hands d off to w and returns once w is sending it, held in
 // s's gate until release is called.
-func sendHeld(t *testing.T, st *core.Store, w *bot.Worker, s *gateSender, d *core.Delivery) (release func()) {
+func sendHeld(t *testing.T, st *core.Store, w *outbox.Worker, s *gateSender, d *core.Delivery) (release func()) {
 	t.Helper()
 	release = s.gate(t, d.Payload)
 	enqueueIn(t, st, w, d)
@@ -60,7 +58,7 @@ func sendHeld(t *testing.T, st *core.Store, w *bot.Worker, s *gateSender, d *cor
 // transaction still open: it commits once commitCh is closed, the channel
 // returned gives its result, and committed (unless nil) is closed when it
 // has ended.
-func queueBehind(t *testing.T, st *core.Store, w *bot.Worker, d, held *core.Delivery, commitCh <-chan struct{}, committed chan struct{}) <-chan error {
+func queueBehind(t *testing.T, st *core.Store, w *outbox.Worker, d, held *core.Delivery, commitCh <-chan struct{}, committed chan struct{}) <-chan error {
 	t.Helper()
 	queued := make(chan struct{})
 	txErr := make(chan error, 1)
@@ -68,8 +66,8 @@ func queueBehind(t *testing.T, st *core.Store, w *bot.Worker, d, held *core.Deli
 		if committed != nil {
 			defer close(committed)
 		}
-		txErr <- w.InTx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
-			if err := bot.Enqueue(ctx, st, tx, d); err != nil {
+		txErr <- w.InTx(context.Background(), func(ctx context.Context, tx *outbox.Tx) error {
+			if err := tx.Enqueue(ctx, d); err != nil {
 				return err
 			}
 			close(queued)
@@ -146,10 +144,20 @@ func notice(stream, text string) *core.Delivery {
 	return &core.Delivery{Stream: stream, Kind: "discord.notice", Platform: core.PlatformDiscord, Payload: fmt.Sprintf(`{"text":%q}`, text)}
 }
 
+// noticeHooked declares the kind of the test notices with onDone (one
+// that does nothing when nil), so that their completions are recorded in
+// transactions that run it.
+func noticeHooked(onDone outbox.DeliveryHook) outbox.Kind {
+	if onDone == nil {
+		onDone = func(ctx context.Context, tx *outbox.Tx, d *core.Delivery, detail string) error { return nil }
+	}
+	return outbox.Kind{Name: "discord.notice", Platform: core.PlatformDiscord, OnDone: onDone}
+}
+
 // handOffWorker returns a worker that only wakes when told to: Poll is an
 // hour, so whatever it sends promptly it was handed or kicked to send.
-func handOffWorker(st *core.Store, s bot.Sender) *bot.Worker {
-	w := bot.NewWorker(st, quietLog(), s)
+func handOffWorker(st *core.Store, s outbox.Sender) *outbox.Worker {
+	w := outbox.NewWorker(st, quietLog(), s)
 	w.NoListen = true
 	w.Poll = time.Hour
 	w.Lease = time.Minute
@@ -158,7 +166,7 @@ func handOffWorker(st *core.Store, s bot.Sender) *bot.Worker {
 
 // startWorker runs w and waits until it sent a first delivery (its claim at
 // start), so that it is running and idle.
-func startWorker(t *testing.T, st *core.Store, w *bot.Worker, s *gateSender) (stop func()) {
+func startWorker(t *testing.T, st *core.Store, w *outbox.Worker, s *gateSender) (stop func()) {
 	t.Helper()
 	warm := notice("warm-up", "warm-up")
 	if err := st.Enqueue(context.Background(), warm); err != nil {
@@ -173,19 +181,19 @@ func startWorker(t *testing.T, st *core.Store, w *bot.Worker, s *gateSender) (st
 	return stop
 }
 
-// enqueueIn queues ds with bot.Enqueue in a transaction of w.InTx and
+// enqueueIn queues ds with tx.Enqueue in a transaction of w.InTx and
 // returns the worker each was leased to in that transaction ("" for none).
-func enqueueIn(t *testing.T, st *core.Store, w *bot.Worker, ds ...*core.Delivery) []string {
+func enqueueIn(t *testing.T, st *core.Store, w *outbox.Worker, ds ...*core.Delivery) []string {
 	t.Helper()
 	var leased []string
-	err := w.InTx(context.Background(), func(ctx context.Context, tx bun.Tx) error {
+	err := w.InTx(context.Background(), func(ctx context.Context, tx *outbox.Tx) error {
 		leased = nil
-		if err := bot.Enqueue(ctx, st, tx, ds...); err != nil {
+		if err := tx.Enqueue(ctx, ds...); err != nil {
 			return err
 		}
 		for _, d := range ds {
 			var row core.Delivery
-			if err := tx.NewSelect().Model(&row).Where("id = ?", d.ID).Scan(ctx); err != nil {
+			if err := tx.Bun().NewSelect().Model(&row).Where("id = ?", d.ID).Scan(ctx); err != nil {
 				return err
 			}
 			leased = append(leased, row.LockedBy)
@@ -232,8 +240,8 @@ func TestWorkerSendsHandedOffDeliveryWithoutClaim(t *testing.T) {
 
 		// A rolled-back transaction hands nothing off.
 		gone := notice("h:1", "rolled back")
-		err := w.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
-			if err := bot.Enqueue(ctx, st, tx, gone); err != nil {
+		err := w.InTx(ctx, func(ctx context.Context, tx *outbox.Tx) error {
+			if err := tx.Enqueue(ctx, gone); err != nil {
 				return err
 			}
 			return errors.New("changed my mind")
@@ -280,7 +288,8 @@ func TestWorkerNotRunningLeasesNothing(t *testing.T) {
 // TestWorkerSendsDeliveriesQueuedBehindInFlightOne queues deliveries of
 // one stream in separate transactions while the first is in flight: all
 // are sent, in order, without a poll or a kick from the test, and
-// recorded done (one at a time, or in batches with DoneKinds).
+// recorded done (with an OnDone hook for their kind, in the recorder's
+// transactions, or without one, many per statement).
 func TestWorkerSendsDeliveriesQueuedBehindInFlightOne(t *testing.T) {
 	for _, batch := range []bool{false, true} {
 		t.Run(fmt.Sprintf("batch=%v", batch), func(t *testing.T) {
@@ -289,14 +298,14 @@ func TestWorkerSendsDeliveriesQueuedBehindInFlightOne(t *testing.T) {
 				s := newGateSender()
 				w := handOffWorker(st, s)
 				var hooked atomic.Int64
-				w.OnDone = func(ctx context.Context, tx bun.Tx, d *core.Delivery, detail string) (bool, error) {
-					if d.Stream == stream {
-						hooked.Add(1)
-					}
-					return false, nil
-				}
-				if batch {
-					w.DoneKinds = func(kind string) bool { return kind != "discord.notice" }
+				if !batch {
+					w.Register(outbox.Kind{Name: "discord.notice", Platform: core.PlatformDiscord,
+						OnDone: func(ctx context.Context, tx *outbox.Tx, d *core.Delivery, detail string) error {
+							if d.Stream == stream {
+								hooked.Add(1)
+							}
+							return nil
+						}})
 				}
 				startWorker(t, st, w, s)
 
@@ -325,7 +334,7 @@ func TestWorkerSendsDeliveriesQueuedBehindInFlightOne(t *testing.T) {
 					t.Fatalf("sent %v, want %v", got, want)
 				}
 				wantDone(t, st, all...)
-				// The batch recorder runs no OnDone hook; the other path does.
+				// A kind without OnDone runs none; the other path does.
 				wantHooked := int64(len(all))
 				if batch {
 					wantHooked = 0
@@ -354,8 +363,8 @@ func TestWorkerClaimsBehindAfterHeadFinishedBeforeCommit(t *testing.T) {
 			const stream = "ticket:2:discord"
 			s := newGateSender()
 			w := handOffWorker(st, s)
-			if batch {
-				w.DoneKinds = func(string) bool { return false }
+			if !batch {
+				w.Register(noticeHooked(nil))
 			}
 			startWorker(t, st, w, s)
 
@@ -393,9 +402,9 @@ func TestWorkerClaimsBehindCommittedWhileHeadRecorded(t *testing.T) {
 	commitCh, committed := make(chan struct{}), make(chan struct{})
 	commit := closer(t, commitCh)
 	var hookErr atomic.Value
-	w.OnDone = func(ctx context.Context, tx bun.Tx, d *core.Delivery, detail string) (bool, error) {
+	w.Register(noticeHooked(func(ctx context.Context, tx *outbox.Tx, d *core.Delivery, detail string) error {
 		if d.ID != d1.ID {
-			return false, nil
+			return nil
 		}
 		// d1 is done in this uncommitted transaction; let the other one
 		// commit now, and finish recording only after it has.
@@ -405,8 +414,8 @@ func TestWorkerClaimsBehindCommittedWhileHeadRecorded(t *testing.T) {
 		case <-time.After(10 * time.Second):
 			hookErr.Store("the queuing transaction did not commit")
 		}
-		return false, nil
-	}
+		return nil
+	}))
 	startWorker(t, st, w, s)
 
 	release := sendHeld(t, st, w, s, d1)
