@@ -62,6 +62,8 @@ type Adapter struct {
 	mu      sync.Mutex
 	botID   string
 	webhook *discordgo.Webhook // the support channel's webhook, with token
+	// send performs each kind of delivery (senders).
+	send bot.Senders
 
 	runCtx context.Context
 	// caughtUp is closed when the catch-up after the latest READY is
@@ -107,6 +109,7 @@ func New(cfg Config, relay *bot.Relay, log *slog.Logger) (*Adapter, error) {
 	// order they were written.
 	dg.SyncEvents = true
 	a := &Adapter{cfg: cfg, dg: dg, relay: relay, store: relay.Store, log: log.With("platform", core.PlatformDiscord), runCtx: context.Background(), caughtUp: closedChan()}
+	a.send = a.senders()
 	dg.AddHandler(a.onConnect)
 	dg.AddHandler(a.onDisconnect)
 	dg.AddHandler(a.onReady)

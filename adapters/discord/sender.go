@@ -29,30 +29,24 @@ func noMentions() *discordgo.MessageAllowedMentions {
 // errors never show a webhook's token (see redact): they are logged and
 // stored with the delivery.
 func (a *Adapter) Deliver(ctx context.Context, d *core.Delivery) (string, error) {
-	var (
-		id  string
-		err error
-	)
-	ctx = bot.WithPriority(ctx, bot.KindPriority(d.Kind))
-	switch d.Kind {
-	case bot.KindDiscordOpenThread:
-		id, err = a.openThread(ctx, d)
-	case bot.KindDiscordPost:
-		id, err = a.post(ctx, d)
-	case bot.KindDiscordEdit:
-		id, err = a.edit(ctx, d)
-	case bot.KindDiscordDelete:
-		err = a.delete(ctx, d)
-	case bot.KindDiscordReact:
-		err = a.react(ctx, d)
-	case bot.KindDiscordNotice:
-		id, err = a.notice(ctx, d)
-	case bot.KindDiscordStatus:
-		err = a.status(ctx, d)
-	default:
-		return "", outbox.Permanent(fmt.Errorf("discord: unknown delivery kind %q", d.Kind))
+	id, err := a.send.Send(ctx, d)
+	if err != nil {
+		return "", classify(redact(err))
 	}
-	return id, classify(redact(err))
+	return id, nil
+}
+
+// senders are the Discord delivery kinds and how each is sent.
+func (a *Adapter) senders() bot.Senders {
+	return bot.Senders{
+		bot.KindDiscordOpenThread: bot.Decoded(a.openThread),
+		bot.KindDiscordPost:       bot.Decoded(a.post),
+		bot.KindDiscordEdit:       bot.Decoded(a.edit),
+		bot.KindDiscordDelete:     bot.DecodedNoID(a.delete),
+		bot.KindDiscordReact:      bot.DecodedNoID(a.react),
+		bot.KindDiscordNotice:     bot.Decoded(a.notice),
+		bot.KindDiscordStatus:     bot.DecodedNoID(a.status),
+	}
 }
 
 // classify maps a Discord failure onto the worker's retry policy: 429 →
@@ -108,11 +102,7 @@ func (a *Adapter) thread(ctx context.Context, ticketID int64) (string, error) {
 
 // openThread creates the ticket thread (or finds the one an earlier,
 // interrupted attempt created) and adds the client.
-func (a *Adapter) openThread(ctx context.Context, d *core.Delivery) (string, error) {
-	p, err := bot.DecodePayload[bot.DiscordOpenThreadPayload](d)
-	if err != nil {
-		return "", err
-	}
+func (a *Adapter) openThread(ctx context.Context, d *core.Delivery, p bot.DiscordOpenThreadPayload) (string, error) {
 	name := threadName(p.Number, p.Subject)
 	threadID := ""
 	if active, err := a.dg.GuildThreadsActive(a.cfg.GuildID, discordgo.WithContext(ctx)); err == nil {
@@ -242,11 +232,7 @@ func (a *Adapter) forgetBadWebhook(err error) error {
 	return err
 }
 
-func (a *Adapter) post(ctx context.Context, d *core.Delivery) (string, error) {
-	p, err := bot.DecodePayload[bot.DiscordPostPayload](d)
-	if err != nil {
-		return "", err
-	}
+func (a *Adapter) post(ctx context.Context, d *core.Delivery, p bot.DiscordPostPayload) (string, error) {
 	thread, err := a.thread(ctx, p.TicketID)
 	if err != nil {
 		return "", err
@@ -265,11 +251,7 @@ func withThread(threadID string) discordgo.RequestOption {
 
 // edit rewrites a relayed message's parts: existing ones are edited,
 // extra ones posted, surplus ones deleted. It returns the part IDs after.
-func (a *Adapter) edit(ctx context.Context, d *core.Delivery) (string, error) {
-	p, err := bot.DecodePayload[bot.DiscordEditPayload](d)
-	if err != nil {
-		return "", err
-	}
+func (a *Adapter) edit(ctx context.Context, d *core.Delivery, p bot.DiscordEditPayload) (string, error) {
 	thread, err := a.thread(ctx, p.TicketID)
 	if err != nil {
 		return "", err
@@ -331,11 +313,7 @@ func (a *Adapter) edit(ctx context.Context, d *core.Delivery) (string, error) {
 	return bot.JoinTargetIDs(ids), nil
 }
 
-func (a *Adapter) delete(ctx context.Context, d *core.Delivery) error {
-	p, err := bot.DecodePayload[bot.DiscordDeletePayload](d)
-	if err != nil {
-		return err
-	}
+func (a *Adapter) delete(ctx context.Context, p bot.DiscordDeletePayload) error {
 	if p.DiscordMessageID != "" {
 		err := a.dg.ChannelMessageDelete(p.ChannelID, p.DiscordMessageID, discordgo.WithContext(ctx))
 		if s := restStatus(err); p.BestEffort && (s == http.StatusForbidden || s == http.StatusNotFound) {
@@ -377,11 +355,7 @@ var reactionEmoji = map[string]string{bot.ReactDelivered: "✅", bot.ReactParked
 
 // react adds a reaction; a message or thread that is gone, archived or
 // locked is logged and the reaction dropped: it is never worth a ⚠️.
-func (a *Adapter) react(ctx context.Context, d *core.Delivery) error {
-	p, err := bot.DecodePayload[bot.DiscordReactPayload](d)
-	if err != nil {
-		return err
-	}
+func (a *Adapter) react(ctx context.Context, p bot.DiscordReactPayload) error {
 	channel, msg := p.ChannelID, p.DiscordMessageID
 	if msg == "" {
 		// The first message of a ticket opened in the support channel:
@@ -402,7 +376,7 @@ func (a *Adapter) react(ctx context.Context, d *core.Delivery) error {
 	if !ok {
 		return outbox.Permanent(fmt.Errorf("unknown reaction %q", p.Reaction))
 	}
-	err = a.dg.MessageReactionAdd(channel, msg, emoji, discordgo.WithContext(ctx))
+	err := a.dg.MessageReactionAdd(channel, msg, emoji, discordgo.WithContext(ctx))
 	switch restStatus(err) {
 	case http.StatusBadRequest, http.StatusForbidden, http.StatusNotFound:
 		a.log.Info("reaction not added", "channel", channel, "message", msg, "err", err)
@@ -413,11 +387,7 @@ func (a *Adapter) react(ctx context.Context, d *core.Delivery) error {
 
 // notice posts a system line as the bot, with a nonce so that a retry
 // after a lost answer is not posted twice.
-func (a *Adapter) notice(ctx context.Context, d *core.Delivery) (string, error) {
-	p, err := bot.DecodePayload[bot.DiscordNoticePayload](d)
-	if err != nil {
-		return "", err
-	}
+func (a *Adapter) notice(ctx context.Context, d *core.Delivery, p bot.DiscordNoticePayload) (string, error) {
 	thread, err := a.thread(ctx, p.TicketID)
 	if err != nil {
 		return "", err
@@ -440,11 +410,7 @@ func (a *Adapter) notice(ctx context.Context, d *core.Delivery) (string, error) 
 
 // status archives and locks the thread of a closed ticket, or unarchives
 // and unlocks it on reopening.
-func (a *Adapter) status(ctx context.Context, d *core.Delivery) error {
-	p, err := bot.DecodePayload[bot.DiscordStatusPayload](d)
-	if err != nil {
-		return err
-	}
+func (a *Adapter) status(ctx context.Context, p bot.DiscordStatusPayload) error {
 	thread, err := a.thread(ctx, p.TicketID)
 	if err != nil {
 		return err

@@ -54,6 +54,8 @@ type Adapter struct {
 	ui    Interactive
 	log   *slog.Logger
 	http  *http.Client
+	// send performs each kind of delivery (senders).
+	send bot.Senders
 
 	// relay is the ticket relay's state, set by SetRelay.
 	relay atomic.Pointer[relayState]
@@ -92,10 +94,12 @@ func New(cfg Config, store *core.Store, ui Interactive, log *slog.Logger) *Adapt
 	if cfg.AppToken != "" {
 		opts = append(opts, slack.OptionAppLevelToken(cfg.AppToken))
 	}
-	return &Adapter{
+	a := &Adapter{
 		cfg: cfg, api: slack.New(cfg.BotToken, opts...), store: store, ui: ui,
 		log: log.With("platform", core.PlatformSlack), http: hc, AnswerWithin: 2200 * time.Millisecond,
 	}
+	a.send = a.senders()
+	return a
 }
 
 // API returns the slack-go client the adapter uses.

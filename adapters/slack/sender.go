@@ -30,75 +30,43 @@ func (a *Adapter) Platform() string { return core.PlatformSlack }
 // comes back as outbox.NotSent, so that the next attempt does not look for
 // it. Not for slack.files, whose earlier calls may have uploaded files.
 func (a *Adapter) Deliver(ctx context.Context, d *core.Delivery) (string, error) {
-	id, err := a.deliver(bot.WithPriority(ctx, bot.KindPriority(d.Kind)), d)
+	id, err := a.send.Send(ctx, d)
 	if err != nil {
-		var perm *outbox.PermanentError
-		var retry *outbox.RetryAfterError
-		if !errors.As(err, &perm) && !errors.As(err, &retry) {
-			err = deliveryError(err)
-		}
-		if errors.As(err, &retry) && d.Kind == bot.KindSlackFiles && retry.NotSent {
-			err = outbox.RetryAfter(retry.After, retry.Err)
-		}
-		return "", err
+		return "", classify(d, err)
 	}
 	return id, nil
 }
 
-func (a *Adapter) deliver(ctx context.Context, d *core.Delivery) (string, error) {
-	switch d.Kind {
-	case bot.KindSlackOpenThread:
-		p, err := bot.DecodePayload[bot.SlackOpenThreadPayload](d)
-		if err != nil {
-			return "", err
-		}
-		return a.openThread(ctx, d, p)
-	case bot.KindSlackPost:
-		p, err := bot.DecodePayload[bot.SlackPostPayload](d)
-		if err != nil {
-			return "", err
-		}
-		return a.post(ctx, d, p)
-	case bot.KindSlackEdit:
-		p, err := bot.DecodePayload[bot.SlackEditPayload](d)
-		if err != nil {
-			return "", err
-		}
-		return a.edit(ctx, d, p)
-	case bot.KindSlackDelete:
-		p, err := bot.DecodePayload[bot.SlackDeletePayload](d)
-		if err != nil {
-			return "", err
-		}
-		return "", a.delete(ctx, p)
-	case bot.KindSlackCard:
-		p, err := bot.DecodePayload[bot.SlackCardPayload](d)
-		if err != nil {
-			return "", err
-		}
-		return a.updateCard(ctx, p)
-	case bot.KindSlackReact:
-		p, err := bot.DecodePayload[bot.SlackReactPayload](d)
-		if err != nil {
-			return "", err
-		}
-		return "", a.reactTo(ctx, p)
-	case bot.KindSlackNotice:
-		p, err := bot.DecodePayload[bot.SlackNoticePayload](d)
-		if err != nil {
-			return "", err
-		}
-		return a.notice(ctx, d, p)
-	case bot.KindSlackDM:
-		return a.deliverDM(ctx, d)
-	case bot.KindSlackFiles:
-		p, err := bot.DecodePayload[bot.SlackFilesPayload](d)
-		if err != nil {
-			return "", err
-		}
-		return a.uploadFiles(ctx, d, p)
+// senders are the Slack delivery kinds and how each is sent.
+func (a *Adapter) senders() bot.Senders {
+	return bot.Senders{
+		bot.KindSlackOpenThread: bot.Decoded(a.openThread),
+		bot.KindSlackPost:       bot.Decoded(a.post),
+		bot.KindSlackEdit:       bot.Decoded(a.edit),
+		bot.KindSlackDelete:     bot.DecodedNoID(a.delete),
+		bot.KindSlackCard: bot.Decoded(func(ctx context.Context, _ *core.Delivery, p bot.SlackCardPayload) (string, error) {
+			return a.updateCard(ctx, p)
+		}),
+		bot.KindSlackReact:  bot.DecodedNoID(a.reactTo),
+		bot.KindSlackNotice: bot.Decoded(a.notice),
+		bot.KindSlackDM:     a.deliverDM,
+		bot.KindSlackFiles:  bot.Decoded(a.uploadFiles),
 	}
-	return "", outbox.Permanent(fmt.Errorf("slack: unknown delivery kind %q", d.Kind))
+}
+
+// classify maps a Slack failure of d onto the worker's retry policy
+// (deliveryError), in one place: what a sender already classified stays
+// as it is, except that slack.files never counts as not sent.
+func classify(d *core.Delivery, err error) error {
+	var perm *outbox.PermanentError
+	var retry *outbox.RetryAfterError
+	if !errors.As(err, &perm) && !errors.As(err, &retry) {
+		err = deliveryError(err)
+	}
+	if errors.As(err, &retry) && d.Kind == bot.KindSlackFiles && retry.NotSent {
+		err = outbox.RetryAfter(retry.After, retry.Err)
+	}
+	return err
 }
 
 // thread returns where a ticket's Slack thread is (Store.TicketThreadsOf,
