@@ -3,7 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -70,6 +72,14 @@ func BenchmarkRelayLimitedBursts(b *testing.B) {
 		}
 		wg.Wait()
 		r := sb.finish(tickets, 2*time.Minute)
+		// How many Slack posts carried the client messages (coalescing).
+		posts := 0
+		for _, c := range w.slack.State().Calls("chat.postMessage") {
+			if c.At.After(sb.start) && c.Status == http.StatusOK && strings.Contains(c.Params.Get("text"), "d2s#") {
+				posts++
+			}
+		}
+		b.ReportMetric(float64(posts), "slack-posts")
 		r.report(b, "limited bursts")
 	}
 }
