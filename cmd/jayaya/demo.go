@@ -159,6 +159,9 @@ func (w *demoWorld) config(dbURL, addr, publicURL, logLevel string) (*Config, er
 		SlackStaffChannel: w.staffCh, SlackAPIURL: w.slack.APIURL(),
 		DiscordBotToken: w.discord.Token(), DiscordGuildID: w.guild,
 		DiscordSupportChannel: w.support, DiscordAPIURL: w.discord.URL(),
+		// The fakes enforce the platforms' rate limits: pace as against
+		// the real ones.
+		Pacing: true,
 	}
 	return cfg, cfg.validate()
 }

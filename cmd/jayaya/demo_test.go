@@ -142,6 +142,9 @@ func TestDemoStaysOnLoopback(t *testing.T) {
 			t.Errorf("%s = %q is not on this machine", name, u)
 		}
 	}
+	if !cfg.Pacing {
+		t.Error("the demo does not pace its calls, yet its fakes enforce the platforms' limits")
+	}
 	if isLoopbackURL("https://slack.com/api/") || isLoopbackURL("https://discord.com") || isLoopbackURL("http://10.0.0.1:8080") || isLoopbackURL("http://localhost.example.com") {
 		t.Fatal("isLoopbackURL accepts a remote URL")
 	}
