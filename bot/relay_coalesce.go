@@ -30,9 +30,9 @@ const mergeLookAhead = 50
 func (r *Relay) Prepare(ctx context.Context, d *core.Delivery) (*core.Delivery, []int64, error) {
 	switch d.Kind {
 	case KindSlackPost:
-		return mergePosts[SlackPostPayload](ctx, r, d, SlackTextLimit)
+		return mergePosts[SlackPostPayload](ctx, r, d, SlackTextLimit/2)
 	case KindDiscordPost:
-		return mergePosts[DiscordPostPayload](ctx, r, d, DiscordTextLimit)
+		return mergePosts[DiscordPostPayload](ctx, r, d, DiscordTextLimit/2)
 	case KindSlackEdit, KindSlackDelete, KindDiscordEdit, KindDiscordDelete:
 		return r.rewriteSharedPost(ctx, d)
 	}
@@ -151,7 +151,9 @@ func (p *DiscordPostPayload) mergeView() mergeView {
 }
 
 // mergePosts makes post d (payload P) carry the posts queued right behind
-// it that can join it, within limit characters.
+// it that can join it, within limit characters. Prepare gives half the
+// platform's limit: an edit of one of the messages then still fits in
+// the shared post unless it more than doubles the whole.
 func mergePosts[P any, PP interface {
 	*P
 	mergeView() mergeView

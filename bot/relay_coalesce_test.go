@@ -3,9 +3,12 @@ package bot_test
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
@@ -188,6 +191,38 @@ func TestPostLingersWhenItsBudgetRunsLow(t *testing.T) {
 		}
 		if low.Load() == 0 {
 			t.Fatal("the budget was never asked about")
+		}
+	})
+}
+
+// A combined post stays within half the platform's limit (room for an
+// edit): longer runs leave as several posts, in order, nothing cut.
+func TestCombinedPostsStayWithinHalfTheLimit(t *testing.T) {
+	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
+		r := newRelayRig(t, st)
+		open := r.open(t, "D-1", "hello")
+		stop := r.runFor(t)
+		waitIdle(t, st)
+		stop()
+		posts := len(sentOf(r.discord, bot.KindDiscordPost, 0))
+		var want []string
+		for i := 1; i <= 4; i++ {
+			text := fmt.Sprintf("%d%s", i, strings.Repeat("x", 399))
+			want = append(want, text)
+			r.staffSays(t, open.Ticket, fmt.Sprintf("2000.000%d", i), text)
+		}
+		r.start(t)
+		waitIdle(t, st)
+		var got []string
+		for _, s := range sentOf(r.discord, bot.KindDiscordPost, posts) {
+			text := payload[bot.DiscordPostPayload](t, s).Text
+			if n := utf8.RuneCountInString(text); n > bot.DiscordTextLimit/2 {
+				t.Fatalf("a combined post of %d characters", n)
+			}
+			got = append(got, strings.Split(text, "\n")...)
+		}
+		if len(sentOf(r.discord, bot.KindDiscordPost, posts)) != 2 || !slices.Equal(got, want) {
+			t.Fatalf("%d posts carrying %d messages, want 2 posts carrying the 4 in order", len(sentOf(r.discord, bot.KindDiscordPost, posts)), len(got))
 		}
 	})
 }
