@@ -16,13 +16,7 @@ import (
 )
 
 // runFor runs the rig's worker until the returned stop is called.
-func (r *relayRig) runFor(t *testing.T) (stop func()) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { r.worker.Run(ctx); close(done) }()
-	return func() { cancel(); <-done }
-}
+func (r *relayRig) runFor(t *testing.T) (stop func()) { return runWorker(t, r.worker) }
 
 // sentOf returns the sends of kind after the first skip of them.
 func sentOf(s *recSender, kind string, skip int) []sent {

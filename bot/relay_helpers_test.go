@@ -3,16 +3,13 @@ package bot_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"os"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/outbox"
+	"github.com/jayaya/jayayacrm/core/outbox/outboxtest"
 )
 
 // sent is one Deliver call a recSender saw.
@@ -81,46 +78,13 @@ func (s *recSender) kinds() []string {
 	return out
 }
 
-func quietLog() *slog.Logger {
-	if os.Getenv("JAYAYA_TEST_LOG") != "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
-}
-
-// waitFor polls cond (a database or recorder condition, which has no
-// change notification) until it holds or timeout passes.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-// waitIdle waits until the outbox has no pending delivery.
-func waitIdle(t *testing.T, st *core.Store) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		s, err := st.OutboxStats(context.Background())
-		if err == nil && s.Pending == 0 {
-			return
-		}
-		if time.Now().After(deadline) {
-			var ds []*core.Delivery
-			st.DB.NewSelect().Model(&ds).Where("status <> ?", core.DeliveryDone).Scan(context.Background())
-			for _, d := range ds {
-				t.Logf("left: %d %s %s %s attempts=%d locked_by=%q err=%q", d.ID, d.Stream, d.Kind, d.Status, d.Attempts, d.LockedBy, d.LastError)
-			}
-			t.Fatalf("timed out waiting for an idle outbox (%+v, %v)", s, err)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
+// Shared with the outbox's own tests (outboxtest).
+var (
+	quietLog  = outboxtest.QuietLog
+	waitFor   = outboxtest.WaitFor
+	waitIdle  = outboxtest.WaitIdle
+	runWorker = outboxtest.RunWorker
+)
 
 // mustCreateUser creates a user linked to platform IDs.
 func mustCreateUser(t *testing.T, st *core.Store, login, role, slackID, discordID string) *core.User {
@@ -205,16 +169,4 @@ func payload[T any](t *testing.T, s sent) T {
 		t.Fatal(err)
 	}
 	return v
-}
-
-// runWorker runs w until the test ends or stop is called.
-func runWorker(t *testing.T, w *outbox.Worker) (stop func()) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { w.Run(ctx); close(done) }()
-	var once sync.Once
-	stop = func() { once.Do(func() { cancel(); <-done }) }
-	t.Cleanup(stop)
-	return stop
 }

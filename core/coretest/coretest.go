@@ -114,19 +114,30 @@ func preparePostgres() {
 		return
 	}
 	if !exists {
-		if _, err := conn.ExecContext(ctx, "CREATE DATABASE "+pgTemplate); err != nil {
+		// Built under another name and renamed once migrated, so that a
+		// run cut short (a timeout, a kill) never leaves a half-built
+		// template behind for the next runs to copy.
+		building := pgTemplate + "_building"
+		if _, err := conn.ExecContext(ctx, "DROP DATABASE IF EXISTS "+building); err != nil {
 			pgErr = err
 			return
 		}
-		st, err := core.Open(ctx, withDatabase(PostgresURL(), pgTemplate))
+		if _, err := conn.ExecContext(ctx, "CREATE DATABASE "+building); err != nil {
+			pgErr = err
+			return
+		}
+		st, err := core.Open(ctx, withDatabase(PostgresURL(), building))
 		if err != nil {
 			pgErr = err
 			return
 		}
 		_, err = st.Migrate(ctx)
 		st.Close()
+		if err == nil {
+			_, err = conn.ExecContext(ctx, "ALTER DATABASE "+building+" RENAME TO "+pgTemplate)
+		}
 		if err != nil {
-			conn.ExecContext(ctx, "DROP DATABASE "+pgTemplate)
+			conn.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+building)
 			pgErr = err
 			return
 		}

@@ -3,14 +3,10 @@ package outbox_test
 import (
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"os"
 	"sync"
-	"testing"
-	"time"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/outbox/outboxtest"
 )
 
 // sent is one Deliver call a recSender saw.
@@ -63,32 +59,9 @@ func (s *recSender) Sent() []sent {
 	return append([]sent(nil), s.sent...)
 }
 
-// quietLog discards logs unless JAYAYA_TEST_LOG is set.
-func quietLog() *slog.Logger {
-	if os.Getenv("JAYAYA_TEST_LOG") != "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
-}
-
-// waitFor polls cond (a database or recorder condition, which has no
-// change notification) until it holds or timeout passes.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %s waiting for %s", timeout, what)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-// waitIdle waits until the outbox has no pending delivery.
-func waitIdle(t *testing.T, st *core.Store) {
-	t.Helper()
-	waitFor(t, 15*time.Second, "the outbox to empty", func() bool {
-		s, err := st.OutboxStats(context.Background())
-		return err == nil && s.Pending == 0
-	})
-}
+// Shared with the producers' tests (outboxtest).
+var (
+	quietLog = outboxtest.QuietLog
+	waitFor  = outboxtest.WaitFor
+	waitIdle = outboxtest.WaitIdle
+)

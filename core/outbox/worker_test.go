@@ -13,6 +13,7 @@ import (
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
 	"github.com/jayaya/jayayacrm/core/outbox"
+	"github.com/jayaya/jayayacrm/core/outbox/outboxtest"
 )
 
 // enqueueStreams queues perStream notices on each of n streams (tickets
@@ -64,16 +65,7 @@ func checkOnceInOrder(t *testing.T, want map[string][]int64, sends []sent) {
 	}
 }
 
-func runWorker(t *testing.T, w *outbox.Worker) (stop func()) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { w.Run(ctx); close(done) }()
-	var once sync.Once
-	stop = func() { once.Do(func() { cancel(); <-done }) }
-	t.Cleanup(stop)
-	return stop
-}
+var runWorker = outboxtest.RunWorker
 
 func TestWorkerHonoursRetryAfterAndKeepsOrder(t *testing.T) {
 	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
