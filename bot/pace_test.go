@@ -253,7 +253,7 @@ func (s *pacedSender) Deliver(ctx context.Context, d *core.Delivery) (string, er
 func TestChattyTicketDoesNotStarveAnother(t *testing.T) {
 	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
 		ctx := context.Background()
-		rec := &recSender{platform: core.PlatformSlack}
+		rec := &recSender{Name: core.PlatformSlack}
 		pacer := bot.NewPacer(bot.Rule{Prefix: "slack.post:", Rate: bot.Rate{Burst: 1, Every: 20 * time.Millisecond}})
 		pacer.MaxWait = time.Minute
 		w := outbox.NewWorker(st, quietLog(), &pacedSender{recSender: rec, pacer: pacer, key: "slack.post:C"})

@@ -42,7 +42,7 @@ func TestQueuedPostsOfOneAuthorLeaveAsOne(t *testing.T) {
 		ctx := context.Background()
 		r := newRelayRig(t, st)
 		// As on Discord, an edit keeps the IDs of the posts it edits.
-		r.discord.remote = func(d *core.Delivery) string {
+		r.discord.Remote = func(d *core.Delivery) string {
 			if d.Kind != bot.KindDiscordEdit || d.MessageID == nil {
 				return ""
 			}

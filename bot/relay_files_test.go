@@ -146,14 +146,14 @@ func TestRelayClientFilesFollowTheSlackPost(t *testing.T) {
 		}
 
 		// An upload that can never succeed: ⚠️ on the source.
-		r.slack.mu.Lock()
-		r.slack.fail = func(d *core.Delivery, _ int) error {
+		r.slack.Mu.Lock()
+		r.slack.Fail = func(d *core.Delivery, _ int) error {
 			if d.Kind == bot.KindSlackFiles {
 				return outbox.Permanent(errors.New("thread gone"))
 			}
 			return nil
 		}
-		r.slack.mu.Unlock()
+		r.slack.Mu.Unlock()
 		m2 := r.inbound(t, open.Ticket, core.PlatformDiscord, "D-3", "again", png)
 		waitIdle(t, st)
 		var warned []string

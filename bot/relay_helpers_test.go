@@ -2,8 +2,6 @@ package bot_test
 
 import (
 	"context"
-	"fmt"
-	"sync"
 	"testing"
 
 	"github.com/jayaya/jayayacrm/bot"
@@ -12,71 +10,11 @@ import (
 	"github.com/jayaya/jayayacrm/core/outbox/outboxtest"
 )
 
-// sent is one Deliver call a recSender saw.
-type sent struct {
-	ID       int64
-	Kind     string
-	Stream   string
-	Payload  string
-	Worker   string
-	RemoteID string
-}
-
-// recSender is a Sender that records what it is asked to deliver and
-// returns "<platform>-<delivery ID>" as the remote ID. fail, when set,
-// decides a call's error first (nil: deliver).
-type recSender struct {
-	platform string
-	worker   string
-
-	mu    sync.Mutex
-	sent  []sent
-	calls int
-	fail  func(d *core.Delivery, call int) error
-	// block, when set, is waited on before delivering.
-	block chan struct{}
-	// remote, when set, gives the remote ID to return instead of the
-	// made-up one, when it returns one.
-	remote func(d *core.Delivery) string
-}
-
-func (s *recSender) Platform() string { return s.platform }
-
-func (s *recSender) Deliver(ctx context.Context, d *core.Delivery) (string, error) {
-	if s.block != nil {
-		<-s.block
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.calls++
-	if s.fail != nil {
-		if err := s.fail(d, s.calls); err != nil {
-			return "", err
-		}
-	}
-	remote := fmt.Sprintf("%s-%d", s.platform, d.ID)
-	if s.remote != nil {
-		if id := s.remote(d); id != "" {
-			remote = id
-		}
-	}
-	s.sent = append(s.sent, sent{ID: d.ID, Kind: d.Kind, Stream: d.Stream, Payload: d.Payload, Worker: s.worker, RemoteID: remote})
-	return remote, nil
-}
-
-func (s *recSender) Sent() []sent {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]sent(nil), s.sent...)
-}
-
-func (s *recSender) kinds() []string {
-	var out []string
-	for _, x := range s.Sent() {
-		out = append(out, x.Kind)
-	}
-	return out
-}
+// The recording sender, shared with the other package's tests.
+type (
+	sent      = outboxtest.Sent
+	recSender = outboxtest.RecSender
+)
 
 // Shared with the outbox's own tests (outboxtest).
 var (
@@ -110,7 +48,7 @@ type relayRig struct {
 
 func newRelayRig(t *testing.T, st *core.Store) *relayRig {
 	t.Helper()
-	r := &relayRig{st: st, slack: &recSender{platform: core.PlatformSlack}, discord: &recSender{platform: core.PlatformDiscord}}
+	r := &relayRig{st: st, slack: &recSender{Name: core.PlatformSlack}, discord: &recSender{Name: core.PlatformDiscord}}
 	r.relay = &bot.Relay{Store: st, Log: quietLog(), SlackChannel: "CSTAFF", DiscordChannel: "D-SUPPORT"}
 	r.worker = outbox.NewWorker(st, quietLog(), r.slack, r.discord)
 	r.worker.Register(r.relay.Kinds()...) // as jayaya serve wires them

@@ -19,14 +19,14 @@ func TestWorkerParksPermanentFailureWithWarningOnSource(t *testing.T) {
 		open := r.open(t, "D-1", "hello")
 		r.start(t)
 		waitIdle(t, st)
-		r.discord.mu.Lock()
-		r.discord.fail = func(d *core.Delivery, call int) error {
+		r.discord.Mu.Lock()
+		r.discord.Fail = func(d *core.Delivery, call int) error {
 			if d.Kind == bot.KindDiscordPost {
 				return outbox.Permanent(errors.New("404 Unknown Channel"))
 			}
 			return nil
 		}
-		r.discord.mu.Unlock()
+		r.discord.Mu.Unlock()
 		r.staffSays(t, open.Ticket, "4000.1", "are you there?")
 		r.staffSays(t, open.Ticket, "4000.2", "hello?")
 		waitIdle(t, st)

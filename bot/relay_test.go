@@ -48,8 +48,8 @@ func TestRelayOpenByMessageQueuesBothSidesInOrder(t *testing.T) {
 		// ✅ goes on the copy in the thread (the original is deleted):
 		// the react payload names no channel and the sender resolves it.
 		wantDiscord := []string{"discord.open_thread", "discord.notice", "discord.post", "discord.delete", "discord.react"}
-		if !slices.Equal(r.discord.kinds(), wantDiscord) {
-			t.Fatalf("discord sends %q, want %q", r.discord.kinds(), wantDiscord)
+		if !slices.Equal(r.discord.Kinds(), wantDiscord) {
+			t.Fatalf("discord sends %q, want %q", r.discord.Kinds(), wantDiscord)
 		}
 		react := payload[bot.DiscordReactPayload](t, r.discord.Sent()[4])
 		if react.Reaction != bot.ReactDelivered || react.MessageID != m.ID || react.DiscordMessageID != "" {
@@ -152,7 +152,7 @@ func TestRelayNoteStaysInSlack(t *testing.T) {
 		}
 		waitIdle(t, st)
 		if len(r.discord.Sent()) != before {
-			t.Fatalf("a note reached Discord: %q", r.discord.kinds()[before:])
+			t.Fatalf("a note reached Discord: %q", r.discord.Kinds()[before:])
 		}
 		// The note gets 🔒; the staff member joining updates the card.
 		// They travel in lanes of their own, so in either order.
@@ -199,7 +199,7 @@ func TestRelayEditAndDeleteFollow(t *testing.T) {
 			t.Fatalf("edit of unknown message: %v", res.Outcome)
 		}
 		waitIdle(t, st)
-		ks := r.discord.kinds()
+		ks := r.discord.Kinds()
 		tail := ks[len(ks)-3:]
 		if want := []string{"discord.post", "discord.edit", "discord.delete"}; !slices.Equal(tail, want) {
 			t.Fatalf("discord sends end with %q, want %q", tail, want)
@@ -296,7 +296,7 @@ func TestRelaySetStatusFromEitherSide(t *testing.T) {
 			t.Fatalf("discord status sends %v", statuses)
 		}
 		var ks []string
-		for _, k := range r.discord.kinds() {
+		for _, k := range r.discord.Kinds() {
 			if k == bot.KindDiscordNotice || k == bot.KindDiscordStatus {
 				ks = append(ks, k)
 			}
@@ -306,7 +306,7 @@ func TestRelaySetStatusFromEitherSide(t *testing.T) {
 			t.Fatalf("discord notices and statuses %q, want %q", ks, want)
 		}
 		cards := 0
-		for _, k := range r.slack.kinds() {
+		for _, k := range r.slack.Kinds() {
 			if k == bot.KindSlackCard {
 				cards++
 			}

@@ -32,7 +32,7 @@ func BenchmarkWorkerDrain(b *testing.B) {
 				if err := st.Enqueue(context.Background(), all...); err != nil {
 					b.Fatal(err)
 				}
-				s := &recSender{platform: core.PlatformDiscord}
+				s := &recSender{Name: core.PlatformDiscord}
 				w := outbox.NewWorker(st, quietLog(), s)
 				w.NoListen = true
 				ctx, cancel := context.WithCancel(context.Background())

@@ -70,13 +70,13 @@ var runWorker = outboxtest.RunWorker
 func TestWorkerHonoursRetryAfterAndKeepsOrder(t *testing.T) {
 	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
 		want := enqueueStreams(t, st, 4, 10)
-		s := &recSender{platform: core.PlatformDiscord}
+		s := &recSender{Name: core.PlatformDiscord}
 		var (
 			mu       sync.Mutex
 			limited  = map[int64]time.Time{}
 			tooEarly []int64
 		)
-		s.fail = func(d *core.Delivery, call int) error {
+		s.Fail = func(d *core.Delivery, call int) error {
 			mu.Lock()
 			defer mu.Unlock()
 			if at, ok := limited[d.ID]; ok {
@@ -105,8 +105,8 @@ func TestWorkerHonoursRetryAfterAndKeepsOrder(t *testing.T) {
 func TestWorkerRetriesTransientWithBackoff(t *testing.T) {
 	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
 		want := enqueueStreams(t, st, 2, 3)
-		s := &recSender{platform: core.PlatformDiscord}
-		s.fail = func(d *core.Delivery, call int) error {
+		s := &recSender{Name: core.PlatformDiscord}
+		s.Fail = func(d *core.Delivery, call int) error {
 			if call <= 4 {
 				return errors.New("503 outage")
 			}
@@ -153,7 +153,7 @@ func TestWorkerTakesOverAfterCrash(t *testing.T) {
 		if err != nil || len(dead) != 3 {
 			t.Fatalf("dead claim: %d %v", len(dead), err)
 		}
-		s := &recSender{platform: core.PlatformDiscord}
+		s := &recSender{Name: core.PlatformDiscord}
 		w := outbox.NewWorker(st, quietLog(), s)
 		w.NoListen = true
 		w.Poll = 50 * time.Millisecond
@@ -173,7 +173,7 @@ func TestWorkerStopDrainsInFlightSends(t *testing.T) {
 	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
 		ctx := context.Background()
 		want := enqueueStreams(t, st, 2, 1)
-		s := &recSender{platform: core.PlatformDiscord, block: make(chan struct{})}
+		s := &recSender{Name: core.PlatformDiscord, Block: make(chan struct{})}
 		w := outbox.NewWorker(st, quietLog(), s)
 		w.NoListen = true
 		stop := runWorker(t, w)
@@ -188,7 +188,7 @@ func TestWorkerStopDrainsInFlightSends(t *testing.T) {
 			t.Fatal("worker returned with sends in flight")
 		case <-time.After(50 * time.Millisecond):
 		}
-		close(s.block)
+		close(s.Block)
 		<-stopped
 		stats, _ := st.OutboxStats(ctx)
 		if stats.Pending != 0 {
@@ -211,8 +211,8 @@ func TestWorkersOnOnePostgresNeverSendTwice(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { replica.Close() })
-		s := &recSender{platform: core.PlatformDiscord, worker: fmt.Sprint("w", i)}
-		s.fail = func(d *core.Delivery, call int) error {
+		s := &recSender{Name: core.PlatformDiscord, Worker: fmt.Sprint("w", i)}
+		s.Fail = func(d *core.Delivery, call int) error {
 			time.Sleep(time.Millisecond) // a send takes a while: the others contend meanwhile
 			return nil
 		}
@@ -234,7 +234,7 @@ func TestWorkersOnOnePostgresNeverSendTwice(t *testing.T) {
 		if len(s.Sent()) > 0 {
 			busy++
 		}
-		t.Logf("worker %s sent %d", s.worker, len(s.Sent()))
+		t.Logf("worker %s sent %d", s.Worker, len(s.Sent()))
 	}
 	slices.SortFunc(all, func(a, b sent) int { return int(a.ID - b.ID) })
 	checkOnceInOrder(t, want, all)
