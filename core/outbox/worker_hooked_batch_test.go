@@ -221,22 +221,25 @@ func (r *batchRig) onDone(ctx context.Context, tx *outbox.Tx, d *core.Delivery, 
 	if want := fmt.Sprintf("discord-%d", d.ID); remoteID != want {
 		r.problem("OnDone for %s with remote ID %q, want %q", name, remoteID, want)
 	}
-	var done []int64
+	// One statement, so one snapshot on PostgreSQL (READ COMMITTED): the
+	// deliveries done and the follow-ups queued, as of the same instant,
+	// whatever the other one-by-one recordings commit meanwhile.
+	var done []struct {
+		ID     int64 `bun:"id"`
+		Reacts int   `bun:"reacts"`
+	}
 	err := tx.Bun().NewSelect().Model((*core.Delivery)(nil)).Column("id").
+		ColumnExpr("(SELECT count(*) FROM deliveries AS f WHERE f.kind = ?) AS reacts", reactKind).
 		Where("id IN (?)", bun.In(slices.Collect(maps.Keys(names)))).Where("status = ?", core.DeliveryDone).
 		OrderExpr("id").Scan(ctx, &done)
 	if err != nil {
 		r.problem("OnDone for %s: %v", name, err)
 		return err
 	}
-	reacts, err := tx.Bun().NewSelect().Model((*core.Delivery)(nil)).Where("kind = ?", reactKind).Count(ctx)
-	if err != nil {
-		r.problem("OnDone for %s: %v", name, err)
-		return err
-	}
-	call := hookCall{name: name, tx: tx.Bun().Tx, reacts: int(reacts), failed: fail}
-	for _, id := range done {
-		call.done = append(call.done, names[id])
+	call := hookCall{name: name, tx: tx.Bun().Tx, failed: fail}
+	for _, row := range done {
+		call.done = append(call.done, names[row.ID])
+		call.reacts = row.Reacts
 	}
 	f := &core.Delivery{Stream: "react:" + name, Kind: reactKind, Platform: core.PlatformDiscord, Payload: followUpPayload(name)}
 	r.mu.Lock()
