@@ -10,14 +10,15 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // Outcomes of one delivery attempt, the outcome label of
-// jayaya_relay_deliveries_total.
+// jayaya_relay_deliveries_total: the outbox's own, which it reports.
 const (
-	OutcomeDone   = "done"   // the platform accepted it
-	OutcomeRetry  = "retry"  // it failed and will be tried again
-	OutcomeParked = "parked" // it can never succeed and was set aside
+	OutcomeDone   = outbox.OutcomeDone   // the platform accepted it
+	OutcomeRetry  = outbox.OutcomeRetry  // it failed and will be tried again
+	OutcomeParked = outbox.OutcomeParked // it can never succeed and was set aside
 )
 
 // Results of an inbound event (a Slack event, a Discord gateway message),
