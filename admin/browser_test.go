@@ -3,8 +3,6 @@ package admin_test
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -21,14 +19,7 @@ import (
 func TestBrowserWalkthrough(t *testing.T) {
 	t.Parallel()
 	chromium := browsertest.Chromium(t)
-	out := os.Getenv("JAYAYA_TEST_OUTPUT")
-	if out == "" {
-		out = filepath.Join("testdata", "out")
-	}
-	out = filepath.Join(out, "browser")
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	out := browsertest.OutputDir(t, "browser")
 
 	st := coretest.MustOpenSQLite(t)
 	p := newPanel(t, st)
@@ -39,14 +30,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 
 	b := browsertest.Launch(t, chromium)
 	b.Viewport(1200, 850, false)
-	shot := func(name string) {
-		t.Helper()
-		path := filepath.Join(out, name+".png")
-		if err := os.WriteFile(path, b.Screenshot(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot %s", path)
-	}
+	shot := func(name string) { t.Helper(); b.Shot(out, name) }
 
 	// Log in: an anonymous visit lands on the login page.
 	b.Open(p.srv.URL + "/admin/")

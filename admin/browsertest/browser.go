@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -324,4 +325,29 @@ func (c *Browser) Screenshot() []byte {
 		c.t.Fatalf("screenshot: not a PNG (%v)", err)
 	}
 	return png
+}
+
+// OutputDir returns the folder for a test's screenshots, made if needed:
+// $JAYAYA_TEST_OUTPUT/name, or testdata/out/name beside the test.
+func OutputDir(t testing.TB, name string) string {
+	t.Helper()
+	out := os.Getenv("JAYAYA_TEST_OUTPUT")
+	if out == "" {
+		out = filepath.Join("testdata", "out")
+	}
+	out = filepath.Join(out, name)
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// Shot saves a screenshot of the page as dir/name.png.
+func (c *Browser) Shot(dir, name string) {
+	c.t.Helper()
+	path := filepath.Join(dir, name+".png")
+	if err := os.WriteFile(path, c.Screenshot(), 0o644); err != nil {
+		c.t.Fatal(err)
+	}
+	c.t.Logf("screenshot %s", path)
 }

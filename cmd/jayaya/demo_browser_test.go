@@ -2,8 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -19,26 +17,12 @@ import (
 // skips without Chromium, unless JAYAYA_REQUIRE_BROWSER=1.
 func TestDemoBrowser(t *testing.T) {
 	chromium := browsertest.Chromium(t)
-	out := os.Getenv("JAYAYA_TEST_OUTPUT")
-	if out == "" {
-		out = filepath.Join("testdata", "out")
-	}
-	out = filepath.Join(out, "demo")
-	if err := os.MkdirAll(out, 0o755); err != nil {
-		t.Fatal(err)
-	}
+	out := browsertest.OutputDir(t, "demo")
 
 	d := startDemo(t)
 	b := browsertest.Launch(t, chromium)
 	b.Viewport(1400, 1000, false)
-	shot := func(name string) {
-		t.Helper()
-		path := filepath.Join(out, name+".png")
-		if err := os.WriteFile(path, b.Screenshot(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		t.Logf("screenshot %s", path)
-	}
+	shot := func(name string) { t.Helper(); b.Shot(out, name) }
 	// within is a JavaScript test that a pane shows text.
 	within := func(pane, text string) string {
 		return fmt.Sprintf(`document.querySelector(%q).innerText.includes(%q)`, pane, text)
