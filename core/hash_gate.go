@@ -93,9 +93,10 @@ func (g *gate) release() {
 }
 
 // recentAttempts remembers, in this process, when each client address
-// last tried to log in, to tell gateFresh from gateClean. It forgets
-// what is older than recentFor, and everything when it grows past
-// recentMax addresses (a flood from that many is no time for favours).
+// last tried to log in, to tell gateFresh from gateClean. An attempt
+// older than recentFor does not count; the memory starts afresh when it
+// holds recentMax addresses (a flood from that many is no time for
+// favours).
 type recentAttempts struct {
 	mu   sync.Mutex
 	last map[string]time.Time
@@ -116,12 +117,5 @@ func (r *recentAttempts) seen(addr string, now time.Time) bool {
 	}
 	prev, ok := r.last[addr]
 	r.last[addr] = now
-	if len(r.last)%1000 == 0 {
-		for a, t := range r.last {
-			if now.Sub(t) > recentFor {
-				delete(r.last, a)
-			}
-		}
-	}
 	return ok && now.Sub(prev) <= recentFor && !now.Before(prev)
 }
