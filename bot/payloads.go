@@ -116,7 +116,7 @@ type SlackPostPayload struct {
 	// the ✅ once it is delivered; nil where it must be looked up.
 	Source *MessageSource `json:"source,omitempty"`
 	// Merged are the messages of the same author coalesced into this
-	// post while it waited (Relay.Prepare): Text carries theirs after its
+	// post while it waited (mergePosts): Text carries theirs after its
 	// own, one per line.
 	Merged []MergedMessage `json:"merged,omitempty"`
 }

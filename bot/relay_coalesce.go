@@ -16,27 +16,22 @@ import (
 // leave together as one post, one message per line, within the platform's
 // size limit. Every message keeps its own copy record (its target ID is the
 // combined post) and gets its own receipt; an edit or deletion of one of
-// them rewrites the combined post (Relay.Prepare).
+// them rewrites the combined post (the kinds' Prepare, see Relay.Kinds).
 
 // mergeLookAhead bounds how many deliveries queued behind a post are read
 // to find the ones that can join it.
 const mergeLookAhead = 50
 
-// Prepare is the delivery worker's Prepare. A post of one single-part
-// message without files takes with it the posts of the same author queued
-// right behind it in the ticket's stream (merged, see MergedMessage). An
-// edit or deletion of a message whose post was shared with others becomes
-// an edit of that post with the text of those still there.
-func (r *Relay) Prepare(ctx context.Context, d *core.Delivery) (*core.Delivery, []int64, error) {
-	switch d.Kind {
-	case KindSlackPost:
-		return mergePosts[SlackPostPayload](ctx, r, d, SlackTextLimit/2)
-	case KindDiscordPost:
-		return mergePosts[DiscordPostPayload](ctx, r, d, DiscordTextLimit/2)
-	case KindSlackEdit, KindSlackDelete, KindDiscordEdit, KindDiscordDelete:
-		return r.rewriteSharedPost(ctx, d)
-	}
-	return nil, nil, nil
+// mergeSlackPosts and mergeDiscordPosts are the Prepare of post kinds: a
+// post of one single-part message without files takes with it the posts
+// of the same author queued right behind it in the ticket's stream
+// (merged, see MergedMessage), within half the platform's limit.
+func (r *Relay) mergeSlackPosts(ctx context.Context, d *core.Delivery) (*core.Delivery, []int64, error) {
+	return mergePosts[SlackPostPayload](ctx, r, d, SlackTextLimit/2)
+}
+
+func (r *Relay) mergeDiscordPosts(ctx context.Context, d *core.Delivery) (*core.Delivery, []int64, error) {
+	return mergePosts[DiscordPostPayload](ctx, r, d, DiscordTextLimit/2)
 }
 
 // mayLead reports whether d can take followers: only on an attempt that
@@ -184,11 +179,11 @@ func mergePosts[P any, PP interface {
 	return &out, ids, nil
 }
 
-// rewriteSharedPost turns the edit or deletion of a message whose post is
-// shared with others (merged) into an edit of that post with the current
-// text of those not deleted, one per line. It changes nothing for a
-// message with a post of its own, or when every message of the post is
-// deleted (the post then goes).
+// rewriteSharedPost, the Prepare of edit and delete kinds, turns the edit
+// or deletion of a message whose post is shared with others (merged) into
+// an edit of that post with the current text of those not deleted, one
+// per line. It changes nothing for a message with a post of its own, or
+// when every message of the post is deleted (the post then goes).
 func (r *Relay) rewriteSharedPost(ctx context.Context, d *core.Delivery) (*core.Delivery, []int64, error) {
 	if d.MessageID == nil {
 		return nil, nil, nil
