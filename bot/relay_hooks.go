@@ -24,14 +24,14 @@ func (r *Relay) Kinds() []outbox.Kind {
 		{Name: KindSlackEdit, Platform: slack, OnDone: r.edited, Prepare: r.rewriteSharedPost},
 		{Name: KindSlackDelete, Platform: slack, Prepare: r.rewriteSharedPost},
 		{Name: KindSlackCard, Platform: slack, Stale: r.staleCard},
-		{Name: KindSlackReact, Platform: slack, Stale: r.staleSlackReceipt},
+		{Name: KindSlackReact, Platform: slack, Stale: r.staleReceipt},
 		{Name: KindSlackNotice, Platform: slack},
 		{Name: KindSlackDM, Platform: slack}, // queued by Reminders
 		{Name: KindDiscordOpenThread, Platform: discord, OnDone: r.discordThreadOpened},
 		{Name: KindDiscordPost, Platform: discord, OnDone: r.discordPosted, OnParked: r.discordPostParked, Prepare: r.mergeDiscordPosts},
 		{Name: KindDiscordEdit, Platform: discord, OnDone: r.edited, Prepare: r.rewriteSharedPost},
 		{Name: KindDiscordDelete, Platform: discord, Prepare: r.rewriteSharedPost},
-		{Name: KindDiscordReact, Platform: discord, Stale: r.staleDiscordReceipt},
+		{Name: KindDiscordReact, Platform: discord, Stale: r.staleReceipt},
 		{Name: KindDiscordNotice, Platform: discord},
 		{Name: KindDiscordStatus, Platform: discord},
 	}
@@ -112,47 +112,40 @@ func (r *Relay) staleCard(ctx context.Context, d *core.Delivery) (bool, error) {
 	return len(later) > 0, err
 }
 
-// staleSlackReceipt reports whether a ✅ on Slack has a later ✅ queued
-// behind it in the same conversation (KindSlackReact's Stale): a ✅ on the
-// newest delivered message means delivered up to there. A ⚠️ or 🔒 is
-// never stale.
-func (r *Relay) staleSlackReceipt(ctx context.Context, d *core.Delivery) (bool, error) {
-	p, err := DecodePayload[SlackReactPayload](d)
-	if err != nil || p.Reaction != ReactDelivered {
+// staleReceipt reports whether a ✅ has a later ✅ queued behind it in
+// its lane for the same conversation (the Stale of the react kinds): a ✅
+// on the newest delivered message means delivered up to there. A ⚠️ or
+// 🔒 is never stale.
+func (r *Relay) staleReceipt(ctx context.Context, d *core.Delivery) (bool, error) {
+	channel, ok := deliveredReceipt(d)
+	if !ok {
 		return false, nil
 	}
-	return r.laterReceipt(ctx, d, func(l *core.Delivery) bool {
-		q, err := DecodePayload[SlackReactPayload](l)
-		return err == nil && q.Reaction == ReactDelivered && q.Channel == p.Channel
-	})
-}
-
-// staleDiscordReceipt is staleSlackReceipt for Discord
-// (KindDiscordReact's Stale).
-func (r *Relay) staleDiscordReceipt(ctx context.Context, d *core.Delivery) (bool, error) {
-	p, err := DecodePayload[DiscordReactPayload](d)
-	if err != nil || p.Reaction != ReactDelivered || p.ChannelID == "" {
-		return false, nil
-	}
-	return r.laterReceipt(ctx, d, func(l *core.Delivery) bool {
-		q, err := DecodePayload[DiscordReactPayload](l)
-		return err == nil && q.Reaction == ReactDelivered && q.ChannelID == p.ChannelID
-	})
-}
-
-// laterReceipt reports whether one of the receipts queued after d in its
-// lane (the next few) supersedes it.
-func (r *Relay) laterReceipt(ctx context.Context, d *core.Delivery, supersedes func(*core.Delivery) bool) (bool, error) {
-	later, err := r.Store.LaterPending(ctx, d.Stream, d.ID, d.Kind, 32)
+	later, err := r.Store.LaterPending(ctx, d.Stream, d.ID, d.Kind, 32) // the next few
 	if err != nil {
 		return false, err
 	}
 	for _, l := range later {
-		if supersedes(l) {
+		if c, ok := deliveredReceipt(l); ok && c == channel {
 			return true, nil
 		}
 	}
 	return false, nil
+}
+
+// deliveredReceipt returns the conversation of a ✅ receipt; ok is false
+// for any other reaction, and for a Discord ✅ whose message is found only
+// at send time (the copy of a first message).
+func deliveredReceipt(d *core.Delivery) (channel string, ok bool) {
+	switch d.Kind {
+	case KindSlackReact:
+		p, err := DecodePayload[SlackReactPayload](d)
+		return p.Channel, err == nil && p.Reaction == ReactDelivered
+	case KindDiscordReact:
+		p, err := DecodePayload[DiscordReactPayload](d)
+		return p.ChannelID, err == nil && p.Reaction == ReactDelivered && p.ChannelID != ""
+	}
+	return "", false
 }
 
 // posted records one delivered part of a relayed message and, after the
