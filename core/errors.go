@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // Error codes carried by *Error. Transport layers map each code to their own
@@ -25,13 +27,18 @@ const (
 	EBUSY = "busy"
 )
 
-// Error is the one error type of the domain. Message is safe to show to the
-// user who caused it; Field names the offending input field for validation
-// errors, when there is one.
+// Error is the one error type of the domain. Msg is what the user who
+// caused it reads, a catalog message translated into their language by
+// ErrorMessageIn; Message is the same in English, for logs and the CLI.
+// Field names the offending input field for validation errors, when
+// there is one.
 type Error struct {
 	Code    string
 	Message string
 	Field   string
+	// Msg is the catalog message (its ID empty for an error built from an
+	// English format, which every language then shows as Message).
+	Msg i18n.Msg
 	// RetryAfter, on ELIMITED and EBUSY, is when trying again may succeed.
 	RetryAfter time.Duration
 }
@@ -42,6 +49,21 @@ func (e *Error) Error() string {
 		return fmt.Sprintf("core error: code=%s field=%s message=%s", e.Code, e.Field, e.Message)
 	}
 	return fmt.Sprintf("core error: code=%s message=%s", e.Code, e.Message)
+}
+
+// E returns an *Error with the given code whose message is the catalog's
+// id with args.
+func E(code, id string, args ...i18n.Args) *Error {
+	m := i18n.M(id, args...)
+	return &Error{Code: code, Msg: m, Message: i18n.For(i18n.EN).Msg(m)}
+}
+
+// InvalidE returns an EINVALID error about one input field whose message
+// is the catalog's id with args.
+func InvalidE(field, id string, args ...i18n.Args) *Error {
+	e := E(EINVALID, id, args...)
+	e.Field = field
+	return e
 }
 
 // Errorf returns an *Error with the given code and a formatted message.
@@ -66,16 +88,25 @@ func ErrorCode(err error) string {
 	return EINTERNAL
 }
 
-// ErrorMessage returns the user-safe message of err's *Error, or a short
-// apology for any other error (whose detail must be logged, not shown).
-func ErrorMessage(err error) string {
+// ErrorMessage returns the user-safe message of err's *Error in English,
+// or a short apology for any other error (whose detail must be logged,
+// not shown).
+func ErrorMessage(err error) string { return ErrorMessageIn(err, i18n.EN) }
+
+// ErrorMessageIn returns the user-safe message of err's *Error in l, or a
+// short apology in l for any other error (whose detail must be logged,
+// not shown).
+func ErrorMessageIn(err error, l i18n.Locale) string {
 	var e *Error
 	if err == nil {
 		return ""
 	} else if errors.As(err, &e) {
+		if e.Msg.ID != "" {
+			return i18n.For(l).Msg(e.Msg)
+		}
 		return e.Message
 	}
-	return "Sorry, something went wrong on our side."
+	return i18n.For(l).T("common.internal_error")
 }
 
 // ErrorField returns the field named by err's *Error, or "".

@@ -18,15 +18,17 @@ const (
 type User struct {
 	bun.BaseModel `bun:"table:users"`
 
-	ID           int64      `bun:"id,pk,autoincrement"`
-	Login        string     `bun:"login,notnull"`
-	Name         string     `bun:"name,notnull"`
-	Email        string     `bun:"email,notnull"`
-	Phone        string     `bun:"phone,notnull"`
-	Role         string     `bun:"role,notnull"`
-	SlackID      *string    `bun:"slack_id"`
-	DiscordID    *string    `bun:"discord_id"`
-	TimeZone     string     `bun:"time_zone,notnull"`
+	ID        int64   `bun:"id,pk,autoincrement"`
+	Login     string  `bun:"login,notnull"`
+	Name      string  `bun:"name,notnull"`
+	Email     string  `bun:"email,notnull"`
+	Phone     string  `bun:"phone,notnull"`
+	Role      string  `bun:"role,notnull"`
+	SlackID   *string `bun:"slack_id"`
+	DiscordID *string `bun:"discord_id"`
+	TimeZone  string  `bun:"time_zone,notnull"`
+	// Locale is the user's language setting ("en", "fr"), "" when unset.
+	Locale       string     `bun:"locale,notnull"`
 	PasswordHash string     `bun:"password_hash,notnull"`
 	DisabledAt   *time.Time `bun:"disabled_at"`
 	CreatedAt    time.Time  `bun:"created_at,notnull"`

@@ -21,7 +21,10 @@ type NewUser struct {
 	SlackID   string
 	DiscordID string
 	TimeZone  string
-	Password  string
+	// Locale is "en", "fr" or "" (unset: the platform's language or
+	// JAYAYA_LOCALE decide).
+	Locale   string
+	Password string
 }
 
 // UserUpdate is a partial update of a user: nil fields are left alone. An
@@ -35,6 +38,7 @@ type UserUpdate struct {
 	SlackID   *string
 	DiscordID *string
 	TimeZone  *string
+	Locale    *string
 	Password  *string
 	Disabled  *bool
 }
@@ -120,6 +124,9 @@ func (s *Store) CreateUserTx(ctx context.Context, tx bun.IDB, in NewUser) (*User
 		return nil, err
 	}
 	if u.TimeZone, err = validTimeZone("time_zone", in.TimeZone); err != nil {
+		return nil, err
+	}
+	if u.Locale, err = validLocale("locale", in.Locale); err != nil {
 		return nil, err
 	}
 	if in.Password != "" {
@@ -320,6 +327,11 @@ func applyUserUpdate(u *User, up UserUpdate, now time.Time) error {
 	}
 	if up.TimeZone != nil {
 		if u.TimeZone, err = validTimeZone("time_zone", *up.TimeZone); err != nil {
+			return err
+		}
+	}
+	if up.Locale != nil {
+		if u.Locale, err = validLocale("locale", *up.Locale); err != nil {
 			return err
 		}
 	}

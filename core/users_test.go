@@ -35,6 +35,7 @@ func TestCreateUserValidation(t *testing.T) {
 			{"bad discord id", core.NewUser{Login: "ann", Name: "Ann", Role: "client", DiscordID: "12ab"}, "discord_id"},
 			{"bad zone", core.NewUser{Login: "ann", Name: "Ann", Role: "staff", TimeZone: "Mars/Olympus"}, "time_zone"},
 			{"short password", core.NewUser{Login: "ann", Name: "Ann", Role: "staff", Password: "short"}, "password"},
+			{"unknown locale", core.NewUser{Login: "ann", Name: "Ann", Role: "staff", Locale: "xx"}, "locale"},
 		}
 		for _, c := range cases {
 			_, err := st.CreateUser(ctx, c.in)

@@ -8,6 +8,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 var (
@@ -123,6 +125,20 @@ func validTimeZone(field, s string) (string, error) {
 		return "", Invalid(field, "%q is not a known time zone (use an IANA name such as Europe/Paris).", s)
 	}
 	return s, nil
+}
+
+// validLocale accepts a supported language code ("fr", "fr-FR", "en"),
+// kept as its short form, or an empty value (no setting).
+func validLocale(field, s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	l, ok := i18n.Parse(s)
+	if !ok {
+		return "", InvalidE(field, "core.user.locale_invalid", i18n.Args{"Value": s})
+	}
+	return string(l), nil
 }
 
 // ValidColor reports whether s is a #RRGGBB colour.
