@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // Config is everything JayayaCRM reads from its environment, parsed and
@@ -21,6 +22,10 @@ type Config struct {
 	// Pacing holds Slack and Discord calls within the platforms' rate
 	// limits (JAYAYA_PACING, on unless "off").
 	Pacing bool
+	// Locale is the language of whoever has none of their own (no user
+	// setting, nothing from their platform) and of messages several people
+	// read (JAYAYA_LOCALE: en or fr, default en).
+	Locale i18n.Locale
 
 	SlackBotToken      string
 	SlackSigningSecret string
@@ -101,6 +106,11 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 		DiscordGuildID:        r.get("DISCORD_GUILD_ID", ""),
 		DiscordSupportChannel: r.get("DISCORD_SUPPORT_CHANNEL", ""),
 		DiscordAPIURL:         r.get("DISCORD_API_URL", "https://discord.com"),
+	}
+	if l, ok := i18n.Parse(r.get("JAYAYA_LOCALE", string(i18n.Default))); ok {
+		c.Locale = l
+	} else {
+		r.fail("JAYAYA_LOCALE: want en or fr, got %q", r.get("JAYAYA_LOCALE", ""))
 	}
 	switch pacing := strings.ToLower(r.get("JAYAYA_PACING", "on")); pacing {
 	case "on":

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // syncBuffer is a bytes.Buffer safe for the server's log writes and the
@@ -177,6 +178,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"JAYAYA_PUBLIC_URL": "ftp://x"}, "JAYAYA_PUBLIC_URL"},
 		{map[string]string{"JAYAYA_LOG_LEVEL": "loud"}, "JAYAYA_LOG_LEVEL"},
 		{map[string]string{"JAYAYA_PACING": "maybe"}, "JAYAYA_PACING"},
+		{map[string]string{"JAYAYA_LOCALE": "de"}, "JAYAYA_LOCALE"},
 		{map[string]string{"SLACK_BOT_TOKEN": "abc"}, "SLACK_BOT_TOKEN"},
 		{map[string]string{"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"},
 		{map[string]string{"SLACK_BOT_TOKEN_FILE": secret, "SLACK_SIGNING_SECRET": "s"}, "SLACK_STAFF_CHANNEL"},
@@ -195,5 +197,11 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 	}
 	if cfg, err := LoadConfig(envFunc(map[string]string{"JAYAYA_PACING": "OFF"})); err != nil || cfg.Pacing {
 		t.Fatalf("JAYAYA_PACING=OFF: pacing %v (%v)", cfg != nil && cfg.Pacing, err)
+	}
+	if cfg.Locale != i18n.EN {
+		t.Fatalf("default locale %q, want en", cfg.Locale)
+	}
+	if cfg, err := LoadConfig(envFunc(map[string]string{"JAYAYA_LOCALE": "fr-FR"})); err != nil || cfg.Locale != i18n.FR {
+		t.Fatalf("JAYAYA_LOCALE=fr-FR: %v (%v)", cfg, err)
 	}
 }
