@@ -53,13 +53,16 @@ type Page struct {
 	cfg  Config
 	tmpl *template.Template
 
-	mu        sync.Mutex
-	answers   []answer              // immediate answers to commands and buttons, which Slack shows as ephemeral messages
-	viewState map[string]*viewInput // what was typed into a modal that came back with errors
-	dismissed map[string]bool       // modals the visitor closed
-	version   int64                 // bumped on every change of either chat
-	changed   chan struct{}         // closed and replaced with each bump
-	started   bool
+	mu      sync.Mutex
+	answers []answer // immediate answers to commands and buttons, which Slack shows as ephemeral messages
+	// interactions are the IDs of the clients' slash commands; Discord
+	// shows each answer only to the client who typed the command.
+	interactions []string
+	viewState    map[string]*viewInput // what was typed into a modal that came back with errors
+	dismissed    map[string]bool       // modals the visitor closed
+	version      int64                 // bumped on every change of either chat
+	changed      chan struct{}         // closed and replaced with each bump
+	started      bool
 }
 
 // answer is an immediate answer to a slash command or a button, which Slack

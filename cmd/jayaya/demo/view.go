@@ -51,6 +51,9 @@ type dMsg struct {
 	Files     []string
 	Reactions []reaction
 	Edited    bool
+	Used      string // the slash command it answers: "Henri Dupont used /close"
+	For       string // the only one who sees it (an ephemeral answer)
+	at        time.Time
 }
 
 // dThread is a ticket thread of the support channel.
@@ -110,11 +113,13 @@ func pick(id string, people []Person) string {
 
 func (p *Page) buildDiscord(v *view) {
 	d := p.cfg.Discord
+	answers := p.commandAnswers()
 	for _, m := range d.Messages(p.cfg.SupportChannel) {
 		if dm, ok := p.discordMsg(m); ok {
 			v.Support = append(v.Support, dm)
 		}
 	}
+	v.Support = byTime(append(v.Support, answers[p.cfg.SupportChannel]...))
 	for _, th := range d.Threads(p.cfg.SupportChannel) {
 		t := dThread{ID: th.ID, Name: th.Name, Private: th.Type == discordgo.ChannelTypeGuildPrivateThread}
 		if md := th.ThreadMetadata; md != nil {
@@ -130,8 +135,51 @@ func (p *Page) buildDiscord(v *view) {
 				t.Messages = append(t.Messages, dm)
 			}
 		}
+		t.Messages = byTime(append(t.Messages, answers[th.ID]...))
 		v.Threads = append(v.Threads, t)
 	}
+}
+
+// commandAnswers are the product's answers to the clients' slash
+// commands that only their client sees, by the channel they were typed
+// in. (An answer for everyone is a message of its channel.)
+func (p *Page) commandAnswers() map[string][]dMsg {
+	p.mu.Lock()
+	ids := slices.Clone(p.interactions)
+	p.mu.Unlock()
+	out := map[string][]dMsg{}
+	for _, id := range ids {
+		rec, ok := p.cfg.Discord.Interaction(id)
+		if !ok || rec.Original == nil || rec.Original.Flags&discordgo.MessageFlagsEphemeral == 0 {
+			continue
+		}
+		dm, ok := p.discordMsg(rec.Original)
+		if !ok {
+			continue
+		}
+		if mem := rec.Interaction.Member; mem != nil && mem.User != nil {
+			dm.For = p.discordName(mem.User.ID, mem.User.Username)
+		} else if u := rec.Interaction.User; u != nil {
+			dm.For = p.discordName(u.ID, u.Username)
+		}
+		out[rec.Original.ChannelID] = append(out[rec.Original.ChannelID], dm)
+	}
+	return out
+}
+
+// byTime orders messages by when they were posted, keeping the order of
+// those posted at the same time.
+func byTime(ms []dMsg) []dMsg {
+	slices.SortStableFunc(ms, func(a, b dMsg) int { return a.at.Compare(b.at) })
+	return ms
+}
+
+// discordChannelName is a channel's name, for a <#id> mention.
+func (p *Page) discordChannelName(id string) string {
+	if ch, ok := p.cfg.Discord.Channel(id); ok && ch.Name != "" {
+		return ch.Name
+	}
+	return id
 }
 
 // discordName is a Discord user's display name: a demo client's full
@@ -151,13 +199,20 @@ func (p *Page) discordName(id, username string) string {
 // discordMsg renders one Discord message; ok is false for one a client
 // would not see as a message (an empty system message).
 func (p *Page) discordMsg(m *discordgo.Message) (dMsg, bool) {
-	out := dMsg{Time: clock(m.Timestamp), Body: discordMarkdown(m.Content), Edited: m.EditedTimestamp != nil}
+	out := dMsg{Time: clock(m.Timestamp), Body: discordMentions(discordMarkdown(m.Content), p.discordChannelName),
+		Edited: m.EditedTimestamp != nil, at: m.Timestamp}
+	if in := m.Interaction; in != nil && in.User != nil {
+		out.Used = p.discordName(in.User.ID, in.User.Username) + " used /" + in.Name
+	}
 	if m.Author != nil {
 		out.Author = p.discordName(m.Author.ID, m.Author.Username)
 		out.Bot = m.Author.Bot && m.WebhookID == ""
 		// A webhook post is a staff reply under the staff member's name,
 		// or the client's own opening message moved into the thread.
 		out.Webhook = m.WebhookID != "" && !slices.ContainsFunc(p.cfg.Clients, func(c Person) bool { return c.Name == m.Author.Username })
+		if m.Interaction != nil { // the bot answering a command, through the application's webhook
+			out.Bot, out.Webhook = m.Author.Bot, false
+		}
 	}
 	if m.Type == discordgo.MessageTypeRecipientAdd {
 		var added []string
