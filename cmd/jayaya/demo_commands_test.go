@@ -11,9 +11,10 @@ import (
 )
 
 // say writes text in the demo's Discord box as client, in channel where
-// ("" for the support channel), the way the page's script posts it; it
-// returns the HTTP status and the problem the page answered.
-func (d *demoRun) say(t *testing.T, client, where, text string) (int, string) {
+// ("" for the support channel), the way the page's script posts it from a
+// browser asking for language lang; it returns the HTTP status and the
+// problem the page answered.
+func (d *demoRun) say(t *testing.T, lang, client, where, text string) (int, string) {
 	t.Helper()
 	form := url.Values{"client": {client}, "where": {where}, "text": {text}}
 	req, err := http.NewRequest(http.MethodPost, d.url+"/demo/discord/say", strings.NewReader(form.Encode()))
@@ -22,6 +23,7 @@ func (d *demoRun) say(t *testing.T, client, where, text string) (int, string) {
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("X-Demo-Script", "1")
+	req.Header.Set("Accept-Language", lang)
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -56,7 +58,7 @@ func TestDemoDiscordCommands(t *testing.T) {
 	henri := optionValue(t, d.get(t, "/demo/"), "Henri Dupont")
 	wantSay := func(client, where, text string) {
 		t.Helper()
-		if code, problem := d.say(t, client, where, text); code != http.StatusNoContent {
+		if code, problem := d.say(t, "en", client, where, text); code != http.StatusNoContent {
 			t.Fatalf("%q: %d %s\n%s", text, code, problem, d.logs.String())
 		}
 	}
@@ -69,8 +71,11 @@ func TestDemoDiscordCommands(t *testing.T) {
 
 	// Discord's client sends no /ticket without its subject.
 	threadsBefore := strings.Count(d.panes(t)["discord-where"], "<option")
-	if code, problem := d.say(t, henri, "", "/ticket"); code != http.StatusUnprocessableEntity || !strings.Contains(problem, "/ticket needs its subject option") {
+	if code, problem := d.say(t, "en", henri, "", "/ticket"); code != http.StatusUnprocessableEntity || problem != "/ticket needs its subject option." {
 		t.Fatalf("/ticket without a subject: %d %q", code, problem)
+	}
+	if code, problem := d.say(t, "fr-FR,fr;q=0.9", henri, "", "/ticket visibility: secret"); code != http.StatusUnprocessableEntity || problem != "/ticket a besoin de son option subject." {
+		t.Fatalf("/ticket without a subject, in French: %d %q", code, problem)
 	}
 
 	// /ticket opens a public ticket, its thread on Discord and its card on
@@ -103,6 +108,21 @@ func TestDemoDiscordCommands(t *testing.T) {
 	}
 	if !regexp.MustCompile(`Henri Dupont used /close</div>\s*<div class="meta"><span class="author">JayayaCRM</span> <span class="tag">BOT</span>`).MatchString(panes["discord-feed"]) {
 		t.Errorf("the answer to /close is not the bot's, under the command:\n%s", panes["discord-feed"])
+	}
+
+	// The page's own words around the answer speak the visitor's language.
+	req, _ := http.NewRequest(http.MethodGet, d.url+"/demo/panes", nil)
+	req.Header.Set("Accept-Language", "fr")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, want := range []string{"Henri Dupont a utilisé /close", "visible seulement par Henri Dupont"} {
+		if !strings.Contains(string(b), want) {
+			t.Errorf("the French page lacks %q", want)
+		}
 	}
 	d.stop(t)
 }

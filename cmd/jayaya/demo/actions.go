@@ -43,8 +43,8 @@ func (p *Page) discordSay(w http.ResponseWriter, r *http.Request) {
 		where = p.cfg.SupportChannel
 	}
 	if call, problem, ok := parseSlash(text, p.commandsAt(where)); ok {
-		if problem != "" {
-			p.done(w, r, problem)
+		if problem.ID != "" {
+			p.done(w, r, p.printer(r).Msg(problem))
 			return
 		}
 		p.discordCommand(w, r, client, where, call)

@@ -10,6 +10,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/jayaya/jayayacrm/adapters/discord/discordtest"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // A client's slash command, typed in the Discord box the way Discord's own
@@ -30,37 +31,38 @@ type slashCall struct {
 // and one of their names: it is then sent as a message, as in Discord.
 // Options are written "name: value" (for example "/ticket subject: Late
 // delivery visibility: public"); text before the first of them fills the
-// command's first option. problem is what Discord's client says instead
-// of sending: a required option missing, a value too long or not one of
-// its choices, text after a command without options.
-func parseSlash(text string, cmds []*discordgo.ApplicationCommand) (call slashCall, problem string, ok bool) {
+// command's first option. problem (an empty ID when there is none) is what
+// Discord's client says instead of sending: a required option missing, a
+// value too long or not one of its choices, text after a command without
+// options.
+func parseSlash(text string, cmds []*discordgo.ApplicationCommand) (call slashCall, problem i18n.Msg, ok bool) {
 	text = strings.TrimSpace(text)
 	if !strings.HasPrefix(text, "/") {
-		return slashCall{}, "", false
+		return slashCall{}, problem, false
 	}
 	name, rest, _ := strings.Cut(text[1:], " ")
 	i := slices.IndexFunc(cmds, func(c *discordgo.ApplicationCommand) bool {
 		return c.Name == name && c.Type == discordgo.ChatApplicationCommand
 	})
 	if i < 0 {
-		return slashCall{}, "", false
+		return slashCall{}, problem, false
 	}
 	cmd := cmds[i]
 	call.Name = cmd.Name
 	values, extra := optionValues(strings.TrimSpace(rest), cmd.Options)
 	if extra != "" {
-		return call, fmt.Sprintf("/%s takes no options.", cmd.Name), true
+		return call, i18n.M("demo.discord.no_options", i18n.Args{"Command": cmd.Name}), true
 	}
 	for _, o := range cmd.Options {
 		v, given := values[o.Name]
 		if !given {
 			if o.Required {
-				return call, fmt.Sprintf("/%s needs its %s option: %s", cmd.Name, o.Name, o.Description), true
+				return call, i18n.M("demo.discord.needs_option", i18n.Args{"Command": cmd.Name, "Option": o.Name}), true
 			}
 			continue
 		}
 		if o.MaxLength > 0 && utf8.RuneCountInString(v) > o.MaxLength {
-			return call, fmt.Sprintf("%s: at most %d characters.", o.Name, o.MaxLength), true
+			return call, i18n.M("demo.discord.too_long", i18n.Args{"Option": o.Name, "Max": o.MaxLength}), true
 		}
 		if len(o.Choices) > 0 {
 			var names []string
@@ -72,14 +74,14 @@ func parseSlash(text string, cmds []*discordgo.ApplicationCommand) (call slashCa
 				}
 			}
 			if chosen == "" {
-				return call, fmt.Sprintf("%s: one of %s.", o.Name, strings.Join(names, ", ")), true
+				return call, i18n.M("demo.discord.not_a_choice", i18n.Args{"Option": o.Name, "Choices": strings.Join(names, ", ")}), true
 			}
 			v = chosen
 		}
 		call.Options = append(call.Options, &discordgo.ApplicationCommandInteractionDataOption{
 			Name: o.Name, Type: o.Type, Value: v})
 	}
-	return call, "", true
+	return call, problem, true
 }
 
 // optionValues splits what follows a command's name into its options'
@@ -138,7 +140,7 @@ func optionValues(rest string, opts []*discordgo.ApplicationCommandOption) (valu
 func (p *Page) discordCommand(w http.ResponseWriter, r *http.Request, client Person, where string, call slashCall) {
 	i, err := p.cfg.Discord.InvokeSlashCommand(discordtest.SlashCommand{ChannelID: where, UserID: client.ID, Name: call.Name, Options: call.Options})
 	if err != nil {
-		p.done(w, r, "Discord refused the command: "+err.Error())
+		p.done(w, r, p.printer(r).T("demo.discord.refused", i18n.Args{"Error": err.Error()}))
 		return
 	}
 	p.mu.Lock()
@@ -150,10 +152,19 @@ func (p *Page) discordCommand(w http.ResponseWriter, r *http.Request, client Per
 		rec, _ := p.cfg.Discord.Interaction(i.ID)
 		return len(rec.Callbacks) > 0
 	}, actTimeout) {
-		p.done(w, r, "The application did not respond.")
+		p.done(w, r, p.printer(r).T("demo.discord.no_response"))
 		return
 	}
 	p.done(w, r, "")
+}
+
+// printer speaks the visitor's language: the browser's, else the page's
+// default (JAYAYA_LOCALE).
+func (p *Page) printer(r *http.Request) i18n.Printer {
+	if l, ok := i18n.FromAcceptLanguage(r.Header.Get("Accept-Language")); ok {
+		return i18n.For(l)
+	}
+	return i18n.For(p.cfg.Locale)
 }
 
 // commandsAt are the slash commands usable in a channel: its guild's and

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/bwmarrin/discordgo"
+
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // testCommands are the commands the product registers, as the fake
@@ -40,14 +42,18 @@ func TestParseSlash(t *testing.T) {
 		{"bare text fills the first option", "/ticket Late pallets", true, map[string]string{"subject": "Late pallets"}, ""},
 		{"a colon inside a value", "/ticket subject: Re: invoice 12", true, map[string]string{"subject": "Re: invoice 12"}, ""},
 		{"choice by name, any case", "/ticket subject: x visibility: Public", true, map[string]string{"subject": "x", "visibility": "public"}, ""},
-		{"required option missing", "/ticket", true, nil, "/ticket needs its subject option: What is it about?"},
-		{"required option empty", "/ticket subject:   visibility: public", true, nil, "/ticket needs its subject option: What is it about?"},
+		{"required option missing", "/ticket", true, nil, "/ticket needs its subject option."},
+		{"required option empty", "/ticket subject:   visibility: public", true, nil, "/ticket needs its subject option."},
 		{"too long", "/ticket subject: ééééééééééééééééééééé", true, nil, "subject: at most 20 characters."},
 		{"not a choice", "/ticket subject: x visibility: secret", true, nil, "visibility: one of private, public."},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			call, problem, ok := parseSlash(c.text, testCommands)
+			call, msg, ok := parseSlash(c.text, testCommands)
+			problem := ""
+			if msg.ID != "" {
+				problem = i18n.For(i18n.EN).Msg(msg)
+			}
 			if ok != c.ok || problem != c.problem {
 				t.Fatalf("parseSlash(%q) = ok %v, problem %q; want %v, %q", c.text, ok, problem, c.ok, c.problem)
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/jayaya/jayayacrm/adapters/slack/slacktest"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // view is everything the page template shows, read from both chats.
@@ -52,7 +53,7 @@ type dMsg struct {
 	Reactions []reaction
 	Edited    bool
 	Used      string // the slash command it answers: "Henri Dupont used /close"
-	For       string // the only one who sees it (an ephemeral answer)
+	Only      string // who alone sees it (an ephemeral answer): "only visible to Henri Dupont"
 	at        time.Time
 }
 
@@ -85,15 +86,15 @@ type dmPane struct {
 	Messages []sMsg
 }
 
-// build reads both chats into a view. q holds the page's parameters: as
-// (staff), client, problem.
-func (p *Page) build(q url.Values) *view {
+// build reads both chats into a view, in pr's language. q holds the
+// page's parameters: as (staff), client, problem.
+func (p *Page) build(q url.Values, pr i18n.Printer) *view {
 	v := &view{
 		Staff: p.cfg.Staff, Clients: p.cfg.Clients, AdminURL: p.cfg.AdminURL, AdminLogin: p.cfg.AdminLogin,
 		AsStaff: pick(q.Get("as"), p.cfg.Staff), AsClient: pick(q.Get("client"), p.cfg.Clients),
 		Problem: q.Get("problem"),
 	}
-	p.buildDiscord(v)
+	p.buildDiscord(v, pr)
 	p.buildSlack(v)
 	return v
 }
@@ -111,11 +112,11 @@ func pick(id string, people []Person) string {
 	return people[0].ID
 }
 
-func (p *Page) buildDiscord(v *view) {
+func (p *Page) buildDiscord(v *view, pr i18n.Printer) {
 	d := p.cfg.Discord
-	answers := p.commandAnswers()
+	answers := p.commandAnswers(pr)
 	for _, m := range d.Messages(p.cfg.SupportChannel) {
-		if dm, ok := p.discordMsg(m); ok {
+		if dm, ok := p.discordMsg(m, pr); ok {
 			v.Support = append(v.Support, dm)
 		}
 	}
@@ -131,7 +132,7 @@ func (p *Page) buildDiscord(v *view) {
 		}
 		t.Members = strings.Join(members, ", ")
 		for _, m := range d.Messages(th.ID) {
-			if dm, ok := p.discordMsg(m); ok {
+			if dm, ok := p.discordMsg(m, pr); ok {
 				t.Messages = append(t.Messages, dm)
 			}
 		}
@@ -143,7 +144,7 @@ func (p *Page) buildDiscord(v *view) {
 // commandAnswers are the product's answers to the clients' slash
 // commands that only their client sees, by the channel they were typed
 // in. (An answer for everyone is a message of its channel.)
-func (p *Page) commandAnswers() map[string][]dMsg {
+func (p *Page) commandAnswers(pr i18n.Printer) map[string][]dMsg {
 	p.mu.Lock()
 	ids := slices.Clone(p.interactions)
 	p.mu.Unlock()
@@ -153,14 +154,16 @@ func (p *Page) commandAnswers() map[string][]dMsg {
 		if !ok || rec.Original == nil || rec.Original.Flags&discordgo.MessageFlagsEphemeral == 0 {
 			continue
 		}
-		dm, ok := p.discordMsg(rec.Original)
+		dm, ok := p.discordMsg(rec.Original, pr)
 		if !ok {
 			continue
 		}
+		invoker := rec.Interaction.User
 		if mem := rec.Interaction.Member; mem != nil && mem.User != nil {
-			dm.For = p.discordName(mem.User.ID, mem.User.Username)
-		} else if u := rec.Interaction.User; u != nil {
-			dm.For = p.discordName(u.ID, u.Username)
+			invoker = mem.User
+		}
+		if invoker != nil {
+			dm.Only = pr.T("demo.discord.only_visible", i18n.Args{"Name": p.discordName(invoker.ID, invoker.Username)})
 		}
 		out[rec.Original.ChannelID] = append(out[rec.Original.ChannelID], dm)
 	}
@@ -196,13 +199,14 @@ func (p *Page) discordName(id, username string) string {
 	return cmp.Or(username, id)
 }
 
-// discordMsg renders one Discord message; ok is false for one a client
-// would not see as a message (an empty system message).
-func (p *Page) discordMsg(m *discordgo.Message) (dMsg, bool) {
+// discordMsg renders one Discord message, in pr's language where the page
+// adds words of its own; ok is false for one a client would not see as a
+// message (an empty system message).
+func (p *Page) discordMsg(m *discordgo.Message, pr i18n.Printer) (dMsg, bool) {
 	out := dMsg{Time: clock(m.Timestamp), Body: discordMentions(discordMarkdown(m.Content), p.discordChannelName),
 		Edited: m.EditedTimestamp != nil, at: m.Timestamp}
 	if in := m.Interaction; in != nil && in.User != nil {
-		out.Used = p.discordName(in.User.ID, in.User.Username) + " used /" + in.Name
+		out.Used = pr.T("demo.discord.used", i18n.Args{"Name": p.discordName(in.User.ID, in.User.Username), "Command": in.Name})
 	}
 	if m.Author != nil {
 		out.Author = p.discordName(m.Author.ID, m.Author.Username)
