@@ -117,6 +117,9 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		if dsn, err = sqliteDSN(rest); err != nil {
 			return nil, err
 		}
+		if err = createSQLiteFile(rest); err != nil {
+			return nil, err
+		}
 		if sqldb, err = sql.Open("sqlite", dsn); err != nil {
 			return nil, fmt.Errorf("DATABASE_URL: %v", err)
 		}

@@ -20,6 +20,7 @@ import (
 	"github.com/jayaya/jayayacrm/adapters/slack/slacktest"
 	"github.com/jayaya/jayayacrm/cmd/jayaya/demo"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 const demoUse = "usage: jayaya demo [--addr host:port] [--db URL]"
@@ -98,7 +99,7 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 		Staff:    []demo.Person{{ID: w.sam.ID, Name: w.sam.RealName}, {ID: w.claire.ID, Name: w.claire.RealName}, {ID: w.admin.ID, Name: w.admin.RealName}},
 		Clients:  []demo.Person{w.emma, w.henri},
 		AdminURL: cfg.PublicURL + "/admin/", AdminLogin: demoAdminLogin,
-		Log: log.With("component", "demo"),
+		Log: log.With("component", "demo"), Locale: i18n.Pick(i18n.Default, getenv("JAYAYA_LOCALE")),
 	})
 
 	var seeding sync.WaitGroup

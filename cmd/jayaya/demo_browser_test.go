@@ -1,20 +1,28 @@
 package main
 
 import (
+	"flag"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/jayaya/jayayacrm/admin/browsertest"
 )
 
+// updateDocs makes TestDemoBrowser rewrite the README's screenshot,
+// docs/demo.png: go test -run TestDemoBrowser ./cmd/jayaya -args -update-docs
+var updateDocs = flag.Bool("update-docs", false, "TestDemoBrowser: rewrite docs/demo.png, the README's screenshot of the demo")
+
 // TestDemoBrowser drives "jayaya demo" in headless Chromium as a new user
 // would: open /demo/, write as a client in the support channel, see the
 // ticket appear on the Slack side, answer as staff, see the answer on the
 // Discord side and its ✅ on Slack, run /crm company and use the card's
-// Comment button and form. It saves a screenshot of each step in
-// $JAYAYA_TEST_OUTPUT/demo/ (default cmd/jayaya/testdata/out/demo/). It
-// skips without Chromium, unless JAYAYA_REQUIRE_BROWSER=1.
+// Comment button and form, then close the ticket as the client with
+// Discord's /close. It saves a screenshot of each step in
+// $JAYAYA_TEST_OUTPUT/demo/ (default cmd/jayaya/testdata/out/demo/), and
+// with -update-docs the README's (docs/demo.png). It skips without
+// Chromium, unless JAYAYA_REQUIRE_BROWSER=1.
 func TestDemoBrowser(t *testing.T) {
 	chromium := browsertest.Chromium(t)
 	out := browsertest.OutputDir(t, "demo")
@@ -75,6 +83,9 @@ func TestDemoBrowser(t *testing.T) {
 	b.WaitFor("✅ on the client's message in Discord", fmt.Sprintf(
 		`[...document.querySelectorAll('#discord-feed .msg')].some(m => m.innerText.includes(%q) && (m.querySelector('.reactions') || {innerText: ''}).innerText.includes('✅'))`, question))
 	shot("03-staff-answered")
+	if *updateDocs {
+		b.Shot(filepath.Join("..", "..", "docs"), "demo")
+	}
 
 	// /crm company shows the card, only to the staff member.
 	b.Fill("#crm-text", "company dupont")
@@ -97,11 +108,29 @@ func TestDemoBrowser(t *testing.T) {
 	b.WaitFor("the comment's confirmation", within("#answers", "Comment added to Dupont & Fils"))
 	shot("06-comment-added")
 
+	// Henri closes his ticket from Discord: /close typed in its thread is
+	// Discord's slash command, answered to him only; the thread and the
+	// card close, and "/close" is relayed to no one.
+	choose("#client", "Henri Dupont")
+	choose("#discord-where", "#2 Hello, the invoice")
+	b.Fill("#discord-text", "/close")
+	b.Click("#discord-send")
+	b.WaitFor("the answer to /close, only to Henri", fmt.Sprintf(
+		`[...document.querySelectorAll('#discord-feed .msg.ephemeral')].some(m => m.innerText.includes(%q) && m.innerText.includes(%q) && m.innerText.includes(%q))`,
+		"Henri Dupont used /close", "Ticket #2 is closed. Thank you!", "only visible to Henri Dupont"))
+	b.WaitFor("the thread closed on Discord", within("#discord-feed", "private thread · closed"))
+	b.WaitFor("the closing line on Slack", within("#slack-feed", "Ticket #2 was closed by Henri Dupont"))
+	b.WaitFor("the card's Reopen button", `[...document.querySelectorAll('#slack-feed button')].some(e => e.innerText.trim() === 'Reopen')`)
+	if relayed := b.Eval(`[...document.querySelectorAll('#slack-feed .body, #discord-feed .body')].some(e => e.innerText.trim() === '/close')`); relayed != false {
+		t.Errorf("/close was relayed as a message (%v)", relayed)
+	}
+	shot("07-client-closed")
+
 	// The same page on a phone.
 	b.Viewport(390, 844, true)
 	b.Open(d.url + "/demo/")
 	b.WaitFor("the page on a phone", within("#slack-feed", answer))
-	shot("07-phone")
+	shot("08-phone")
 
 	d.stop(t)
 	if logs := d.logs.String(); strings.Contains(logs, errNotLoopback.Error()) || strings.Contains(logs, "outside this machine") {

@@ -102,16 +102,20 @@ func (d *demoRun) get(t *testing.T, path string) string {
 // fakes and the product: its internal note got 🔒.
 const seededTicket = `<span class="reaction">🔒 1</span>`
 
+// panes returns the page's live parts, by element id.
+func (d *demoRun) panes(t *testing.T) map[string]string {
+	t.Helper()
+	var m map[string]string
+	if err := json.Unmarshal([]byte(d.get(t, "/demo/panes")), &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
 // waitPanes waits until the page's live parts hold text.
 func (d *demoRun) waitPanes(t *testing.T, text string) {
 	t.Helper()
-	panes := func() string {
-		var m map[string]string
-		if err := json.Unmarshal([]byte(d.get(t, "/demo/panes")), &m); err != nil {
-			t.Fatal(err)
-		}
-		return strings.Join(slices.Collect(maps.Values(m)), "\n")
-	}
+	panes := func() string { return strings.Join(slices.Collect(maps.Values(d.panes(t))), "\n") }
 	deadline := time.Now().Add(waitTimeout)
 	for !strings.Contains(panes(), text) {
 		if time.Now().After(deadline) {

@@ -14,7 +14,7 @@ import (
 
 // doctorWorld is a configuration that passes every doctor check: a
 // migrated SQLite database with a staff user and a client, a fake Slack
-// workspace and a fake Discord server set up as the README says.
+// workspace and a fake Discord server set up as the operator guide says.
 type doctorWorld struct {
 	env     map[string]string
 	slack   *slacktest.Server

@@ -127,6 +127,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, hooks serveHooks,
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "database", st.Engine(), "public_url", cfg.PublicURL,
 		"slack", cfg.SlackEnabled(), "discord", cfg.DiscordEnabled(), "version", version)
+	logChatsOff(log, cfg)
 	if hooks.listening != nil {
 		hooks.listening(workCtx, ln.Addr().String())
 	}

@@ -9,7 +9,8 @@ import (
 )
 
 // TestSystemdUnit checks the unit runs `jayaya serve` with the environment
-// file the README describes, and that systemd accepts it.
+// file the operator guide (docs/operator-guide.md) describes, and that
+// systemd accepts it.
 func TestSystemdUnit(t *testing.T) {
 	b, err := os.ReadFile("jayaya.service")
 	if err != nil {

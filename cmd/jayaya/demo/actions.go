@@ -30,7 +30,7 @@ func person(id string, people []Person) (Person, bool) {
 }
 
 // discordSay posts a client's message in the support channel (which opens
-// a ticket) or in one of its threads.
+// a ticket) or in one of its threads, or runs the slash command it names.
 func (p *Page) discordSay(w http.ResponseWriter, r *http.Request) {
 	client, ok := person(r.FormValue("client"), p.cfg.Clients)
 	text := strings.TrimSpace(r.FormValue("text"))
@@ -41,6 +41,14 @@ func (p *Page) discordSay(w http.ResponseWriter, r *http.Request) {
 	}
 	if where == "" {
 		where = p.cfg.SupportChannel
+	}
+	if call, problem, ok := parseSlash(text, p.commandsAt(where)); ok {
+		if problem.ID != "" {
+			p.done(w, r, p.printer(r).Msg(problem))
+			return
+		}
+		p.discordCommand(w, r, client, where, call)
+		return
 	}
 	if _, err := p.cfg.Discord.SendUserMessage(discordtest.UserMessage{ChannelID: where, AuthorID: client.ID, Content: text}); err != nil {
 		p.done(w, r, "Discord refused the message: "+err.Error())

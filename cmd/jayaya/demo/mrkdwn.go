@@ -106,6 +106,18 @@ func discordMarkdown(text string) template.HTML {
 	return template.HTML(strings.ReplaceAll(s, "\n", "<br>"))
 }
 
+// discordChannelMention is a channel mention, <#id>, once escaped.
+var discordChannelMention = regexp.MustCompile(`&lt;#(\d+)&gt;`)
+
+// discordMentions shows the channel mentions of escaped text the way
+// Discord does, as #name.
+func discordMentions(s template.HTML, channelName func(id string) string) template.HTML {
+	return template.HTML(discordChannelMention.ReplaceAllStringFunc(string(s), func(m string) string {
+		id := discordChannelMention.FindStringSubmatch(m)[1]
+		return `<span class="mention">#` + template.HTMLEscapeString(channelName(id)) + `</span>`
+	}))
+}
+
 // anchor is the HTML id of a Slack message, "msg-<seconds>-<micros>", or
 // "" for one without a ts (an immediate answer).
 func anchor(ts string) string {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/jayaya/jayayacrm/adapters/discord/discordtest"
 	"github.com/jayaya/jayayacrm/adapters/slack/slacktest"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 //go:embed assets
@@ -46,6 +47,9 @@ type Config struct {
 	AdminURL       string   // the admin panel, linked from the page
 	AdminLogin     string   // the demo admin's login (the password is printed at start)
 	Log            *slog.Logger
+	// Locale is the page's language for a browser that asks for none the
+	// product speaks (JAYAYA_LOCALE).
+	Locale i18n.Locale
 }
 
 // Page is the demo page's server.
@@ -53,13 +57,16 @@ type Page struct {
 	cfg  Config
 	tmpl *template.Template
 
-	mu        sync.Mutex
-	answers   []answer              // immediate answers to commands and buttons, which Slack shows as ephemeral messages
-	viewState map[string]*viewInput // what was typed into a modal that came back with errors
-	dismissed map[string]bool       // modals the visitor closed
-	version   int64                 // bumped on every change of either chat
-	changed   chan struct{}         // closed and replaced with each bump
-	started   bool
+	mu      sync.Mutex
+	answers []answer // immediate answers to commands and buttons, which Slack shows as ephemeral messages
+	// interactions are the IDs of the clients' slash commands; Discord
+	// shows each answer only to the client who typed the command.
+	interactions []string
+	viewState    map[string]*viewInput // what was typed into a modal that came back with errors
+	dismissed    map[string]bool       // modals the visitor closed
+	version      int64                 // bumped on every change of either chat
+	changed      chan struct{}         // closed and replaced with each bump
+	started      bool
 }
 
 // answer is an immediate answer to a slash command or a button, which Slack
@@ -210,7 +217,7 @@ func (p *Page) serveEvents(w http.ResponseWriter, r *http.Request) {
 
 // servePage renders the whole page.
 func (p *Page) servePage(w http.ResponseWriter, r *http.Request) {
-	v := p.build(r.URL.Query())
+	v := p.build(r.URL.Query(), p.printer(r))
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	if err := p.tmpl.ExecuteTemplate(w, "page.html", v); err != nil {
 		p.cfg.Log.Error("demo page", "err", err)
@@ -220,7 +227,7 @@ func (p *Page) servePage(w http.ResponseWriter, r *http.Request) {
 // servePanes renders the live parts of the page, as JSON {element id: HTML},
 // for the script to swap in.
 func (p *Page) servePanes(w http.ResponseWriter, r *http.Request) {
-	v := p.build(r.URL.Query())
+	v := p.build(r.URL.Query(), p.printer(r))
 	out := map[string]string{}
 	for _, name := range []string{"discord-feed", "discord-where", "slack-feed", "slack-where", "answers", "dms", "modal"} {
 		var b strings.Builder

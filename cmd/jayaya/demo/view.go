@@ -11,6 +11,7 @@ import (
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/jayaya/jayayacrm/adapters/slack/slacktest"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // view is everything the page template shows, read from both chats.
@@ -51,6 +52,9 @@ type dMsg struct {
 	Files     []string
 	Reactions []reaction
 	Edited    bool
+	Used      string // the slash command it answers: "Henri Dupont used /close"
+	Only      string // who alone sees it (an ephemeral answer): "only visible to Henri Dupont"
+	at        time.Time
 }
 
 // dThread is a ticket thread of the support channel.
@@ -82,15 +86,15 @@ type dmPane struct {
 	Messages []sMsg
 }
 
-// build reads both chats into a view. q holds the page's parameters: as
-// (staff), client, problem.
-func (p *Page) build(q url.Values) *view {
+// build reads both chats into a view, in pr's language. q holds the
+// page's parameters: as (staff), client, problem.
+func (p *Page) build(q url.Values, pr i18n.Printer) *view {
 	v := &view{
 		Staff: p.cfg.Staff, Clients: p.cfg.Clients, AdminURL: p.cfg.AdminURL, AdminLogin: p.cfg.AdminLogin,
 		AsStaff: pick(q.Get("as"), p.cfg.Staff), AsClient: pick(q.Get("client"), p.cfg.Clients),
 		Problem: q.Get("problem"),
 	}
-	p.buildDiscord(v)
+	p.buildDiscord(v, pr)
 	p.buildSlack(v)
 	return v
 }
@@ -108,13 +112,15 @@ func pick(id string, people []Person) string {
 	return people[0].ID
 }
 
-func (p *Page) buildDiscord(v *view) {
+func (p *Page) buildDiscord(v *view, pr i18n.Printer) {
 	d := p.cfg.Discord
+	answers := p.commandAnswers(pr)
 	for _, m := range d.Messages(p.cfg.SupportChannel) {
-		if dm, ok := p.discordMsg(m); ok {
+		if dm, ok := p.discordMsg(m, pr); ok {
 			v.Support = append(v.Support, dm)
 		}
 	}
+	v.Support = byTime(append(v.Support, answers[p.cfg.SupportChannel]...))
 	for _, th := range d.Threads(p.cfg.SupportChannel) {
 		t := dThread{ID: th.ID, Name: th.Name, Private: th.Type == discordgo.ChannelTypeGuildPrivateThread}
 		if md := th.ThreadMetadata; md != nil {
@@ -126,12 +132,57 @@ func (p *Page) buildDiscord(v *view) {
 		}
 		t.Members = strings.Join(members, ", ")
 		for _, m := range d.Messages(th.ID) {
-			if dm, ok := p.discordMsg(m); ok {
+			if dm, ok := p.discordMsg(m, pr); ok {
 				t.Messages = append(t.Messages, dm)
 			}
 		}
+		t.Messages = byTime(append(t.Messages, answers[th.ID]...))
 		v.Threads = append(v.Threads, t)
 	}
+}
+
+// commandAnswers are the product's answers to the clients' slash
+// commands that only their client sees, by the channel they were typed
+// in. (An answer for everyone is a message of its channel.)
+func (p *Page) commandAnswers(pr i18n.Printer) map[string][]dMsg {
+	p.mu.Lock()
+	ids := slices.Clone(p.interactions)
+	p.mu.Unlock()
+	out := map[string][]dMsg{}
+	for _, id := range ids {
+		rec, ok := p.cfg.Discord.Interaction(id)
+		if !ok || rec.Original == nil || rec.Original.Flags&discordgo.MessageFlagsEphemeral == 0 {
+			continue
+		}
+		dm, ok := p.discordMsg(rec.Original, pr)
+		if !ok {
+			continue
+		}
+		invoker := rec.Interaction.User
+		if mem := rec.Interaction.Member; mem != nil && mem.User != nil {
+			invoker = mem.User
+		}
+		if invoker != nil {
+			dm.Only = pr.T("demo.discord.only_visible", i18n.Args{"Name": p.discordName(invoker.ID, invoker.Username)})
+		}
+		out[rec.Original.ChannelID] = append(out[rec.Original.ChannelID], dm)
+	}
+	return out
+}
+
+// byTime orders messages by when they were posted, keeping the order of
+// those posted at the same time.
+func byTime(ms []dMsg) []dMsg {
+	slices.SortStableFunc(ms, func(a, b dMsg) int { return a.at.Compare(b.at) })
+	return ms
+}
+
+// discordChannelName is a channel's name, for a <#id> mention.
+func (p *Page) discordChannelName(id string) string {
+	if ch, ok := p.cfg.Discord.Channel(id); ok && ch.Name != "" {
+		return ch.Name
+	}
+	return id
 }
 
 // discordName is a Discord user's display name: a demo client's full
@@ -148,16 +199,24 @@ func (p *Page) discordName(id, username string) string {
 	return cmp.Or(username, id)
 }
 
-// discordMsg renders one Discord message; ok is false for one a client
-// would not see as a message (an empty system message).
-func (p *Page) discordMsg(m *discordgo.Message) (dMsg, bool) {
-	out := dMsg{Time: clock(m.Timestamp), Body: discordMarkdown(m.Content), Edited: m.EditedTimestamp != nil}
+// discordMsg renders one Discord message, in pr's language where the page
+// adds words of its own; ok is false for one a client would not see as a
+// message (an empty system message).
+func (p *Page) discordMsg(m *discordgo.Message, pr i18n.Printer) (dMsg, bool) {
+	out := dMsg{Time: clock(m.Timestamp), Body: discordMentions(discordMarkdown(m.Content), p.discordChannelName),
+		Edited: m.EditedTimestamp != nil, at: m.Timestamp}
+	if in := m.Interaction; in != nil && in.User != nil {
+		out.Used = pr.T("demo.discord.used", i18n.Args{"Name": p.discordName(in.User.ID, in.User.Username), "Command": in.Name})
+	}
 	if m.Author != nil {
 		out.Author = p.discordName(m.Author.ID, m.Author.Username)
 		out.Bot = m.Author.Bot && m.WebhookID == ""
 		// A webhook post is a staff reply under the staff member's name,
 		// or the client's own opening message moved into the thread.
 		out.Webhook = m.WebhookID != "" && !slices.ContainsFunc(p.cfg.Clients, func(c Person) bool { return c.Name == m.Author.Username })
+		if m.Interaction != nil { // the bot answering a command, through the application's webhook
+			out.Bot, out.Webhook = m.Author.Bot, false
+		}
 	}
 	if m.Type == discordgo.MessageTypeRecipientAdd {
 		var added []string
