@@ -10,26 +10,26 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// commandPaths lists every command a person can type, from the tree
-// itself (so a new command is covered without editing the tests), as
+// commands lists every command a person can type, from the tree itself
+// (so a new command is covered without editing the tests), each with its
 // arguments: nil for jayaya itself, {"user", "add"} for "jayaya user add".
 // Hidden commands (the shells' __complete) are left out.
-func commandPaths(t *testing.T) [][]string {
+func commands(t *testing.T) map[*cobra.Command][]string {
 	t.Helper()
-	var paths [][]string
+	cmds := map[*cobra.Command][]string{}
 	walk(newRootCmd(envFunc(nil)), func(c *cobra.Command) {
 		hidden := false
 		for p := c; p != nil; p = p.Parent() {
 			hidden = hidden || p.Hidden
 		}
 		if !hidden {
-			paths = append(paths, strings.Fields(c.CommandPath())[1:])
+			cmds[c] = strings.Fields(c.CommandPath())[1:]
 		}
 	})
-	if len(paths) < 15 {
-		t.Fatalf("only %d commands in the tree: %v", len(paths), paths)
+	if len(cmds) < 15 {
+		t.Fatalf("only %d commands in the tree", len(cmds))
 	}
-	return paths
+	return cmds
 }
 
 // noDatabase is an environment whose database must never be created: the
@@ -50,12 +50,25 @@ func assertNoFile(t *testing.T, path string) {
 // print its usage on stdout and exit 0, doing nothing else.
 func TestEveryCommandHelps(t *testing.T) {
 	env, db := noDatabase(t)
-	for _, path := range commandPaths(t) {
-		name := strings.Join(append([]string{"jayaya"}, path...), " ")
+	for c, path := range commands(t) {
+		name := c.CommandPath()
 		code, out, errs := jayaya(t, env, "", append(path, "--help")...)
 		if code != 0 || errs != "" || !strings.Contains(out, "Usage:\n  "+name) || !strings.Contains(out, "-h, --help") {
 			t.Errorf("%s --help: exit %d, stderr %q, stdout:\n%s", name, code, errs, out)
 			continue
+		}
+		// Each flag is explained, and each required one says so.
+		required := 0
+		c.LocalFlags().VisitAll(func(f *pflag.Flag) {
+			if !strings.Contains(out, "--"+f.Name+" ") {
+				t.Errorf("%s --help lacks --%s", name, f.Name)
+			}
+			if isRequired(f) {
+				required++
+			}
+		})
+		if n := strings.Count(out, "(required)"); n != required {
+			t.Errorf("%s --help: %d flags say (required), want %d:\n%s", name, n, required, out)
 		}
 		if code, short, _ := jayaya(t, env, "", append(path, "-h")...); code != 0 || short != out {
 			t.Errorf("%s -h: exit %d, output differs from --help:\n%s", name, code, short)
@@ -74,8 +87,8 @@ func TestEveryCommandHelps(t *testing.T) {
 // stdout.
 func TestEveryCommandRefusesABadFlag(t *testing.T) {
 	env, db := noDatabase(t)
-	for _, path := range commandPaths(t) {
-		name := strings.Join(append([]string{"jayaya"}, path...), " ")
+	for c, path := range commands(t) {
+		name := c.CommandPath()
 		code, out, errs := jayaya(t, env, "", append(path, "--no-such-flag")...)
 		if code != 2 || out != "" || errs != name+": unknown flag: --no-such-flag\n" {
 			t.Errorf("%s --no-such-flag: exit %d, stdout %q, stderr %q", name, code, out, errs)

@@ -129,6 +129,9 @@ func writeFlags(w io.Writer, fs *pflag.FlagSet) {
 			left += " " + name
 		}
 		right := f.Usage
+		if isRequired(f) {
+			right += " (required)"
+		}
 		switch f.DefValue {
 		case "", "0", "false", "[]":
 		default:
