@@ -129,8 +129,8 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 }
 
 func (c *Config) validate() error {
-	if s, _, ok := strings.Cut(c.DatabaseURL, "://"); !ok || (s != "postgres" && s != "postgresql" && s != "sqlite") {
-		return fmt.Errorf("DATABASE_URL: want postgres://… or sqlite://PATH")
+	if err := checkDatabaseURL("DATABASE_URL", c.DatabaseURL); err != nil {
+		return err
 	}
 	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
 		return fmt.Errorf("JAYAYA_ADDR: want host:port (like localhost:8080 or :8080), got %q", c.Addr)
@@ -180,6 +180,15 @@ func (c *Config) validate() error {
 		if c.DiscordSupportChannel == "" {
 			return fmt.Errorf("DISCORD_SUPPORT_CHANNEL: required with DISCORD_BOT_TOKEN")
 		}
+	}
+	return nil
+}
+
+// checkDatabaseURL checks a database URL's scheme; the error names where
+// it came from (a variable or a flag).
+func checkDatabaseURL(name, raw string) error {
+	if s, _, ok := strings.Cut(raw, "://"); !ok || (s != "postgres" && s != "postgresql" && s != "sqlite") {
+		return fmt.Errorf("%s: want postgres://… or sqlite://PATH", name)
 	}
 	return nil
 }

@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"crypto/rand"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -15,6 +14,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/spf13/cobra"
 
 	"github.com/jayaya/jayayacrm/adapters/discord/discordtest"
 	"github.com/jayaya/jayayacrm/adapters/slack/slacktest"
@@ -22,8 +22,6 @@ import (
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/i18n"
 )
-
-const demoUse = "usage: jayaya demo [--addr host:port] [--db URL]"
 
 // demoWorld is the simulated Slack workspace and Discord guild the demo
 // runs the product against, with the people a visitor can act as.
@@ -46,51 +44,64 @@ const (
 	demoHenriEmail = "henri@dupont-fils.example"
 )
 
-// cmdDemo runs the whole product against in-process fakes of Slack and
-// Discord, with demo data, and serves a page at /demo/ that shows both
-// chats side by side. Nothing leaves this machine; without --db the data
-// lives in a temporary folder removed at exit.
-func cmdDemo(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	addr := fs.String("addr", cmp.Or(getenv("JAYAYA_ADDR"), "localhost:8080"), "HTTP listen address")
-	dbURL := fs.String("db", "", "database URL to keep the demo's data (default: a temporary SQLite file, removed at exit)")
-	if !parseFlags(fs, args, stderr) {
-		fmt.Fprintln(stderr, demoUse)
-		return 2
+// newDemoCmd is "jayaya demo".
+func newDemoCmd(getenv func(string) string) *cobra.Command {
+	var addr, dbURL string
+	c := &cobra.Command{
+		Use:   "demo",
+		Short: "try it: the product on simulated Slack and Discord, shown at /demo/",
+		Long: `Try it: run the real product against simulated Slack and Discord, with demo
+data, and show both chats side by side at /demo/. Nothing leaves this machine
+(loopback only). Without --db the data lives in a temporary SQLite file,
+removed at exit (Ctrl-C).`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runDemo(c.Context(), getenv, addr, dbURL, c.OutOrStdout(), c.ErrOrStderr())
+		},
 	}
-	host, port, err := net.SplitHostPort(*addr)
+	c.Flags().StringVar(&addr, "addr", cmp.Or(getenv("JAYAYA_ADDR"), "localhost:8080"), "HTTP listen address, `host:port`")
+	c.Flags().StringVar(&dbURL, "db", "", "database `URL` (sqlite://PATH or postgres://…) to keep the demo's data (default: a temporary SQLite file, removed at exit)")
+	return c
+}
+
+// runDemo runs the whole product against in-process fakes of Slack and
+// Discord, with demo data, and serves a page at /demo/ that shows both
+// chats side by side. Nothing leaves this machine; without dbURL the data
+// lives in a temporary folder removed at exit.
+func runDemo(ctx context.Context, getenv func(string) string, addr, dbURL string, stdout, stderr io.Writer) error {
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil || port == "" {
-		fmt.Fprintf(stderr, "jayaya demo: --addr: want host:port (like localhost:8080), got %q\n%s\n", *addr, demoUse)
-		return 2
+		return usagef("--addr: want host:port (like localhost:8080), got %q", addr)
 	}
 	if host == "" || host == "0.0.0.0" || host == "::" {
 		host = "localhost"
 	}
 
-	kept := *dbURL != ""
-	if !kept {
+	kept := dbURL != ""
+	if kept {
+		if err := checkDatabaseURL("--db", dbURL); err != nil {
+			return usageError{err}
+		}
+	} else {
 		dir, err := os.MkdirTemp("", "jayaya-demo-")
 		if err != nil {
-			fmt.Fprintf(stderr, "jayaya: %v\n", err)
-			return 1
+			return err
 		}
 		defer os.RemoveAll(dir)
-		*dbURL = "sqlite://" + filepath.Join(dir, "demo.db")
+		dbURL = "sqlite://" + filepath.Join(dir, "demo.db")
 	}
 
 	guard, restore := installLoopbackGuard()
 	defer restore()
 	w, err := newDemoWorld()
 	if err != nil {
-		fmt.Fprintf(stderr, "jayaya: demo: %v\n", err)
-		return 1
+		return err
 	}
 	defer w.close()
 
-	cfg, err := w.config(*dbURL, *addr, "http://"+net.JoinHostPort(host, port), cmp.Or(getenv("JAYAYA_LOG_LEVEL"), "info"))
+	cfg, err := w.config(dbURL, addr, "http://"+net.JoinHostPort(host, port), cmp.Or(getenv("JAYAYA_LOG_LEVEL"), "info"))
 	if err != nil {
-		fmt.Fprintf(stderr, "jayaya demo: %v\n", err)
-		return 2
+		return usageError{err}
 	}
 	log := newLogger(cfg, stderr)
 	password := demoPassword()
@@ -124,11 +135,11 @@ func cmdDemo(ctx context.Context, args []string, getenv func(string) string, std
 			}(ctx)
 		},
 	}
-	code := serve(ctx, cfg, log, hooks, stderr)
+	err = serve(ctx, cfg, log, hooks)
 	if n := guard.Refused(); n > 0 {
 		log.Warn("connections outside this machine were refused", "count", n)
 	}
-	return code
+	return err
 }
 
 // printDemoBanner tells where the demo is, the admin's login and where the

@@ -2,75 +2,87 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"io"
 	"strings"
 	"time"
+
+	"github.com/spf13/cobra"
 
 	"github.com/jayaya/jayayacrm/core"
 )
 
-const demoDataUse = "usage: jayaya demo-data --small | --companies N --people M [--seed S]"
+// newDemoDataCmd is "jayaya demo-data".
+func newDemoDataCmd(getenv func(string) string) *cobra.Command {
+	var o demoDataOptions
+	c := &cobra.Command{
+		Use:   "demo-data --small | --companies N --people M",
+		Short: "fill an empty database with contacts to try or measure",
+		Long: `Fill an empty database with contacts: a dozen realistic companies with
+people, interests and comments to try /crm at once (--small), or N companies
+and M people generated in bulk for load tests (COPY on PostgreSQL). Refuses
+a database that already has companies (exit 1, nothing changed).`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runDemoData(c, getenv, o)
+		},
+	}
+	f := c.Flags()
+	f.BoolVar(&o.small, "small", false, "a dozen realistic companies, people, interests and comments")
+	f.IntVar(&o.companies, "companies", 0, "`N` generated companies")
+	f.IntVar(&o.people, "people", 0, "`M` generated people")
+	f.Uint64Var(&o.seed, "seed", 1, "`S`eed of the random generator")
+	return c
+}
 
-// cmdDemoData fills an empty database with contacts to try the product
-// (--small: a dozen realistic companies with people, interests and
-// comments) or to measure it (--companies N --people M, generated in bulk).
+// demoDataOptions are the flags of demo-data.
+type demoDataOptions struct {
+	small             bool
+	companies, people int
+	seed              uint64
+}
+
+// runDemoData fills an empty database with contacts to try the product
+// (small: a dozen realistic companies with people, interests and
+// comments) or to measure it (companies and people, generated in bulk).
 // It refuses a database that already has companies, so it never runs twice.
-func cmdDemoData(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("demo-data", flag.ContinueOnError)
-	small := fs.Bool("small", false, "a dozen realistic companies, people, interests and comments")
-	companies := fs.Int("companies", 0, "generated companies")
-	people := fs.Int("people", 0, "generated people")
-	seed := fs.Uint64("seed", 1, "random seed for generated data")
-	if !parseFlags(fs, args, stderr) {
-		fmt.Fprintln(stderr, demoDataUse)
-		return 2
+func runDemoData(c *cobra.Command, getenv func(string) string, o demoDataOptions) error {
+	if o.small == (o.companies > 0) || o.companies < 0 || o.people < 0 || (o.small && o.people > 0) {
+		return usagef("give either --small or --companies N (with --people M)")
 	}
-	if *small == (*companies > 0) || *companies < 0 || *people < 0 || (*small && *people > 0) {
-		fmt.Fprintln(stderr, "jayaya demo-data: give either --small or --companies N (with --people M)")
-		fmt.Fprintln(stderr, demoDataUse)
-		return 2
-	}
-	st, ok := openMigrated(ctx, getenv, stderr)
-	if !ok {
-		return 1
+	ctx := c.Context()
+	st, err := openMigrated(ctx, getenv)
+	if err != nil {
+		return err
 	}
 	defer st.Close()
 	n, err := st.CountCompanies(ctx)
 	if err != nil {
-		fmt.Fprintf(stderr, "jayaya: %v\n", err)
-		return 1
+		return err
 	}
 	if n > 0 {
-		fmt.Fprintf(stderr, "jayaya demo-data: the database already has %d companies; demo data only goes into an empty one (nothing was changed)\n", n)
-		return 1
+		return fmt.Errorf("the database already has %d companies; demo data only goes into an empty one (nothing was changed)", n)
 	}
 	start := time.Now()
-	if *small {
+	if o.small {
 		err = smallDemo(ctx, st)
 	} else {
-		err = st.GenerateContacts(ctx, *companies, *people, *seed)
+		err = st.GenerateContacts(ctx, o.companies, o.people, o.seed)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "jayaya demo-data: %s\n", core.ErrorMessage(err))
-		if core.ErrorCode(err) == core.EINTERNAL {
-			fmt.Fprintf(stderr, "jayaya: %v\n", err)
-		}
-		return 1
+		return fieldError(c, err, nil)
 	}
-	if *small {
+	if o.small {
 		people, comments := len(independents), 0
 		for _, dc := range demoCompanies {
 			people += len(dc.people)
 			comments += len(dc.comments)
 		}
-		fmt.Fprintf(stdout, "added %d companies, %d people (%d independent), %d interests and %d comments; try /crm company dupont\n",
+		fmt.Fprintf(c.OutOrStdout(), "added %d companies, %d people (%d independent), %d interests and %d comments; try /crm company dupont\n",
 			len(demoCompanies), people, len(independents), len(core.DemoInterests), comments)
 	} else {
-		fmt.Fprintf(stdout, "generated %d companies and %d people in %s\n", *companies, *people, time.Since(start).Round(time.Millisecond))
+		fmt.Fprintf(c.OutOrStdout(), "generated %d companies and %d people in %s\n", o.companies, o.people, time.Since(start).Round(time.Millisecond))
 	}
-	return 0
+	return nil
 }
 
 type demoCompany struct {

@@ -14,7 +14,7 @@ func TestDemoData(t *testing.T) {
 			t.Parallel()
 			env := map[string]string{"DATABASE_URL": mkURL(t)}
 			for _, args := range [][]string{{}, {"--small", "--companies", "3"}, {"--people", "5"}, {"--small", "extra"}} {
-				if code, _, errs := jayaya(t, env, "", append([]string{"demo-data"}, args...)...); code != 2 || !strings.Contains(errs, "usage: jayaya demo-data") {
+				if code, _, errs := jayaya(t, env, "", append([]string{"demo-data"}, args...)...); code != 2 || !strings.HasPrefix(errs, "jayaya demo-data: ") {
 					t.Errorf("demo-data %q: %d %q", args, code, errs)
 				}
 			}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/jayaya/jayayacrm/core"
 )
 
@@ -16,41 +18,70 @@ const doctorTimeout = 30 * time.Second
 
 // doctor runs checks and prints one line per check: "ok", "FAIL" with how
 // to fix it, or "skip" when a check cannot run because an earlier one
-// failed or the platform is not configured.
+// failed or the platform is not configured. Every line printed is counted.
 type doctor struct {
-	out    io.Writer
-	checks int
-	failed int
+	out                     io.Writer
+	passed, skipped, failed int
 }
 
 func (d *doctor) ok(name, detail string) {
-	d.checks++
+	d.passed++
 	fmt.Fprintf(d.out, "ok    %-24s %s\n", name, detail)
 }
 
 func (d *doctor) fail(name, problem, fix string) {
-	d.checks++
 	d.failed++
 	fmt.Fprintf(d.out, "FAIL  %-24s %s — fix: %s\n", name, problem, fix)
 }
 
 func (d *doctor) skip(name, why string) {
+	d.skipped++
 	fmt.Fprintf(d.out, "skip  %-24s %s\n", name, why)
 }
 
-// cmdDoctor checks the configuration against the database and the live
-// platforms. It exits 0 only when every check passed.
-func cmdDoctor(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
-		fmt.Fprintf(stderr, "jayaya doctor: unexpected argument %q (configuration comes from the environment)\n", args[0])
-		return 2
+// summary is the last line: "all N checks passed" when every check ran
+// and passed, else each count ("6 checks: 3 ok, 2 skipped, 1 failed").
+func (d *doctor) summary() string {
+	total := d.passed + d.skipped + d.failed
+	if total == d.passed {
+		return fmt.Sprintf("all %d checks passed", total)
 	}
+	return fmt.Sprintf("%d %s: %d ok, %d skipped, %d failed", total, plural(total, "check", "checks"), d.passed, d.skipped, d.failed)
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// newDoctorCmd is "jayaya doctor".
+func newDoctorCmd(getenv func(string) string) *cobra.Command {
+	return &cobra.Command{
+		Use:   "doctor",
+		Short: "check the configuration against the database, Slack and Discord",
+		Long: `Check the configuration against the database, Slack and Discord: one line
+per check, ok, skip (cannot run: not configured, or an earlier check failed)
+or FAIL with how to fix it, then the count of each. Exit status 0 only when
+no check failed. Configuration comes from the environment.`,
+		Args: noArgsFromEnv,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return runDoctor(c.Context(), getenv, c.OutOrStdout())
+		},
+	}
+}
+
+// runDoctor checks the configuration against the database and the live
+// platforms. It fails (exit status 1, the report said why) when a check
+// failed.
+func runDoctor(ctx context.Context, getenv func(string) string, stdout io.Writer) error {
 	d := &doctor{out: stdout}
+	defer func() { fmt.Fprintln(stdout, d.summary()) }()
 	cfg, err := LoadConfig(getenv)
 	if err != nil {
 		d.fail("configuration", err.Error(), "set the variable as the README's Configuration table says")
-		fmt.Fprintln(stdout, "1 check failed")
-		return 1
+		return exitStatus(1)
 	}
 	d.ok("configuration", "environment parsed")
 
@@ -75,13 +106,10 @@ func cmdDoctor(ctx context.Context, args []string, getenv func(string) string, s
 	if !cfg.SlackEnabled() && !cfg.DiscordEnabled() {
 		d.fail("chat platforms", "neither Slack nor Discord is configured", "set SLACK_BOT_TOKEN and/or DISCORD_BOT_TOKEN (see the README's operator section)")
 	}
-
 	if d.failed > 0 {
-		fmt.Fprintf(stdout, "%d of %d checks failed\n", d.failed, d.checks)
-		return 1
+		return exitStatus(1)
 	}
-	fmt.Fprintf(stdout, "all %d checks passed\n", d.checks)
-	return 0
+	return nil
 }
 
 // checkDatabase checks the database answers and has every migration; it

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"net/url"
@@ -10,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
+	"github.com/spf13/cobra"
 )
 
 // discordPermission is one permission the bot needs in the support channel
@@ -63,51 +63,53 @@ func inviteURL(appID, guildID string) string {
 
 var snowflakeRE = regexp.MustCompile(`^[0-9]{15,21}$`)
 
-func cmdDiscordInvite(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("discord-invite", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	appID := fs.String("app-id", "", "the Discord application ID (default: asked from Discord with DISCORD_BOT_TOKEN)")
-	if err := fs.Parse(args); err != nil {
-		return 2
+// newDiscordInviteCmd is "jayaya discord-invite".
+func newDiscordInviteCmd(getenv func(string) string) *cobra.Command {
+	var appID string
+	c := &cobra.Command{
+		Use:   "discord-invite",
+		Short: "print the Discord bot invite URL",
+		Long: `Print the bot's invite URL with the exact permissions it needs, and the
+privileged intent to switch on. The application ID is asked from Discord
+with DISCORD_BOT_TOKEN unless --app-id gives it.`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return discordInvite(getenv, appID, c.OutOrStdout())
+		},
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "jayaya discord-invite: unexpected argument %q\n", fs.Arg(0))
-		return 2
-	}
-	if *appID != "" && !snowflakeRE.MatchString(*appID) {
-		fmt.Fprintf(stderr, "jayaya discord-invite: --app-id: want the numeric application ID from the Developer Portal, got %q\n", *appID)
-		return 2
+	c.Flags().StringVar(&appID, "app-id", "", "the Discord application `ID` (default: asked from Discord with DISCORD_BOT_TOKEN)")
+	return c
+}
+
+func discordInvite(getenv func(string) string, appID string, stdout io.Writer) error {
+	if appID != "" && !snowflakeRE.MatchString(appID) {
+		return usagef("--app-id: want the numeric application ID from the Developer Portal, got %q", appID)
 	}
 	r := &envReader{getenv: getenv}
 	token := r.get("DISCORD_BOT_TOKEN", "")
 	apiURL := strings.TrimRight(r.get("DISCORD_API_URL", "https://discord.com"), "/")
 	guildID := r.get("DISCORD_GUILD_ID", "")
 	if r.err != nil {
-		fmt.Fprintf(stderr, "jayaya: %v\n", r.err)
-		return 1
+		return r.err
 	}
-	if *appID == "" {
+	if appID == "" {
 		if token == "" {
-			fmt.Fprintln(stderr, "jayaya discord-invite: set DISCORD_BOT_TOKEN (Developer Portal → your application → Bot → Reset Token) or pass --app-id (General Information → Application ID)")
-			return 2
+			return usagef("set DISCORD_BOT_TOKEN (Developer Portal → your application → Bot → Reset Token) or pass --app-id (General Information → Application ID)")
 		}
 		if err := checkURL("DISCORD_API_URL", apiURL); err != nil {
-			fmt.Fprintf(stderr, "jayaya: %v\n", err)
-			return 1
+			return err
 		}
 		s, err := newDiscordSession(token, apiURL)
 		if err != nil {
-			fmt.Fprintf(stderr, "jayaya: %v\n", err)
-			return 1
+			return err
 		}
 		app, err := s.Application("@me")
 		if err != nil {
-			fmt.Fprintf(stderr, "jayaya discord-invite: DISCORD_BOT_TOKEN: cannot read the application: %s\n", discordErr(err))
-			return 1
+			return fmt.Errorf("DISCORD_BOT_TOKEN: cannot read the application: %s", discordErr(err))
 		}
-		*appID = app.ID
+		appID = app.ID
 	}
-	fmt.Fprintf(stdout, "Open this URL as a server admin to add the bot to your Discord server:\n\n  %s\n\n", inviteURL(*appID, guildID))
+	fmt.Fprintf(stdout, "Open this URL as a server admin to add the bot to your Discord server:\n\n  %s\n\n", inviteURL(appID, guildID))
 	fmt.Fprintf(stdout, "It asks for the bot and applications.commands scopes and these permissions (%d):\n", botPermissions())
 	for _, p := range discordPermissions {
 		fmt.Fprintf(stdout, "  - %-25s %s\n", p.Name, p.Why)
@@ -117,5 +119,5 @@ Then switch on the privileged intent JayayaCRM needs to read what clients write:
   Developer Portal → your application → Bot → Privileged Gateway Intents → MESSAGE CONTENT INTENT → on, Save.
 Without it Discord closes the bot's connection (code 4014) and tickets stay empty.
 `)
-	return 0
+	return nil
 }

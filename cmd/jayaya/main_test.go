@@ -145,18 +145,24 @@ func TestBadInputChangesNothing(t *testing.T) {
 	}{
 		{"no login", []string{"user", "add", "--name", "A", "--role", "admin"}, "--login is required"},
 		{"bad role", []string{"user", "add", "--login", "ab", "--name", "A", "--role", "boss"}, "--role"},
-		{"unknown flag", []string{"user", "add", "--nope"}, "flag provided but not defined"},
+		{"unknown flag", []string{"user", "add", "--nope"}, "jayaya user add: unknown flag: --nope"},
 		{"bad slack id", []string{"user", "add", "--login", "ab", "--name", "A", "--role", "staff", "--slack-id", "bob"}, "--slack-id"},
 		{"stray argument", []string{"user", "list", "extra"}, "unexpected argument"},
 		{"empty password", []string{"user", "add", "--login", "ab", "--name", "A", "--role", "staff", "--password-stdin"}, "no password"},
 		{"unknown command", []string{"frobnicate"}, "unknown command"},
-		{"bad migrate", []string{"migrate", "sideways"}, "usage"},
+		{"bad migrate", []string{"migrate", "sideways"}, `jayaya migrate: unknown action "sideways"`},
+		{"bad role filter", []string{"user", "list", "--role", "boss"}, "jayaya user list: --role"},
 	}
 	for _, c := range cases {
 		code, _, errs := jayaya(t, env, "", c.args...)
 		if code != 2 || !strings.Contains(errs, c.want) {
 			t.Errorf("%s: exit %d, stderr %q; want 2 and %q", c.name, code, errs, c.want)
 		}
+	}
+	// A password too short is refused under the flag that gave it.
+	code, _, errs := jayaya(t, env, "abc\n", "user", "add", "--login", "ab", "--name", "A", "--role", "staff", "--password-stdin")
+	if code != 2 || errs != "jayaya user add: --password-stdin: Password must be at least 8 characters.\n" {
+		t.Errorf("short password: exit %d, stderr %q", code, errs)
 	}
 	// Nothing was written: the user list is empty.
 	code, out, _ := jayaya(t, env, "", "user", "list")
@@ -187,7 +193,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 	}
 	for _, c := range cases {
 		code, _, errs := jayaya(t, c.env, "", "serve")
-		if code != 1 || !strings.Contains(errs, c.want) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
+		if code != 1 || !strings.HasPrefix(errs, "jayaya serve: ") || !strings.Contains(errs, c.want) || strings.Count(strings.TrimSpace(errs), "\n") != 0 {
 			t.Errorf("env %v: exit %d, stderr %q; want one line naming %s", c.env, code, errs, c.want)
 		}
 	}

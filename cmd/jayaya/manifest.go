@@ -2,11 +2,11 @@ package main
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
-	"io"
 	"net/url"
 	"strings"
+
+	"github.com/spf13/cobra"
 )
 
 // slackScope is one bot scope the product uses, and why.
@@ -113,38 +113,45 @@ func buildSlackManifest(name, publicURL string, socketMode bool) slackManifest {
 	return m
 }
 
-func cmdSlackManifest(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("slack-manifest", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	socket := fs.Bool("socket-mode", false, "use Socket Mode (an app-level token) instead of public HTTPS request URLs")
-	name := fs.String("name", "JayayaCRM", "the app's and bot's display name")
-	if err := fs.Parse(args); err != nil {
-		return 2
+// newSlackManifestCmd is "jayaya slack-manifest".
+func newSlackManifestCmd(getenv func(string) string) *cobra.Command {
+	var socket bool
+	var name string
+	c := &cobra.Command{
+		Use:   "slack-manifest",
+		Short: "print the Slack app manifest",
+		Long: `Print the Slack app manifest (JSON) to create the app from: its scopes,
+the /crm command, events and interactivity, with the request URLs under
+JAYAYA_PUBLIC_URL, or for Socket Mode.`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return printSlackManifest(c, getenv, socket, name)
+		},
 	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "jayaya slack-manifest: unexpected argument %q\n", fs.Arg(0))
-		return 2
-	}
-	if n := strings.TrimSpace(*name); n == "" || len(n) > 35 {
-		fmt.Fprintln(stderr, "jayaya slack-manifest: --name must be 1 to 35 characters (Slack's limit)")
-		return 2
+	c.Flags().BoolVar(&socket, "socket-mode", false, "use Socket Mode (an app-level token) instead of public HTTPS request URLs")
+	c.Flags().StringVar(&name, "name", "JayayaCRM", "`N`ame of the app and its bot")
+	return c
+}
+
+func printSlackManifest(c *cobra.Command, getenv func(string) string, socket bool, name string) error {
+	name = strings.TrimSpace(name)
+	if name == "" || len(name) > 35 {
+		return usagef("--name must be 1 to 35 characters (Slack's limit)")
 	}
 	r := &envReader{getenv: getenv}
 	public := strings.TrimRight(r.get("JAYAYA_PUBLIC_URL", "http://localhost:8080"), "/")
 	if err := checkURL("JAYAYA_PUBLIC_URL", public); err != nil {
-		fmt.Fprintf(stderr, "jayaya: %v\n", err)
-		return 1
+		return err
 	}
-	if !*socket {
+	if !socket {
 		if u, _ := url.Parse(public); u.Scheme != "https" || u.Hostname() == "localhost" || strings.HasPrefix(u.Hostname(), "127.") {
-			fmt.Fprintf(stderr, "jayaya slack-manifest: warning: Slack only calls public https:// URLs, and JAYAYA_PUBLIC_URL is %s: set it to this server's public address, or use --socket-mode\n", public)
+			fmt.Fprintf(c.ErrOrStderr(), "%s: warning: Slack only calls public https:// URLs, and JAYAYA_PUBLIC_URL is %s: set it to this server's public address, or use --socket-mode\n", c.CommandPath(), public)
 		}
 	}
-	b, err := json.MarshalIndent(buildSlackManifest(strings.TrimSpace(*name), public, *socket), "", "  ")
+	b, err := json.MarshalIndent(buildSlackManifest(name, public, socket), "", "  ")
 	if err != nil {
-		fmt.Fprintf(stderr, "jayaya: %v\n", err)
-		return 1
+		return err
 	}
-	fmt.Fprintf(stdout, "%s\n", b)
-	return 0
+	fmt.Fprintf(c.OutOrStdout(), "%s\n", b)
+	return nil
 }

@@ -108,7 +108,7 @@ func TestSlackManifestWarnsAndRefuses(t *testing.T) {
 		want string
 	}{
 		{map[string]string{"JAYAYA_PUBLIC_URL": "ftp://x"}, nil, 1, "JAYAYA_PUBLIC_URL"},
-		{nil, []string{"--nope"}, 2, "flag provided but not defined"},
+		{nil, []string{"--nope"}, 2, "jayaya slack-manifest: unknown flag: --nope"},
 		{nil, []string{"extra"}, 2, "unexpected argument"},
 		{nil, []string{"--name", ""}, 2, "--name"},
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/http"
@@ -12,6 +11,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/spf13/cobra"
 
 	discordad "github.com/jayaya/jayayacrm/adapters/discord"
 	slackad "github.com/jayaya/jayayacrm/adapters/slack"
@@ -56,17 +56,24 @@ func (a *app) goWorker(ctx context.Context, name string, fn func(ctx context.Con
 	}()
 }
 
-func cmdServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
-		fmt.Fprintf(stderr, "jayaya serve: unexpected argument %q (configuration comes from the environment)\n", args[0])
-		return 2
+// newServeCmd is "jayaya serve": the product, configured by the
+// environment, until SIGINT or SIGTERM.
+func newServeCmd(getenv func(string) string) *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "migrate, then run HTTP, the adapters and the scheduler",
+		Long: `Migrate the database, then serve HTTP on JAYAYA_ADDR and run the Slack and
+Discord adapters and the scheduler that the environment enables. Stops
+cleanly on SIGINT or SIGTERM. Configuration comes from the environment.`,
+		Args: noArgsFromEnv,
+		RunE: func(c *cobra.Command, _ []string) error {
+			cfg, err := LoadConfig(getenv)
+			if err != nil {
+				return err
+			}
+			return serve(c.Context(), cfg, newLogger(cfg, c.ErrOrStderr()), serveHooks{})
+		},
 	}
-	cfg, err := LoadConfig(getenv)
-	if err != nil {
-		fmt.Fprintf(stderr, "jayaya: %v\n", err)
-		return 1
-	}
-	return serve(ctx, cfg, newLogger(cfg, stderr), serveHooks{}, stderr)
 }
 
 // serveHooks let a command built on serve (demo) add to it; nil fields
@@ -82,27 +89,25 @@ type serveHooks struct {
 }
 
 // serve runs the product with cfg until ctx ends: it migrates, wires the
-// endpoints and workers, listens on cfg.Addr and shuts down in order. It
-// returns the exit status.
-func serve(ctx context.Context, cfg *Config, log *slog.Logger, hooks serveHooks, stderr io.Writer) int {
+// endpoints and workers, listens on cfg.Addr and shuts down in order. A
+// failure to start is its error; a failure while serving is logged, and
+// ends it with exit status 1.
+func serve(ctx context.Context, cfg *Config, log *slog.Logger, hooks serveHooks) error {
 	st, err := core.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
-		fmt.Fprintf(stderr, "jayaya: %v\n", err)
-		return 1
+		return err
 	}
 	defer st.Close()
 	applied, err := st.Migrate(ctx)
 	if err != nil {
-		fmt.Fprintf(stderr, "jayaya: %v\n", err)
-		return 1
+		return err
 	}
 	for _, m := range applied {
 		log.Info("migration applied", "migration", m)
 	}
 	if hooks.prepare != nil {
 		if err := hooks.prepare(ctx, st); err != nil {
-			fmt.Fprintf(stderr, "jayaya: %v\n", err)
-			return 1
+			return err
 		}
 	}
 
@@ -110,8 +115,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, hooks serveHooks,
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	if err := a.wire(workCtx); err != nil {
-		fmt.Fprintf(stderr, "jayaya: %v\n", err)
-		return 1
+		return err
 	}
 	if hooks.mount != nil {
 		hooks.mount(a.router)
@@ -119,8 +123,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, hooks serveHooks,
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		fmt.Fprintf(stderr, "jayaya: JAYAYA_ADDR: cannot listen on %s: %v\n", cfg.Addr, err)
-		return 1
+		return fmt.Errorf("JAYAYA_ADDR: cannot listen on %s: %w", cfg.Addr, err)
 	}
 	srv := &http.Server{Handler: a.router, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 2 * time.Minute}
 	serveErr := make(chan error, 1)
@@ -132,13 +135,13 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, hooks serveHooks,
 		hooks.listening(workCtx, ln.Addr().String())
 	}
 
-	code := 0
+	var failed error
 	select {
 	case <-ctx.Done():
 		log.Info("shutting down")
 	case err := <-serveErr:
 		log.Error("http server failed", "err", err)
-		code = 1
+		failed = exitStatus(1)
 	}
 	// Ordered shutdown: stop accepting requests, then stop the workers
 	// (adapters, relay, scheduler) and let in-flight work drain, then close
@@ -157,7 +160,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, hooks serveHooks,
 		log.Warn("workers did not stop in time", "workers", a.workers)
 	}
 	log.Info("stopped")
-	return code
+	return failed
 }
 
 // wire mounts every HTTP endpoint and starts the background workers that

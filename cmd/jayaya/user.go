@@ -4,124 +4,110 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/spf13/cobra"
 
 	"github.com/jayaya/jayayacrm/core"
 )
 
-func cmdUser(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, "usage: jayaya user add|list|delete …")
-		return 2
-	}
-	switch args[0] {
-	case "add":
-		return userAdd(ctx, args[1:], getenv, stdin, stdout, stderr)
-	case "list":
-		return userList(ctx, args[1:], getenv, stdout, stderr)
-	case "delete":
-		return userDelete(ctx, args[1:], getenv, stdout, stderr)
-	}
-	fmt.Fprintf(stderr, "jayaya user: unknown subcommand %q (want add, list or delete)\n", args[0])
-	return 2
+// newUserCmd is "jayaya user add|list|delete": the users, from the shell.
+func newUserCmd(getenv func(string) string) *cobra.Command {
+	return newGroupCmd("user", "add, list or delete users",
+		newUserAddCmd(getenv), newUserListCmd(getenv), newUserDeleteCmd(getenv))
 }
 
-// parseFlags parses args, reporting problems on stderr; positional
-// arguments are refused.
-func parseFlags(fs *flag.FlagSet, args []string, stderr io.Writer) bool {
-	fs.SetOutput(stderr)
-	if err := fs.Parse(args); err != nil {
-		return false
-	}
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "jayaya %s: unexpected argument %q\n", fs.Name(), fs.Arg(0))
-		return false
-	}
-	return true
-}
-
-// userError prints a domain error: invalid input is a usage problem (2),
-// anything else a failure (1).
-func userError(stderr io.Writer, err error) int {
-	if core.ErrorCode(err) == core.EINTERNAL {
-		fmt.Fprintf(stderr, "jayaya: %v\n", err)
-		return 1
-	}
-	if f := core.ErrorField(err); f != "" {
-		fmt.Fprintf(stderr, "jayaya: --%s: %s\n", strings.ReplaceAll(f, "_", "-"), core.ErrorMessage(err))
-	} else {
-		fmt.Fprintf(stderr, "jayaya: %s\n", core.ErrorMessage(err))
-	}
-	if core.ErrorCode(err) == core.EINVALID {
-		return 2
-	}
-	return 1
-}
-
-func userAdd(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+func newUserAddCmd(getenv func(string) string) *cobra.Command {
 	var in core.NewUser
-	fs.StringVar(&in.Login, "login", "", "login (required)")
-	fs.StringVar(&in.Name, "name", "", "display name (required)")
-	fs.StringVar(&in.Role, "role", "", "admin, staff or client (required)")
-	fs.StringVar(&in.Email, "email", "", "email address")
-	fs.StringVar(&in.Phone, "phone", "", "phone number")
-	fs.StringVar(&in.SlackID, "slack-id", "", "Slack user ID (U…)")
-	fs.StringVar(&in.DiscordID, "discord-id", "", "Discord user ID")
-	fs.StringVar(&in.TimeZone, "time-zone", "", "IANA time zone, default UTC")
-	pwStdin := fs.Bool("password-stdin", false, "read the web panel password from the first line of standard input")
-	if !parseFlags(fs, args, stderr) {
-		return 2
+	var pwStdin bool
+	c := &cobra.Command{
+		Use:   "add",
+		Short: "create a user",
+		Long: `Create a user. With --password-stdin, the password for the web panel is
+the first line of standard input; without it the user cannot log in to the
+panel (clients and Slack-only staff need no password).`,
+		Args: noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return userAdd(c, getenv, in, pwStdin)
+		},
 	}
-	for _, req := range []struct{ name, val string }{{"login", in.Login}, {"name", in.Name}, {"role", in.Role}} {
-		if strings.TrimSpace(req.val) == "" {
-			fmt.Fprintf(stderr, "jayaya user add: --%s is required\n", req.name)
-			return 2
-		}
-	}
-	if *pwStdin {
-		line, err := bufio.NewReader(stdin).ReadString('\n')
+	f := c.Flags()
+	f.StringVar(&in.Login, "login", "", "`L`ogin: 2-64 letters, digits, '.', '_', '-', '@'")
+	f.StringVar(&in.Name, "name", "", "`N`ame shown to others")
+	f.StringVar(&in.Role, "role", "", "the user's role, `admin|staff|client`")
+	f.StringVar(&in.Email, "email", "", "`E`mail address")
+	f.StringVar(&in.Phone, "phone", "", "`P`hone number")
+	f.StringVar(&in.SlackID, "slack-id", "", "Slack user ID, `U…` (like U0123ABCD)")
+	f.StringVar(&in.DiscordID, "discord-id", "", "Discord user ID, `D…` (15 to 21 digits)")
+	f.StringVar(&in.TimeZone, "time-zone", "", "`Z`one: IANA time zone, like Europe/Paris (default UTC)")
+	f.BoolVar(&pwStdin, "password-stdin", false, "read the web panel password from the first line of standard input")
+	requireFlags(c, "login", "name", "role")
+	return c
+}
+
+// userFlags names, for a field of core's errors that has no flag of its
+// own name, the flag that gave it.
+var userFlags = map[string]string{"password": "password-stdin"}
+
+func userAdd(c *cobra.Command, getenv func(string) string, in core.NewUser, pwStdin bool) error {
+	if pwStdin {
+		line, err := bufio.NewReader(c.InOrStdin()).ReadString('\n')
 		if err != nil && !errors.Is(err, io.EOF) {
-			fmt.Fprintf(stderr, "jayaya user add: reading password: %v\n", err)
-			return 1
+			return fmt.Errorf("reading password: %w", err)
 		}
 		in.Password = strings.TrimRight(line, "\r\n")
 		if in.Password == "" {
-			fmt.Fprintln(stderr, "jayaya user add: --password-stdin: standard input held no password")
-			return 2
+			return usagef("--password-stdin: standard input held no password")
 		}
 	}
-	st, ok := openMigrated(ctx, getenv, stderr)
-	if !ok {
-		return 1
+	ctx := c.Context()
+	st, err := openMigrated(ctx, getenv)
+	if err != nil {
+		return err
 	}
 	defer st.Close()
 	u, err := st.CreateUser(ctx, in)
 	if err != nil {
-		return userError(stderr, err)
+		return fieldError(c, err, userFlags)
 	}
-	fmt.Fprintf(stdout, "created %s %s (%s)\n", u.Role, u.Login, u.Name)
-	return 0
+	fmt.Fprintf(c.OutOrStdout(), "created %s %s (%s)\n", u.Role, u.Login, u.Name)
+	return nil
 }
 
-func userList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("user list", flag.ContinueOnError)
-	role := fs.String("role", "", "only users with this role")
-	if !parseFlags(fs, args, stderr) {
-		return 2
+func newUserListCmd(getenv func(string) string) *cobra.Command {
+	var role string
+	c := &cobra.Command{
+		Use:   "list",
+		Short: "list users",
+		Args:  noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return userList(c.Context(), getenv, role, c.OutOrStdout())
+		},
 	}
-	st, ok := openMigrated(ctx, getenv, stderr)
-	if !ok {
-		return 1
+	c.Flags().StringVar(&role, "role", "", "only users with this role: `admin|staff|client`")
+	return c
+}
+
+// roles are the values of a user's role.
+var roles = []string{core.RoleAdmin, core.RoleStaff, core.RoleClient}
+
+func userList(ctx context.Context, getenv func(string) string, role string, stdout io.Writer) error {
+	role = strings.ToLower(strings.TrimSpace(role))
+	if role != "" && !slices.Contains(roles, role) {
+		return usagef("--role: want %s, got %q", orList(roles), role)
+	}
+	st, err := openMigrated(ctx, getenv)
+	if err != nil {
+		return err
 	}
 	defer st.Close()
-	users, err := st.ListUsers(ctx, core.UserFilter{Role: role})
+	users, err := st.ListUsers(ctx, core.UserFilter{Role: &role})
 	if err != nil {
-		return userError(stderr, err)
+		return err
 	}
 	tw := tabwriter.NewWriter(stdout, 2, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "LOGIN\tNAME\tROLE\tEMAIL\tSLACK\tDISCORD\tSTATE")
@@ -132,8 +118,7 @@ func userList(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.Login, u.Name, u.Role, dash(u.Email), dashp(u.SlackID), dashp(u.DiscordID), state)
 	}
-	tw.Flush()
-	return 0
+	return tw.Flush()
 }
 
 func dash(s string) string {
@@ -150,29 +135,62 @@ func dashp(s *string) string {
 	return *s
 }
 
-func userDelete(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("user delete", flag.ContinueOnError)
-	login := fs.String("login", "", "login of the user to delete (required)")
-	if !parseFlags(fs, args, stderr) {
-		return 2
+func newUserDeleteCmd(getenv func(string) string) *cobra.Command {
+	var login string
+	c := &cobra.Command{
+		Use:   "delete",
+		Short: "delete a user (never the last admin)",
+		Args:  noArgs,
+		RunE: func(c *cobra.Command, _ []string) error {
+			return userDelete(c, getenv, login)
+		},
 	}
-	if strings.TrimSpace(*login) == "" {
-		fmt.Fprintln(stderr, "jayaya user delete: --login is required")
-		return 2
-	}
-	st, ok := openMigrated(ctx, getenv, stderr)
-	if !ok {
-		return 1
+	c.Flags().StringVar(&login, "login", "", "`L`ogin of the user to delete")
+	requireFlags(c, "login")
+	return c
+}
+
+func userDelete(c *cobra.Command, getenv func(string) string, login string) error {
+	ctx := c.Context()
+	st, err := openMigrated(ctx, getenv)
+	if err != nil {
+		return err
 	}
 	defer st.Close()
-	u, err := st.UserByLogin(ctx, *login)
+	u, err := st.UserByLogin(ctx, login)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return fmt.Errorf("no user with login %q", login)
+	}
 	if err != nil {
-		fmt.Fprintf(stderr, "jayaya user delete: no user with login %q\n", *login)
-		return 1
+		return err
 	}
 	if err := st.DeleteUser(ctx, u.ID); err != nil {
-		return userError(stderr, err)
+		return fieldError(c, err, userFlags)
 	}
-	fmt.Fprintf(stdout, "deleted %s\n", u.Login)
-	return 0
+	fmt.Fprintf(c.OutOrStdout(), "deleted %s\n", u.Login)
+	return nil
+}
+
+// fieldError words an error of core for the command line: invalid input
+// is a usage error naming the flag that gave the field (by the field's
+// name, else as flags says), anything else a failure; an internal error
+// keeps its detail.
+func fieldError(c *cobra.Command, err error, flags map[string]string) error {
+	if core.ErrorCode(err) == core.EINTERNAL {
+		return err
+	}
+	msg := core.ErrorMessage(err)
+	if field := core.ErrorField(err); field != "" {
+		name := strings.ReplaceAll(field, "_", "-")
+		if alias, ok := flags[field]; ok {
+			name = alias
+		}
+		if c.Flags().Lookup(name) != nil {
+			msg = "--" + name + ": " + msg
+		}
+	}
+	if core.ErrorCode(err) == core.EINVALID {
+		return usagef("%s", msg)
+	}
+	return errors.New(msg)
 }
