@@ -1,0 +1,138 @@
+package core
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/uptrace/bun"
+)
+
+// Where a new ticket's Slack thread goes is decided once, when the ticket
+// opens, in its transaction, and stored on the ticket (slack_channel_id):
+// the first routing rule that matches (company, then interest, then
+// Discord support channel), else the overflow policy over the default
+// channel and the overflow channels, else the default channel. The thread
+// stays there for the ticket's life, except that a routed channel the
+// bot can no longer post in when the thread opens gives way to the
+// default channel (RerouteTicket).
+
+// How a ticket's Slack channel was chosen when no rule matched it
+// (TicketRoute.Kind; otherwise the rule's kind).
+const (
+	// RouteOverflow: the overflow policy chose among the default and
+	// overflow channels.
+	RouteOverflow = "overflow"
+	// RouteDefault: the default channel (SLACK_STAFF_CHANNEL), no
+	// overflow channels configured.
+	RouteDefault = "default"
+)
+
+// SlackRouting is where new tickets' Slack threads open when no rule
+// matches them: Default (SLACK_STAFF_CHANNEL) and, when set, the
+// Overflow channels (SLACK_OVERFLOW_CHANNELS) as Policy chooses.
+type SlackRouting struct {
+	Default  string
+	Overflow []string
+	Policy   OverflowPolicy
+}
+
+// TicketRoute is where a new ticket's Slack thread goes and why: Kind is
+// the matching rule's kind (RuleID its ID) or RouteOverflow or
+// RouteDefault.
+type TicketRoute struct {
+	SlackChannel string
+	Kind         string
+	RuleID       int64
+}
+
+// RouteTicketTx decides where a ticket just opened in tx goes and stores
+// it on the ticket (and on t): its Discord support channel (discord, ""
+// when unknown) and, when Slack is on (slack not nil), its Slack channel
+// per the routing rules and slack. Call it after OpenTicketTx in the
+// same transaction: OpenTicketTx took the ticket counter, so concurrent
+// openings are decided one after the other and each sees the tickets
+// placed before it.
+func (s *Store) RouteTicketTx(ctx context.Context, tx bun.IDB, t *Ticket, opener *User, discord string, slack *SlackRouting) (TicketRoute, error) {
+	var route TicketRoute
+	q := tx.NewUpdate().Model((*Ticket)(nil)).Where("id = ?", t.ID)
+	if discord != "" {
+		t.DiscordChannelID = &discord
+		q = q.Set("discord_channel_id = ?", discord)
+	}
+	if slack != nil && slack.Default != "" {
+		var err error
+		if route, err = s.routeSlack(ctx, tx, t, opener, discord, slack); err != nil {
+			return route, err
+		}
+		t.SlackChannelID = &route.SlackChannel
+		q = q.Set("slack_channel_id = ?", route.SlackChannel)
+	}
+	if discord == "" && t.SlackChannelID == nil {
+		return route, nil
+	}
+	_, err := q.Exec(ctx)
+	return route, err
+}
+
+// routeSlack chooses a new ticket's Slack channel.
+func (s *Store) routeSlack(ctx context.Context, tx bun.IDB, t *Ticket, opener *User, discord string, slack *SlackRouting) (TicketRoute, error) {
+	r, err := matchRule(ctx, tx, opener, discord)
+	if err != nil {
+		return TicketRoute{}, err
+	}
+	if r != nil {
+		return TicketRoute{SlackChannel: r.SlackChannelID, Kind: r.Kind, RuleID: r.ID}, nil
+	}
+	if len(slack.Overflow) == 0 {
+		return TicketRoute{SlackChannel: slack.Default, Kind: RouteDefault}, nil
+	}
+	channels := append([]string{slack.Default}, slack.Overflow...)
+	active, err := s.activeTickets(ctx, tx, channels, t.ID, s.now().Add(-slack.Policy.window()))
+	if err != nil {
+		return TicketRoute{}, err
+	}
+	return TicketRoute{SlackChannel: slack.Policy.Choose(slack.Default, slack.Overflow, active), Kind: RouteOverflow}, nil
+}
+
+// matchRule returns the first rule matching a ticket of opener opened
+// from the Discord channel discord, nil when none does. A client's
+// companies are those where a person has the client's e-mail address.
+func matchRule(ctx context.Context, tx bun.IDB, opener *User, discord string) (*RoutingRule, error) {
+	email := ""
+	if opener != nil {
+		email = strings.ToLower(strings.TrimSpace(opener.Email))
+	}
+	companies := `SELECT cp.company_id FROM company_people cp JOIN people p ON p.id = cp.person_id
+		WHERE ? <> '' AND lower(p.email) = ?`
+	r := new(RoutingRule)
+	err := tx.NewSelect().Model(r).
+		Where("(rule.company_id IN ("+companies+")"+
+			" OR rule.interest_id IN (SELECT ci.interest_id FROM company_interests ci WHERE ci.company_id IN ("+companies+"))"+
+			" OR (? <> '' AND rule.discord_channel_id = ?))", email, email, email, email, discord, discord).
+		OrderExpr(kindRank + ", rule.position, rule.id").Limit(1).Scan(ctx)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	return r, err
+}
+
+// RerouteTicket moves the Slack thread of a ticket, not opened yet, from
+// the channel it was routed to (from) to the default channel (to),
+// recording reason (Slack's error code) for its card. It reports whether
+// it changed the ticket: false when the thread exists or the ticket is
+// already elsewhere (a retry after an earlier reroute). Errors:
+// EINTERNAL.
+func (s *Store) RerouteTicket(ctx context.Context, ticketID int64, from, to, reason string) (bool, error) {
+	res, err := s.DB.NewUpdate().Model((*Ticket)(nil)).
+		Set("slack_channel_id = ?", to).Set("slack_fallback_from = ?", from).
+		Set("slack_fallback_reason = ?", reason).Set("updated_at = ?", s.now()).
+		Where("id = ? AND slack_thread_ts IS NULL", ticketID).
+		Where("(slack_channel_id = ? OR slack_channel_id IS NULL)", from).Exec(ctx)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
