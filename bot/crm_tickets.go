@@ -91,6 +91,9 @@ func (c *crm) tickets(ctx context.Context, call *Call) Reply {
 			break
 		}
 		line := "• " + c.ticketRef(t) + " — " + t.Status
+		if ch := TicketChannel(t); ch != "" {
+			line += " · " + ch
+		}
 		if people, err := c.st.TicketPeople(ctx, t.ID); err == nil && len(people) > 0 {
 			line += " · " + participantNames(people)
 		}
@@ -205,6 +208,12 @@ func (c *crm) ticketSummary(ctx context.Context, t *core.Ticket) Reply {
 		{"Clients taking part", none(participantNames(clients))}, {"Staff taking part", none(participantNames(staff))},
 		{"Messages", msgs},
 	}}
+	if ch := TicketChannel(t); ch != "" {
+		if note := FallbackNote(t); note != "" {
+			ch += "\n" + note
+		}
+		sec.Fields = append(sec.Fields, Field{"Slack channel", ch})
+	}
 	if c.deps.ThreadURL != nil {
 		if u := c.deps.ThreadURL(t); u != "" {
 			sec.Link = u

@@ -100,12 +100,16 @@ func (c *ticketCard) blocks() []slack.Block {
 	field := func(label, value string) *slack.TextBlockObject {
 		return slack.NewTextBlockObject(slack.MarkdownType, clip("*"+label+"*\n"+value, 2000), false, false)
 	}
-	facts := slack.NewSectionBlock(nil, []*slack.TextBlockObject{
+	fields := []*slack.TextBlockObject{
 		field("Client", escapeText(c.Client)),
 		field("Status", status),
 		field("Participants", strings.Join(parts, ", ")),
 		field("Companies", strings.Join(companies, "\n")),
-	}, nil, slack.SectionBlockOptionBlockID("ticket_facts"))
+	}
+	if ch := bot.TicketChannel(t); ch != "" {
+		fields = append(fields, field("Channel", mrkdwn(ch)))
+	}
+	facts := slack.NewSectionBlock(nil, fields, nil, slack.SectionBlockOptionBlockID("ticket_facts"))
 
 	id := strconv.FormatInt(t.ID, 10)
 	var btn *slack.ButtonBlockElement
@@ -116,12 +120,15 @@ func (c *ticketCard) blocks() []slack.Block {
 		btn = slack.NewButtonBlockElement(ActionTicketClose, id, slack.NewTextBlockObject(slack.PlainTextType, "Close", false, false))
 		btn.Style = slack.StyleDanger
 	}
-	return []slack.Block{
+	blocks := []slack.Block{
 		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, clip("🎫 "+c.title(), 150), false, false),
 			slack.HeaderBlockOptionBlockID("ticket_header")),
 		facts,
-		slack.NewActionBlock("ticket_actions", btn),
 	}
+	if note := bot.FallbackNote(t); note != "" {
+		blocks = append(blocks, slack.NewContextBlock("ticket_routing", mdText("⚠️ "+mrkdwn(note))))
+	}
+	return append(blocks, slack.NewActionBlock("ticket_actions", btn))
 }
 
 // clip shortens s to at most n characters (for block limits only; message
