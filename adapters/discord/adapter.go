@@ -63,8 +63,8 @@ type Adapter struct {
 	store *core.Store
 	log   *slog.Logger
 
-	mu      sync.Mutex
-	botID   string
+	mu    sync.Mutex
+	botID string
 	// webhooks are the relay's webhook of each support channel, with
 	// their tokens, by channel ID.
 	webhooks map[string]*discordgo.Webhook
