@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 const (
@@ -145,7 +146,7 @@ func (c *crm) ticket(ctx context.Context, call *Call) Reply {
 		return c.fail(err)
 	}
 	if status == "" {
-		return c.ticketSummary(ctx, t)
+		return c.ticketSummary(ctx, t, i18n.For(i18n.Pick(c.deps.Locale, call.User.Locale)))
 	}
 	if c.deps.Tickets == nil {
 		return Reply{Text: "Sorry, ticket actions are not available here yet: use the buttons on the ticket's card in its thread."}
@@ -166,7 +167,7 @@ func (c *crm) ticket(ctx context.Context, call *Call) Reply {
 
 // ticketSummary shows a ticket's status, client, participants on both
 // sides and message count.
-func (c *crm) ticketSummary(ctx context.Context, t *core.Ticket) Reply {
+func (c *crm) ticketSummary(ctx context.Context, t *core.Ticket, p i18n.Printer) Reply {
 	people, err := c.st.TicketPeople(ctx, t.ID)
 	if err != nil {
 		return c.fail(err)
@@ -209,10 +210,10 @@ func (c *crm) ticketSummary(ctx context.Context, t *core.Ticket) Reply {
 		{"Messages", msgs},
 	}}
 	if ch := TicketChannel(t); ch != "" {
-		if note := FallbackNote(t); note != "" {
+		if note := FallbackNote(p, t); note != "" {
 			ch += "\n" + note
 		}
-		sec.Fields = append(sec.Fields, Field{"Slack channel", ch})
+		sec.Fields = append(sec.Fields, Field{p.T("routing.crm.channel"), ch})
 	}
 	if c.deps.ThreadURL != nil {
 		if u := c.deps.ThreadURL(t); u != "" {

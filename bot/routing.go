@@ -1,6 +1,9 @@
 package bot
 
-import "github.com/jayaya/jayayacrm/core"
+import (
+	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
+)
 
 // TicketChannel is the Slack channel holding a ticket's thread, as a
 // channel reference (ChannelRef), "" while it has none.
@@ -11,22 +14,23 @@ func TicketChannel(t *core.Ticket) string {
 	return ChannelRef(*t.SlackChannelID)
 }
 
-// FallbackNote says why a ticket is not in the channel it was routed to
-// (core.Store.RerouteTicket), "" when it is.
-func FallbackNote(t *core.Ticket) string {
+// FallbackNote says, in p's language, why a ticket is not in the channel
+// it was routed to (core.Store.RerouteTicket), "" when it is.
+func FallbackNote(p i18n.Printer, t *core.Ticket) string {
 	if t == nil || t.SlackFallbackFrom == nil {
 		return ""
 	}
-	why := "Slack answered " + deref(t.SlackFallbackReason)
-	switch FallbackReason(deref(t.SlackFallbackReason)) {
+	code := deref(t.SlackFallbackReason)
+	why := i18n.M("routing.fallback.code", i18n.Args{"Code": code})
+	switch FallbackReason(code) {
 	case FallbackArchived:
-		why = "it is archived"
+		why = i18n.M("routing.fallback.archived")
 	case FallbackNotInChannel:
-		why = "the bot is not a member of it"
+		why = i18n.M("routing.fallback.not_in_channel")
 	case FallbackNotFound:
-		why = "it was not found (deleted, or private without the bot)"
+		why = i18n.M("routing.fallback.not_found")
 	}
-	return "Routed to " + ChannelRef(*t.SlackFallbackFrom) + ", but the bot cannot post there (" + why + "): opened in the default channel instead."
+	return p.T("routing.fallback.note", i18n.Args{"From": ChannelRef(*t.SlackFallbackFrom), "Why": why})
 }
 
 // FallbackReason maps a Slack error code that made a routed channel give

@@ -4,12 +4,13 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"regexp"
 	"strings"
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // Routing rule kinds, in the order they are tried: a ticket goes to the
@@ -92,9 +93,9 @@ func slackChannelField(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	switch {
 	case s == "":
-		return "", Invalid("slack_channel", "Slack channel is required.")
+		return "", InvalidE("slack_channel", "routing.rule.channel_required")
 	case !ValidSlackChannelID(s):
-		return "", Invalid("slack_channel", "%q is not a Slack channel ID: it looks like C0123ABCD (the channel's details, at the bottom).", clipText(s, 40))
+		return "", InvalidE("slack_channel", "routing.rule.channel_invalid", i18n.Args{"Value": clipText(s, 40)})
 	}
 	return s, nil
 }
@@ -113,13 +114,14 @@ func clipText(s string, n int) string {
 // none is accepted.
 func (s *Store) checkSlackChannel(ctx context.Context, channel string) (string, error) {
 	if s.SlackChannels == nil {
-		return "", Invalid("slack_channel", "Slack is not configured (SLACK_BOT_TOKEN), so no channel can be checked: routing needs it.")
+		return "", InvalidE("slack_channel", "routing.rule.slack_off")
 	}
 	name, err := s.SlackChannels.CheckPostable(ctx, channel)
 	var e *Error
 	if errors.As(err, &e) && e.Field == "" {
-		e = &Error{Code: e.Code, Message: e.Message, Field: "slack_channel"}
-		return "", e
+		named := *e
+		named.Field = "slack_channel"
+		return "", &named
 	}
 	return name, err
 }
@@ -135,7 +137,7 @@ func resolveRule(ctx context.Context, db bun.IDB, in RoutingRuleInput) (*Routing
 		}
 	}
 	if set != 1 {
-		return nil, "", Invalid("kind", "A rule matches exactly one thing: a company, an interest or a Discord support channel.")
+		return nil, "", InvalidE("kind", "routing.rule.one_match")
 	}
 	channel, err := slackChannelField(in.SlackChannel)
 	if err != nil {
@@ -151,7 +153,7 @@ func resolveRule(ctx context.Context, db bun.IDB, in RoutingRuleInput) (*Routing
 		var c Company
 		err := db.NewSelect().Model(&c).Column("id", "name").Where("name_key = ?", Fold(company)).Scan(ctx)
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil, "", Invalid("company", "No company is named %q.", clipText(company, 80))
+			return nil, "", InvalidE("company", "routing.rule.company_unknown", i18n.Args{"Name": clipText(company, 80)})
 		} else if err != nil {
 			return nil, "", err
 		}
@@ -163,14 +165,14 @@ func resolveRule(ctx context.Context, db bun.IDB, in RoutingRuleInput) (*Routing
 		var in Interest
 		err := db.NewSelect().Model(&in).Column("id", "name").Where("name_key = ?", strings.ToLower(interest)).Scan(ctx)
 		if errors.Is(err, sql.ErrNoRows) {
-			return nil, "", Invalid("interest", "No interest is named %q.", clipText(interest, 80))
+			return nil, "", InvalidE("interest", "routing.rule.interest_unknown", i18n.Args{"Name": clipText(interest, 80)})
 		} else if err != nil {
 			return nil, "", err
 		}
 		r.Kind, r.InterestID, label = RuleInterest, &in.ID, in.Name
 	default:
 		if !ValidDiscordID(discord) {
-			return nil, "", Invalid("discord_channel", "%q is not a Discord channel ID (a number of 15 to 21 digits: right-click the channel → Copy Channel ID).", clipText(discord, 40))
+			return nil, "", InvalidE("discord_channel", "routing.rule.discord_invalid", i18n.Args{"Value": clipText(discord, 40)})
 		}
 		r.Kind, r.DiscordChannelID, label = RuleDiscord, &discord, discord
 	}
@@ -198,7 +200,12 @@ func ruleFree(ctx context.Context, db bun.IDB, r *RoutingRule, label string) err
 		return err
 	}
 	if n > 0 {
-		return &Error{Code: ECONFLICT, Field: r.Kind, Message: fmt.Sprintf("%s already has a routing rule: delete it first.", ruleSubject(r.Kind, label))}
+		e := E(ECONFLICT, "routing.rule."+r.Kind+"_exists", i18n.Args{"Name": label})
+		e.Field = r.Kind
+		if r.Kind == RuleDiscord {
+			e.Field = "discord_channel"
+		}
+		return e
 	}
 	return nil
 }
@@ -286,7 +293,7 @@ func ruleByID(ctx context.Context, db bun.IDB, id int64) (*RoutingRule, error) {
 			(SELECT i.name FROM interests i WHERE i.id = rule.interest_id), rule.discord_channel_id, '') AS match`).
 		Where("rule.id = ?", id).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENOTFOUND, "There is no routing rule %d.", id)
+		return nil, E(ENOTFOUND, "routing.rule.not_found", i18n.Args{"ID": id})
 	}
 	return r, err
 }

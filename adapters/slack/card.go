@@ -10,6 +10,7 @@ import (
 
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // Action IDs of the ticket card's buttons; the button's value is the
@@ -22,6 +23,8 @@ const (
 
 // ticketCard is what the root message of a ticket's Slack thread shows.
 type ticketCard struct {
+	// p speaks the channel's language (JAYAYA_LOCALE).
+	p            i18n.Printer
 	Ticket       *core.Ticket
 	Client       string // the opener's name
 	Companies    []core.Affiliation
@@ -35,7 +38,7 @@ func (a *Adapter) loadCard(ctx context.Context, ticketID int64) (*ticketCard, er
 	if err != nil {
 		return nil, err
 	}
-	c := &ticketCard{Ticket: t, Client: "unknown client"}
+	c := &ticketCard{p: i18n.For(a.cfg.Locale), Ticket: t, Client: "unknown client"}
 	if t.OpenerID != nil {
 		if u, err := a.store.UserByID(ctx, *t.OpenerID); err == nil {
 			c.Client = u.Name
@@ -107,7 +110,7 @@ func (c *ticketCard) blocks() []slack.Block {
 		field("Companies", strings.Join(companies, "\n")),
 	}
 	if ch := bot.TicketChannel(t); ch != "" {
-		fields = append(fields, field("Channel", mrkdwn(ch)))
+		fields = append(fields, field(c.p.T("routing.card.channel"), mrkdwn(ch)))
 	}
 	facts := slack.NewSectionBlock(nil, fields, nil, slack.SectionBlockOptionBlockID("ticket_facts"))
 
@@ -125,7 +128,7 @@ func (c *ticketCard) blocks() []slack.Block {
 			slack.HeaderBlockOptionBlockID("ticket_header")),
 		facts,
 	}
-	if note := bot.FallbackNote(t); note != "" {
+	if note := bot.FallbackNote(c.p, t); note != "" {
 		blocks = append(blocks, slack.NewContextBlock("ticket_routing", mdText("⚠️ "+mrkdwn(note))))
 	}
 	return append(blocks, slack.NewActionBlock("ticket_actions", btn))

@@ -7,6 +7,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 var _ core.SlackChannelChecker = (*Adapter)(nil)
@@ -23,25 +24,25 @@ func (a *Adapter) CheckPostable(ctx context.Context, channelID string) (string, 
 	ch, err := a.api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: channelID})
 	switch code := slackCode(err); {
 	case code == "channel_not_found":
-		return "", core.Errorf(core.EINVALID, "Slack has no channel %s that the bot can see: check the ID (at the bottom of the channel's details); for a private channel, invite the app into it first.", channelID)
+		return "", core.E(core.EINVALID, "routing.channel.not_found", i18n.Args{"Channel": channelID})
 	case code != "":
-		return "", core.Errorf(core.EINVALID, "Slack refused to describe channel %s (%s): run jayaya doctor to check the app's scopes.", channelID, code)
+		return "", core.E(core.EINVALID, "routing.channel.refused", i18n.Args{"Channel": channelID, "Code": code})
 	case err != nil:
 		return "", fmt.Errorf("conversations.info %s: %w", channelID, err)
 	}
 	switch {
 	case ch.IsIM || ch.IsMpIM:
-		return "", core.Errorf(core.EINVALID, "%s is a direct conversation, not a channel.", channelID)
+		return "", core.E(core.EINVALID, "routing.channel.direct", i18n.Args{"Channel": channelID})
 	case ch.IsArchived:
-		return "", core.Errorf(core.EINVALID, "Slack channel #%s is archived: unarchive it or choose another channel.", ch.Name)
+		return "", core.E(core.EINVALID, "routing.channel.archived", i18n.Args{"Name": ch.Name})
 	case ch.IsMember:
 		return ch.Name, nil
 	case ch.IsPrivate:
-		return "", core.Errorf(core.EINVALID, "Slack channel #%s is private and the bot is not in it: invite the app into it first.", ch.Name)
+		return "", core.E(core.EINVALID, "routing.channel.private", i18n.Args{"Name": ch.Name})
 	}
 	_, _, _, err = a.api.JoinConversationContext(ctx, channelID)
 	if code := slackCode(err); code != "" {
-		return "", core.Errorf(core.EINVALID, "The bot could not join Slack channel #%s (%s).", ch.Name, code)
+		return "", core.E(core.EINVALID, "routing.channel.join_failed", i18n.Args{"Name": ch.Name, "Code": code})
 	} else if err != nil {
 		return "", fmt.Errorf("conversations.join %s: %w", channelID, err)
 	}

@@ -206,12 +206,12 @@ func (a *app) wire(ctx context.Context) error {
 	// /crm company, person, comment, interests, tickets, ticket. Ticket
 	// close/reopen goes through the relay (*bot.Relay satisfies
 	// bot.TicketStatusSetter).
-	bot.RegisterCRM(a.ui, bot.CRMDeps{Tickets: a.relay, ThreadURL: slackad.ThreadURL})
+	bot.RegisterCRM(a.ui, bot.CRMDeps{Tickets: a.relay, ThreadURL: slackad.ThreadURL, Locale: a.cfg.Locale})
 
 	if a.cfg.SlackEnabled() {
 		a.slack = slackad.New(slackad.Config{
 			BotToken: a.cfg.SlackBotToken, SigningSecret: a.cfg.SlackSigningSecret, AppToken: a.cfg.SlackAppToken,
-			StaffChannel: a.cfg.SlackStaffChannel, APIURL: a.cfg.SlackAPIURL, PublicURL: a.cfg.PublicURL,
+			StaffChannel: a.cfg.SlackStaffChannel, APIURL: a.cfg.SlackAPIURL, PublicURL: a.cfg.PublicURL, Locale: a.cfg.Locale,
 			Pacer: pacer,
 		}, a.store, a.ui, a.log)
 		postBudget[core.PlatformSlack] = a.slack.PostBudget
