@@ -18,11 +18,11 @@ type routingMetrics struct {
 var routeLabels = []string{core.RuleCompany, core.RuleInterest, core.RuleDiscord, core.RouteOverflow, core.RouteDefault}
 
 // Reasons a routed channel could not take a ticket's thread (the reason
-// label of jayaya_routing_fallbacks_total).
+// label of jayaya_routing_fallbacks_total; core.FallbackReason).
 const (
-	FallbackArchived     = "archived"          // the channel is archived
-	FallbackNotInChannel = "not_in_channel"    // the bot was removed from it
-	FallbackNotFound     = "channel_not_found" // deleted, or private without the bot
+	FallbackArchived     = core.FallbackArchived
+	FallbackNotInChannel = core.FallbackNotInChannel
+	FallbackNotFound     = core.FallbackNotFound
 )
 
 var fallbackLabels = []string{FallbackArchived, FallbackNotInChannel, FallbackNotFound}

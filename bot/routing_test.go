@@ -36,7 +36,7 @@ func TestFallbackNote(t *testing.T) {
 			"Routé vers <#C0KEY>, mais le bot ne peut pas y écrire (Slack a répondu restricted_action)\u202f: ouvert dans le canal par défaut."},
 	}
 	for _, c := range cases {
-		if got := bot.FallbackReason(c.code); got != c.reason {
+		if got := core.FallbackReason(c.code); got != c.reason {
 			t.Errorf("FallbackReason(%s) = %q, want %q", c.code, got, c.reason)
 		}
 		tk.SlackFallbackFrom, tk.SlackFallbackReason = str("C0KEY"), str(c.code)

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/uptrace/bun"
+
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // Where a new ticket's Slack thread goes is decided once, when the ticket
@@ -135,4 +137,50 @@ func (s *Store) RerouteTicket(ctx context.Context, ticketID int64, from, to, rea
 	}
 	n, _ := res.RowsAffected()
 	return n > 0, nil
+}
+
+// Reasons a routed channel could not take a ticket's thread, from
+// Slack's error code (FallbackReason).
+const (
+	FallbackArchived     = "archived"          // the channel is archived
+	FallbackNotInChannel = "not_in_channel"    // the bot was removed from it
+	FallbackNotFound     = "channel_not_found" // deleted, or private without the bot
+)
+
+// FallbackReason maps a Slack error code that makes a routed channel give
+// way to the default one (RerouteTicket) onto its reason; "" for a code
+// that does not mean the channel is unusable.
+func FallbackReason(slackCode string) string {
+	switch slackCode {
+	case "is_archived", "channel_is_archived":
+		return FallbackArchived
+	case "not_in_channel":
+		return FallbackNotInChannel
+	case "channel_not_found":
+		return FallbackNotFound
+	}
+	return ""
+}
+
+// SlackFallback says why the ticket is not in the Slack channel it was
+// routed to, as a catalog message naming that channel as channel formats
+// it (a link, an ID); ok is false when it is there.
+func (t *Ticket) SlackFallback(channel func(id string) string) (m i18n.Msg, ok bool) {
+	if t == nil || t.SlackFallbackFrom == nil {
+		return i18n.Msg{}, false
+	}
+	code := ""
+	if t.SlackFallbackReason != nil {
+		code = *t.SlackFallbackReason
+	}
+	why := i18n.M("routing.fallback.code", i18n.Args{"Code": code})
+	switch FallbackReason(code) {
+	case FallbackArchived:
+		why = i18n.M("routing.fallback.archived")
+	case FallbackNotInChannel:
+		why = i18n.M("routing.fallback.not_in_channel")
+	case FallbackNotFound:
+		why = i18n.M("routing.fallback.not_found")
+	}
+	return i18n.M("routing.fallback.note", i18n.Args{"From": channel(*t.SlackFallbackFrom), "Why": why}), true
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -68,6 +69,9 @@ type RoutingRuleInput struct {
 	Interest       string
 	DiscordChannel string
 	SlackChannel   string
+	// SupportChannels, when set, are the Discord support channels
+	// (DISCORD_SUPPORT_CHANNEL): a Discord rule must name one of them.
+	SupportChannels []string
 }
 
 // SlackChannelChecker checks that the bot can post in a Slack channel,
@@ -173,6 +177,10 @@ func resolveRule(ctx context.Context, db bun.IDB, in RoutingRuleInput) (*Routing
 	default:
 		if !ValidDiscordID(discord) {
 			return nil, "", InvalidE("discord_channel", "routing.rule.discord_invalid", i18n.Args{"Value": clipText(discord, 40)})
+		}
+		if in.SupportChannels != nil && !slices.Contains(in.SupportChannels, discord) {
+			return nil, "", InvalidE("discord_channel", "routing.rule.discord_not_support",
+				i18n.Args{"Value": discord, "Channels": strings.Join(in.SupportChannels, ", ")})
 		}
 		r.Kind, r.DiscordChannelID, label = RuleDiscord, &discord, discord
 	}

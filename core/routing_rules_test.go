@@ -130,6 +130,8 @@ func TestRoutingRuleBadInput(t *testing.T) {
 			{"unknown company", core.RoutingRuleInput{Company: "Nobody Inc", SlackChannel: "C0X"}, core.EINVALID, "company", false},
 			{"unknown interest", core.RoutingRuleInput{Interest: "Wine", SlackChannel: "C0X"}, core.EINVALID, "interest", false},
 			{"bad discord id", core.RoutingRuleInput{DiscordChannel: "general", SlackChannel: "C0X"}, core.EINVALID, "discord_channel", false},
+			{"not a support channel", core.RoutingRuleInput{DiscordChannel: "100000000000000009", SlackChannel: "C0X",
+				SupportChannels: []string{"100000000000000001"}}, core.EINVALID, "discord_channel", false},
 			{"company ruled already", core.RoutingRuleInput{Company: "ACME", SlackChannel: "C0OTHER"}, core.ECONFLICT, "company", false},
 			{"control character", core.RoutingRuleInput{Company: "Ac\x00me", SlackChannel: "C0X"}, core.EINVALID, "company", false},
 			{"channel refused by Slack", core.RoutingRuleInput{Interest: "Tech", SlackChannel: "C0ARCHIVED"}, core.EINVALID, "slack_channel", true},

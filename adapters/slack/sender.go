@@ -89,7 +89,7 @@ func (a *Adapter) thread(ctx context.Context, ticketID int64) (channel, threadTS
 // openThread posts the ticket card as a new root message, in the channel
 // the ticket was routed to (stored on the ticket; the payload's for
 // tickets older than routing). When that channel cannot take it
-// (archived, the bot removed, gone: bot.FallbackReason), the ticket moves
+// (archived, the bot removed, gone: core.FallbackReason), the ticket moves
 // to the default channel for good (core.Store.RerouteTicket, counted on
 // /metrics) and its card says why; a retry then goes straight there.
 func (a *Adapter) openThread(ctx context.Context, d *core.Delivery, p bot.SlackOpenThreadPayload) (string, error) {
@@ -108,7 +108,7 @@ func (a *Adapter) openThread(ctx context.Context, d *core.Delivery, p bot.SlackO
 		channel = a.cfg.StaffChannel
 	}
 	ts, err := a.postCard(ctx, d, channel, card)
-	reason := bot.FallbackReason(slackCode(err))
+	reason := core.FallbackReason(slackCode(err))
 	if reason == "" || channel == a.cfg.StaffChannel {
 		return ts, err
 	}

@@ -274,7 +274,14 @@ func (a *app) wire(ctx context.Context) error {
 
 	// The web panel, with its own session and cross-origin middleware (the
 	// Slack endpoints above stay outside them).
-	panel, err := admin.New(admin.Config{Store: a.store, Log: a.log, PublicURL: a.cfg.PublicURL})
+	routing := admin.RoutingConfig{}
+	if a.cfg.SlackEnabled() {
+		routing.SlackChannel, routing.SlackOverflow = a.cfg.SlackStaffChannel, a.cfg.SlackOverflowChannels
+	}
+	if a.cfg.DiscordEnabled() {
+		routing.DiscordChannels = a.cfg.DiscordSupportChannels
+	}
+	panel, err := admin.New(admin.Config{Store: a.store, Log: a.log, PublicURL: a.cfg.PublicURL, Locale: a.cfg.Locale, Routing: routing})
 	if err != nil {
 		return err
 	}
