@@ -28,7 +28,7 @@ const (
 // the bot.
 type routingPanel struct {
 	*panel
-	fake                              *slacktest.Server
+	fake                             *slacktest.Server
 	staff, public, archived, private string
 }
 
