@@ -101,19 +101,21 @@ func (s *Store) routeSlack(ctx context.Context, tx bun.IDB, t *Ticket, opener *U
 // matchRule returns the first rule matching a ticket of opener opened
 // from the Discord channel discord, nil when none does. A client's
 // companies are those where a person has the client's e-mail address.
+// (One statement, the companies found once: it runs while the ticket
+// counter is held.)
 func matchRule(ctx context.Context, tx bun.IDB, opener *User, discord string) (*RoutingRule, error) {
 	email := ""
 	if opener != nil {
 		email = strings.ToLower(strings.TrimSpace(opener.Email))
 	}
-	companies := `SELECT cp.company_id FROM company_people cp JOIN people p ON p.id = cp.person_id
-		WHERE ? <> '' AND lower(p.email) = ?`
 	r := new(RoutingRule)
-	err := tx.NewSelect().Model(r).
-		Where("(rule.company_id IN ("+companies+")"+
-			" OR rule.interest_id IN (SELECT ci.interest_id FROM company_interests ci WHERE ci.company_id IN ("+companies+"))"+
-			" OR (? <> '' AND rule.discord_channel_id = ?))", email, email, email, email, discord, discord).
-		OrderExpr(kindRank + ", rule.position, rule.id").Limit(1).Scan(ctx)
+	err := tx.NewRaw(`WITH c AS (SELECT cp.company_id FROM company_people cp JOIN people p ON p.id = cp.person_id
+			WHERE ? <> '' AND lower(p.email) = ?)
+		SELECT rule.* FROM routing_rules AS rule
+		WHERE rule.company_id IN (SELECT company_id FROM c)
+			OR rule.interest_id IN (SELECT ci.interest_id FROM company_interests ci JOIN c ON c.company_id = ci.company_id)
+			OR (? <> '' AND rule.discord_channel_id = ?)
+		ORDER BY `+kindRank+`, rule.position, rule.id LIMIT 1`, email, email, discord, discord).Scan(ctx, r)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, nil
 	}
