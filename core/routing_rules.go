@@ -284,22 +284,22 @@ func channelLabel(r *RoutingRule) string {
 // with what it matches (Match).
 func (s *Store) ListRoutingRules(ctx context.Context) ([]*RoutingRule, error) {
 	var out []*RoutingRule
-	err := s.DB.NewSelect().Model(&out).ColumnExpr("rule.*").
-		ColumnExpr(`coalesce((SELECT c.name FROM companies c WHERE c.id = rule.company_id),
-			(SELECT i.name FROM interests i WHERE i.id = rule.interest_id), rule.discord_channel_id, '') AS match`).
+	err := s.DB.NewSelect().Model(&out).ColumnExpr("rule.*").ColumnExpr(matchColumn).
 		OrderExpr(kindRank + ", rule.position, rule.id").Scan(ctx)
 	return out, err
 }
+
+// matchColumn is RoutingRule.Match: the company's or interest's name, or
+// the Discord channel's ID.
+const matchColumn = `coalesce((SELECT c.name FROM companies c WHERE c.id = rule.company_id),
+	(SELECT i.name FROM interests i WHERE i.id = rule.interest_id), rule.discord_channel_id, '') AS match`
 
 // kindRank orders rules by kind as they are tried.
 const kindRank = "CASE rule.kind WHEN 'company' THEN 0 WHEN 'interest' THEN 1 ELSE 2 END"
 
 func ruleByID(ctx context.Context, db bun.IDB, id int64) (*RoutingRule, error) {
 	r := new(RoutingRule)
-	err := db.NewSelect().Model(r).ColumnExpr("rule.*").
-		ColumnExpr(`coalesce((SELECT c.name FROM companies c WHERE c.id = rule.company_id),
-			(SELECT i.name FROM interests i WHERE i.id = rule.interest_id), rule.discord_channel_id, '') AS match`).
-		Where("rule.id = ?", id).Scan(ctx)
+	err := db.NewSelect().Model(r).ColumnExpr("rule.*").ColumnExpr(matchColumn).Where("rule.id = ?", id).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, E(ENOTFOUND, "routing.rule.not_found", i18n.Args{"ID": id})
 	}

@@ -84,13 +84,20 @@ func restStatus(err error) int {
 	return 0
 }
 
-// thread returns a ticket's Discord thread (Store.TicketThreadsOf, served
-// from memory once the ticket's threads exist).
-func (a *Adapter) thread(ctx context.Context, ticketID int64) (string, error) {
+// threadsOf returns where a ticket's threads are (Store.TicketThreadsOf,
+// served from memory once they exist); a ticket that is gone can never
+// be delivered to.
+func (a *Adapter) threadsOf(ctx context.Context, ticketID int64) (core.TicketThreads, error) {
 	th, err := a.store.TicketThreadsOf(ctx, ticketID)
 	if core.ErrorCode(err) == core.ENOTFOUND {
-		return "", outbox.Permanent(err)
+		return th, outbox.Permanent(err)
 	}
+	return th, err
+}
+
+// thread returns a ticket's Discord thread.
+func (a *Adapter) thread(ctx context.Context, ticketID int64) (string, error) {
+	th, err := a.threadsOf(ctx, ticketID)
 	if err != nil {
 		return "", err
 	}
@@ -183,10 +190,7 @@ func (a *Adapter) relayWebhook(ctx context.Context, ticketID int64) (*discordgo.
 // parentOf is the support channel a ticket's thread lives under: the one
 // it was opened from, the first one for tickets older than several.
 func (a *Adapter) parentOf(ctx context.Context, ticketID int64) (string, error) {
-	th, err := a.store.TicketThreadsOf(ctx, ticketID)
-	if core.ErrorCode(err) == core.ENOTFOUND {
-		return "", outbox.Permanent(err)
-	}
+	th, err := a.threadsOf(ctx, ticketID)
 	if err != nil {
 		return "", err
 	}
