@@ -114,6 +114,22 @@ type routingRig struct {
 
 func newRoutingRig(t *testing.T, st *core.Store) *routingRig {
 	t.Helper()
+	r := newIdleRoutingRig(t, st)
+	r.worker = outbox.NewWorker(st, slog.New(slog.DiscardHandler), r.a)
+	r.worker.Register(r.relay.Kinds()...)
+	r.worker.NoListen = true
+	r.relay.Outbox = r.worker
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.worker.Run(ctx); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	return r
+}
+
+// newIdleRoutingRig is newRoutingRig without a delivery worker: the
+// relay only queues, and the test sends by hand.
+func newIdleRoutingRig(t *testing.T, st *core.Store) *routingRig {
+	t.Helper()
 	ctx := context.Background()
 	r := &routingRig{relayEnv: newRelayEnv(t, st), metrics: bot.NewMetrics(nil)}
 	r.relay.DiscordChannel = "" // Slack only
@@ -135,14 +151,6 @@ func newRoutingRig(t *testing.T, st *core.Store) *routingRig {
 	if _, err := st.CreateRoutingRuleAs(ctx, core.Actor{}, core.RoutingRuleInput{Company: "Dupont & Fils", SlackChannel: r.keyCh}); err != nil {
 		t.Fatal(err)
 	}
-	r.worker = outbox.NewWorker(st, slog.New(slog.DiscardHandler), r.a)
-	r.worker.Register(r.relay.Kinds()...)
-	r.worker.NoListen = true
-	r.relay.Outbox = r.worker
-	ctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { r.worker.Run(ctx); close(done) }()
-	t.Cleanup(func() { cancel(); <-done })
 	return r
 }
 
@@ -316,8 +324,7 @@ func counterValue(t *testing.T, m *bot.Metrics, name, label, value string) float
 func TestRoutedFallbackRetried(t *testing.T) {
 	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
 		ctx := context.Background()
-		r := newRoutingRig(t, st)
-		r.worker.Senders = nil // deliveries are sent by hand below
+		r := newIdleRoutingRig(t, st)
 		if err := r.fake.State().ArchiveChannel(r.keyCh); err != nil {
 			t.Fatal(err)
 		}
