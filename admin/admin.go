@@ -22,6 +22,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 //go:embed templates/*.html
@@ -40,6 +41,23 @@ type Config struct {
 	// session cookie is Secure and named with the __Host- prefix, and its
 	// origin is trusted for unsafe requests (for a proxy that rewrites Host).
 	PublicURL string
+	// Locale is JAYAYA_LOCALE: the panel's language for users with no
+	// language of their own whose browser asks for neither English nor
+	// French.
+	Locale i18n.Locale
+	// Routing is where tickets go on Slack when no rule routes them, and
+	// the Discord support channels a rule may name (the Routing page).
+	Routing RoutingConfig
+}
+
+// RoutingConfig is the routing part of the configuration: the default
+// Slack channel (SLACK_STAFF_CHANNEL), the overflow channels
+// (SLACK_OVERFLOW_CHANNELS) and the Discord support channels
+// (DISCORD_SUPPORT_CHANNEL). Empty when a platform is off.
+type RoutingConfig struct {
+	SlackChannel    string
+	SlackOverflow   []string
+	DiscordChannels []string
 }
 
 // Server serves the panel. Build it with New and mount Routes at /admin.
@@ -49,6 +67,8 @@ type Server struct {
 	httpsPublic bool
 	pages       map[string]pageTemplate
 	cop         *http.CrossOriginProtection
+	locale      i18n.Locale
+	routing     RoutingConfig
 }
 
 // New parses the embedded templates and returns a panel server.
@@ -57,7 +77,8 @@ func New(cfg Config) (*Server, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{store: cfg.Store, log: log, httpsPublic: strings.HasPrefix(cfg.PublicURL, "https://")}
+	s := &Server{store: cfg.Store, log: log, httpsPublic: strings.HasPrefix(cfg.PublicURL, "https://"),
+		locale: cfg.Locale, routing: cfg.Routing}
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
@@ -116,6 +137,10 @@ func (s *Server) Routes() http.Handler {
 			r.Post("/interests/{id}", s.interestUpdate)
 			r.Get("/interests/{id}/delete", s.interestDeleteConfirm)
 			r.Post("/interests/{id}/delete", s.interestDelete)
+			r.Get("/routing", s.routingList)
+			r.Post("/routing", s.routingCreate)
+			r.Post("/routing/{id}/move", s.routingMove)
+			r.Post("/routing/{id}/delete", s.routingDelete)
 			r.Get("/audit", s.auditList)
 		})
 	})

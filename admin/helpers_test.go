@@ -38,10 +38,15 @@ func newPanel(t *testing.T, st *core.Store) *panel {
 	return &panel{t: t, st: st, clock: clock, srv: serve(t, st, "")}
 }
 
-// serve mounts a panel on a test server like `jayaya serve` does.
-func serve(t testing.TB, st *core.Store, publicURL string) *httptest.Server {
+// serve mounts a panel on a test server like `jayaya serve` does; opts
+// adjust its configuration.
+func serve(t testing.TB, st *core.Store, publicURL string, opts ...func(*admin.Config)) *httptest.Server {
 	t.Helper()
-	p, err := admin.New(admin.Config{Store: st, PublicURL: publicURL, Log: slog.New(slog.NewTextHandler(testLog{t}, nil))})
+	cfg := admin.Config{Store: st, PublicURL: publicURL, Log: slog.New(slog.NewTextHandler(testLog{t}, nil))}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	p, err := admin.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"github.com/jayaya/jayayacrm/core"
 )
 
-var interestFields = []string{"name", "color"}
+var interestFields = []string{"name", "color", "slack_channel"}
 
 // interestList lists interests with their colour and company count.
 func (s *Server) interestList(w http.ResponseWriter, r *http.Request) {
@@ -29,7 +29,8 @@ func (s *Server) interestCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, core.Errorf(core.EINVALID, "The form could not be read."))
 		return
 	}
-	in, err := s.store.CreateInterestAs(r.Context(), actor(r), r.PostForm.Get("name"), r.PostForm.Get("color"))
+	name, color, channel := r.PostForm.Get("name"), r.PostForm.Get("color"), r.PostForm.Get("slack_channel")
+	in, err := s.store.CreateInterestWithAs(r.Context(), actor(r), core.InterestUpdate{Name: &name, Color: &color, SlackChannel: &channel})
 	if err != nil {
 		s.interestFormFailed(w, r, err, "New interest", nil)
 		return
@@ -43,8 +44,8 @@ func (s *Server) interestFormFailed(w http.ResponseWriter, r *http.Request, err 
 		s.fail(w, r, err)
 		return
 	}
-	f := newForm(url.Values{"name": {r.PostForm.Get("name")}, "color": {r.PostForm.Get("color")}})
-	top := f.setError(err, interestFields...)
+	f := newForm(url.Values{"name": {r.PostForm.Get("name")}, "color": {r.PostForm.Get("color")}, "slack_channel": {r.PostForm.Get("slack_channel")}})
+	top := f.setErrorIn(s.lang(r), err, interestFields...)
 	s.render(w, r, httpStatus(err), "interest_form.html", &page{Title: title, Nav: "interests", Form: f, Error: top, Data: target})
 }
 
@@ -67,7 +68,15 @@ func (s *Server) interestEdit(w http.ResponseWriter, r *http.Request) {
 	if in == nil {
 		return
 	}
+	route, err := s.store.InterestRoute(r.Context(), in.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	f := newForm(url.Values{"name": {in.Name}, "color": {in.Color}})
+	if route != nil {
+		f.Values.Set("slack_channel", route.SlackChannelID)
+	}
 	s.render(w, r, http.StatusOK, "interest_form.html", &page{Title: "Edit " + in.Name, Nav: "interests", Form: f, Data: in})
 }
 
@@ -81,7 +90,12 @@ func (s *Server) interestUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name, color := r.PostForm.Get("name"), r.PostForm.Get("color")
-	if _, err := s.store.UpdateInterestAs(r.Context(), actor(r), in.ID, core.InterestUpdate{Name: &name, Color: &color}); err != nil {
+	up := core.InterestUpdate{Name: &name, Color: &color}
+	if _, ok := r.PostForm["slack_channel"]; ok {
+		channel := r.PostForm.Get("slack_channel")
+		up.SlackChannel = &channel
+	}
+	if _, err := s.store.UpdateInterestAs(r.Context(), actor(r), in.ID, up); err != nil {
 		s.interestFormFailed(w, r, err, "Edit "+in.Name, in)
 		return
 	}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // page is what every template receives.
@@ -28,6 +29,34 @@ type page struct {
 	Form *form
 	// Data is the page's own content.
 	Data any
+	// Lang is the viewer's language (Server.lang), for T.
+	Lang i18n.Locale
+}
+
+// T is the catalog's message id in the viewer's language; kv are its
+// parameters as name, value pairs ({{.T "routing.page.intro" "Overflow" true}}).
+func (p *page) T(id string, kv ...any) string {
+	args := i18n.Args{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		if k, ok := kv[i].(string); ok {
+			args[k] = kv[i+1]
+		}
+	}
+	return i18n.For(p.Lang).T(id, args)
+}
+
+// lang is the language a request's viewer reads the panel in: their
+// user setting, else what their browser asks for, else JAYAYA_LOCALE.
+func (s *Server) lang(r *http.Request) i18n.Locale {
+	if u := currentUser(r); u != nil {
+		if l, ok := i18n.Parse(u.Locale); ok {
+			return l
+		}
+	}
+	if l, ok := i18n.FromAcceptLanguage(r.Header.Get("Accept-Language")); ok {
+		return l
+	}
+	return i18n.Pick(s.locale)
 }
 
 // Loc is the time zone the viewer reads times in.
@@ -56,14 +85,19 @@ func (f *form) Checked(name string) bool { return f.Values.Get(name) != "" }
 // setError puts a core error beside its field when the form has one, and
 // returns the message for the top of the page otherwise.
 func (f *form) setError(err error, fields ...string) (top string) {
+	return f.setErrorIn(i18n.EN, err, fields...)
+}
+
+// setErrorIn is setError with the messages in l.
+func (f *form) setErrorIn(l i18n.Locale, err error, fields ...string) (top string) {
 	field := core.ErrorField(err)
 	for _, name := range fields {
 		if name == field {
-			f.Errors[field] = core.ErrorMessage(err)
+			f.Errors[field] = core.ErrorMessageIn(err, l)
 			return ""
 		}
 	}
-	return core.ErrorMessage(err)
+	return core.ErrorMessageIn(err, l)
 }
 
 // notices are the confirmations a redirect can ask for (?done=…); only
@@ -81,6 +115,13 @@ var notices = map[string]string{
 	"session-ended":     "Your session has ended: please log in again.",
 	"admin-created":     "Welcome! Your admin account is ready.",
 	"nothing-to-change": "Nothing changed.",
+}
+
+// noticeIDs are confirmations (?done=…) that come from the catalog.
+var noticeIDs = map[string]string{
+	"route-created": "routing.page.created",
+	"route-deleted": "routing.page.deleted",
+	"route-moved":   "routing.page.moved",
 }
 
 type pageTemplate struct{ *template.Template }
@@ -117,6 +158,8 @@ var funcs = template.FuncMap{
 		return *p
 	},
 	"roles": func() []string { return []string{core.RoleAdmin, core.RoleStaff, core.RoleClient} },
+	// withPage hands a partial its data along with the page (for T).
+	"withPage": func(p *page, data any) map[string]any { return map[string]any{"Page": p, "Data": data} },
 }
 
 // parsePages parses every page template together with the layout.
@@ -146,8 +189,14 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	if p.User == nil {
 		p.User = currentUser(r)
 	}
+	if p.Lang == "" {
+		p.Lang = s.lang(r)
+	}
 	if p.Notice == "" {
 		p.Notice = notices[r.URL.Query().Get("done")]
+		if id, ok := noticeIDs[r.URL.Query().Get("done")]; ok {
+			p.Notice = p.T(id)
+		}
 	}
 	t, ok := s.pages[name]
 	var buf bytes.Buffer

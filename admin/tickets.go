@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 type ticketListData struct {
@@ -40,6 +41,9 @@ type ticketData struct {
 	// Other holds the deliveries tied to no message (thread creation,
 	// card updates, status changes).
 	Other []*core.Delivery
+	// Fallback says why the ticket is not in the Slack channel it was
+	// routed to, "" when it is.
+	Fallback string
 }
 
 // ticketShow shows a ticket's transcript: both sides' messages in order,
@@ -57,6 +61,9 @@ func (s *Server) ticketShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := ticketData{Ticket: t}
+	if m, ok := t.SlackFallback(func(id string) string { return id }); ok {
+		d.Fallback = i18n.For(s.lang(r)).Msg(m)
+	}
 	if d.Participants, err = s.store.TicketPeople(ctx, id); err != nil {
 		s.fail(w, r, err)
 		return

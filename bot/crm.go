@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // TicketStatusSetter closes and reopens tickets the way the ticket card's
@@ -30,6 +31,9 @@ type CRMDeps struct {
 	// ThreadURL returns the link to a ticket's staff-side thread, or "" when
 	// it has none yet. Nil: ticket lists show no links.
 	ThreadURL func(t *core.Ticket) string
+	// Locale is JAYAYA_LOCALE, the language of staff who have none of
+	// their own.
+	Locale i18n.Locale
 }
 
 // Form IDs of the /crm forms.

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 const (
@@ -91,6 +92,9 @@ func (c *crm) tickets(ctx context.Context, call *Call) Reply {
 			break
 		}
 		line := "• " + c.ticketRef(t) + " — " + t.Status
+		if ch := TicketChannel(t); ch != "" {
+			line += " · " + ch
+		}
 		if people, err := c.st.TicketPeople(ctx, t.ID); err == nil && len(people) > 0 {
 			line += " · " + participantNames(people)
 		}
@@ -142,7 +146,7 @@ func (c *crm) ticket(ctx context.Context, call *Call) Reply {
 		return c.fail(err)
 	}
 	if status == "" {
-		return c.ticketSummary(ctx, t)
+		return c.ticketSummary(ctx, t, i18n.For(i18n.Pick(c.deps.Locale, call.User.Locale)))
 	}
 	if c.deps.Tickets == nil {
 		return Reply{Text: "Sorry, ticket actions are not available here yet: use the buttons on the ticket's card in its thread."}
@@ -163,7 +167,7 @@ func (c *crm) ticket(ctx context.Context, call *Call) Reply {
 
 // ticketSummary shows a ticket's status, client, participants on both
 // sides and message count.
-func (c *crm) ticketSummary(ctx context.Context, t *core.Ticket) Reply {
+func (c *crm) ticketSummary(ctx context.Context, t *core.Ticket, p i18n.Printer) Reply {
 	people, err := c.st.TicketPeople(ctx, t.ID)
 	if err != nil {
 		return c.fail(err)
@@ -205,6 +209,12 @@ func (c *crm) ticketSummary(ctx context.Context, t *core.Ticket) Reply {
 		{"Clients taking part", none(participantNames(clients))}, {"Staff taking part", none(participantNames(staff))},
 		{"Messages", msgs},
 	}}
+	if ch := TicketChannel(t); ch != "" {
+		if note := FallbackNote(p, t); note != "" {
+			ch += "\n" + note
+		}
+		sec.Fields = append(sec.Fields, Field{p.T("routing.crm.channel"), ch})
+	}
 	if c.deps.ThreadURL != nil {
 		if u := c.deps.ThreadURL(t); u != "" {
 			sec.Link = u

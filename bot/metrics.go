@@ -53,6 +53,8 @@ const (
 //	pace_deferred_total{budget}                     counter: calls sent back for later, their budget busy too long
 //	pace_refused_total{budget}                      counter: 429s from the platform despite pacing
 //	relay_merged_total{platform}                    counter: messages that left inside an earlier post
+//	tickets_routed_total{route}                     counter: new tickets by how their Slack channel was chosen
+//	routing_fallbacks_total{reason}                 counter: routed channels that could not take a thread (default used)
 //
 // plus the Go runtime and process collectors.
 type Metrics struct {
@@ -66,6 +68,7 @@ type Metrics struct {
 	reconnects *prometheus.CounterVec
 	httpDur    *prometheus.HistogramVec
 	pace       *paceMetrics
+	routing    *routingMetrics
 
 	mu      sync.Mutex
 	everUp  map[string]bool // platforms whose connection was up at least once
@@ -114,6 +117,7 @@ func NewMetrics(store *core.Store) *Metrics {
 	m.reg.MustRegister(m.deliveries, m.latency, m.inbound, m.reminders, m.connected, m.reconnects, m.httpDur,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.pace = newPaceMetrics(m.reg)
+	m.routing = newRoutingMetrics(m.reg)
 	if store != nil {
 		m.reg.MustRegister(&outboxCollector{store: store})
 	}

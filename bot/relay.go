@@ -22,12 +22,25 @@ import (
 type Relay struct {
 	Store *core.Store
 	Log   *slog.Logger
-	// SlackChannel is SLACK_STAFF_CHANNEL, where ticket threads open on
-	// Slack; "" when Slack is off (nothing is queued for Slack).
+	// SlackChannel is SLACK_STAFF_CHANNEL, the default channel where
+	// ticket threads open on Slack; "" when Slack is off (nothing is
+	// queued for Slack).
 	SlackChannel string
-	// DiscordChannel is DISCORD_SUPPORT_CHANNEL, the parent of ticket
-	// threads on Discord; "" when Discord is off.
+	// SlackOverflow are SLACK_OVERFLOW_CHANNELS: with them, a ticket no
+	// routing rule matches goes where Overflow says among SlackChannel
+	// and these (core.OverflowPolicy).
+	SlackOverflow []string
+	Overflow      core.OverflowPolicy
+	// DiscordChannel is the first DISCORD_SUPPORT_CHANNEL, the parent of
+	// the threads of tickets opened elsewhere (/ticket outside a support
+	// channel); "" when Discord is off.
 	DiscordChannel string
+	// DiscordChannels are every support channel clients open tickets
+	// from, DiscordChannel included (nil: DiscordChannel alone). A
+	// ticket's thread lives under the one it was opened from.
+	DiscordChannels []string
+	// Metrics, when set, counts where new tickets are routed.
+	Metrics *Metrics
 	// BudgetLow, when set, reports whether the platform budget a post
 	// will spend (Slack's posts in its channel, Discord's through its
 	// webhook) is busy (Pacer.Low). Only such a post takes the messages
@@ -141,7 +154,11 @@ type InboundMessage struct {
 type InboundOpen struct {
 	Platform             string
 	ClientPlatformUserID string
-	Subject              string
+	// Channel is the Discord support channel the ticket is opened from
+	// (First's channel when empty); one the relay does not serve means
+	// its first support channel.
+	Channel string
+	Subject string
 	// Visibility is core.TicketPrivate (default when empty) or
 	// core.TicketPublic.
 	Visibility string

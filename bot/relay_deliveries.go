@@ -32,15 +32,19 @@ func ticketDelivery(ticketID int64, kind, platform string, payload any) *core.De
 func (r *Relay) slackOn() bool   { return r.SlackChannel != "" }
 func (r *Relay) discordOn() bool { return r.DiscordChannel != "" }
 
-// openDeliveries opens the ticket's threads on both sides and welcomes the
-// client in theirs.
+// openDeliveries opens the ticket's threads on both sides, where the
+// ticket was routed, and welcomes the client in theirs.
 func (r *Relay) openDeliveries(t *core.Ticket, client *core.User, clientDiscordID string) []*core.Delivery {
 	var out []*core.Delivery
 	if r.discordOn() {
+		parent := r.DiscordChannel
+		if t.DiscordChannelID != nil {
+			parent = *t.DiscordChannelID
+		}
 		out = append(out,
 			delivery(t, KindDiscordOpenThread, core.PlatformDiscord, DiscordOpenThreadPayload{
 				TicketID: t.ID, Number: t.Number, Subject: t.Subject, Public: t.Visibility == core.TicketPublic,
-				ParentID: r.DiscordChannel, ClientDiscordID: clientDiscordID,
+				ParentID: parent, ClientDiscordID: clientDiscordID,
 			}),
 			delivery(t, KindDiscordNotice, core.PlatformDiscord, DiscordNoticePayload{
 				TicketID: t.ID,
@@ -49,7 +53,11 @@ func (r *Relay) openDeliveries(t *core.Ticket, client *core.User, clientDiscordI
 			}))
 	}
 	if r.slackOn() {
-		out = append(out, delivery(t, KindSlackOpenThread, core.PlatformSlack, SlackOpenThreadPayload{TicketID: t.ID, Channel: r.SlackChannel}))
+		channel := r.SlackChannel
+		if t.SlackChannelID != nil {
+			channel = *t.SlackChannelID // routed (core.Store.RouteTicketTx)
+		}
+		out = append(out, delivery(t, KindSlackOpenThread, core.PlatformSlack, SlackOpenThreadPayload{TicketID: t.ID, Channel: channel}))
 	}
 	return out
 }

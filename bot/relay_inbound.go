@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/jayaya/jayayacrm/core"
@@ -43,9 +44,13 @@ func (r *Relay) OpenTicket(ctx context.Context, in InboundOpen) (Result, error) 
 		clientDiscordID = *u.DiscordID
 	}
 	res := Result{Outcome: Stored, User: u}
+	var route core.TicketRoute
 	err = r.inTx(ctx, func(ctx context.Context, tx *outbox.Tx) error {
 		t, err := r.Store.OpenTicketTx(ctx, tx.Bun(), u, in.Subject, in.Visibility)
 		if err != nil {
+			return err
+		}
+		if route, err = r.Store.RouteTicketTx(ctx, tx.Bun(), t, u, r.supportChannel(in), r.slackRouting()); err != nil {
 			return err
 		}
 		res.Ticket = t
@@ -92,8 +97,48 @@ func (r *Relay) OpenTicket(ctx context.Context, in InboundOpen) (Result, error) 
 	if err != nil {
 		return Result{}, err
 	}
-	r.log().Info("ticket opened", "ticket", res.Ticket.Number, "platform", in.Platform, "user", u.ID, "by_message", in.First != nil)
+	r.Metrics.TicketRouted(route.Kind)
+	r.log().Info("ticket opened", "ticket", res.Ticket.Number, "platform", in.Platform, "user", u.ID, "by_message", in.First != nil,
+		"slack_channel", route.SlackChannel, "route", route.Kind)
 	return res, nil
+}
+
+// slackRouting is where tickets no rule matches open on Slack; nil when
+// Slack is off.
+func (r *Relay) slackRouting() *core.SlackRouting {
+	if !r.slackOn() {
+		return nil
+	}
+	return &core.SlackRouting{Default: r.SlackChannel, Overflow: r.SlackOverflow, Policy: r.Overflow}
+}
+
+// supportChannel is the Discord support channel a ticket is opened from:
+// the one in asks for (or its first message's) when the relay serves it,
+// else the first one; "" when Discord is off.
+func (r *Relay) supportChannel(in InboundOpen) string {
+	if !r.discordOn() {
+		return ""
+	}
+	ch := in.Channel
+	if ch == "" && in.First != nil && in.Platform == core.PlatformDiscord {
+		ch = in.First.ChannelID
+	}
+	if r.IsSupportChannel(ch) {
+		return ch
+	}
+	return r.DiscordChannel
+}
+
+// IsSupportChannel reports whether clients open tickets in Discord
+// channel id (one of DiscordChannels).
+func (r *Relay) IsSupportChannel(id string) bool {
+	if id == "" {
+		return false
+	}
+	if len(r.DiscordChannels) == 0 {
+		return id == r.DiscordChannel
+	}
+	return slices.Contains(r.DiscordChannels, id)
 }
 
 // IsNote reports whether a Slack reply is an internal note ("note: …").

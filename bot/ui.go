@@ -4,6 +4,10 @@ package bot
 // any platform's vocabulary. The Slack adapter renders it as Block Kit
 // (sections, buttons, modals); another adapter could render it otherwise.
 
+// ChannelRef names a Slack channel in a reply's text: the Slack adapter
+// shows it as a link to the channel (#name); it reads <#C…> elsewhere.
+func ChannelRef(channelID string) string { return "<#" + channelID + ">" }
+
 // Actor is who did something on a platform: their platform user ID and where.
 type Actor struct {
 	Platform  string // core.PlatformSlack or core.PlatformDiscord

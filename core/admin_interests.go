@@ -10,13 +10,51 @@ import (
 // CreateInterestAs adds an interest on behalf of an admin and records it in
 // the audit log, in one transaction. Errors: like CreateInterest.
 func (s *Store) CreateInterestAs(ctx context.Context, a Actor, name, color string) (*Interest, error) {
+	return s.CreateInterestWithAs(ctx, a, InterestUpdate{Name: &name, Color: &color})
+}
+
+// CreateInterestWithAs is CreateInterestAs from a form: Name and Color,
+// and SlackChannel when the interest's tickets go to a channel of their
+// own (checked first; nothing is saved when the bot cannot post there).
+// Errors: like CreateInterest.
+func (s *Store) CreateInterestWithAs(ctx context.Context, a Actor, up InterestUpdate) (*Interest, error) {
+	var name, color string
+	if up.Name != nil {
+		name = *up.Name
+	}
+	if up.Color != nil {
+		color = *up.Color
+	}
+	// What can be refused without Slack is refused before the channel
+	// is checked (which may join it).
+	check := &Interest{}
+	var err error
+	if check.Name, check.NameKey, err = interestName(name); err != nil {
+		return nil, err
+	}
+	if _, err := interestColor(color); err != nil {
+		return nil, err
+	}
+	if err := interestNameFree(ctx, s.DB, check); err != nil {
+		return nil, err
+	}
+	route, err := s.prepareInterestRoute(ctx, 0, up.SlackChannel)
+	if err != nil {
+		return nil, err
+	}
 	var in *Interest
-	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		var err error
 		if in, err = s.CreateInterestTx(ctx, tx, name, color); err != nil {
 			return err
 		}
-		return s.RecordAudit(ctx, tx, a.entry(AuditInterestCreate, "interest", in.ID, in.Name, "colour "+in.Color))
+		detail := "colour " + in.Color
+		if more, err := s.applyInterestRoute(ctx, tx, in.ID, route); err != nil {
+			return err
+		} else if more != "" {
+			detail += "; " + more
+		}
+		return s.RecordAudit(ctx, tx, a.entry(AuditInterestCreate, "interest", in.ID, in.Name, detail))
 	})
 	if err != nil {
 		return nil, err
@@ -27,8 +65,12 @@ func (s *Store) CreateInterestAs(ctx context.Context, a Actor, name, color strin
 // UpdateInterestAs renames and/or recolours an interest on behalf of an
 // admin and records the change. Errors: like UpdateInterest.
 func (s *Store) UpdateInterestAs(ctx context.Context, a Actor, id int64, up InterestUpdate) (*Interest, error) {
+	route, err := s.prepareInterestRoute(ctx, id, up.SlackChannel)
+	if err != nil {
+		return nil, err
+	}
 	var after *Interest
-	err := s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+	err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		before, err := interestByID(ctx, tx, id)
 		if err != nil {
 			return err
@@ -45,6 +87,14 @@ func (s *Store) UpdateInterestAs(ctx context.Context, a Actor, id int64, up Inte
 				detail += "; "
 			}
 			detail += fmt.Sprintf("colour: %s → %s", before.Color, after.Color)
+		}
+		if more, err := s.applyInterestRoute(ctx, tx, id, route); err != nil {
+			return err
+		} else if more != "" {
+			if detail != "" {
+				detail += "; "
+			}
+			detail += more
 		}
 		if detail == "" {
 			return nil

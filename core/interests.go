@@ -9,10 +9,13 @@ import (
 	"github.com/uptrace/bun"
 )
 
-// InterestUpdate is a partial update of an interest.
+// InterestUpdate is a partial update of an interest. SlackChannel, when
+// set, is the Slack channel ID its tickets go to (its routing rule), ""
+// for none; a new channel is checked first (Store.SlackChannels).
 type InterestUpdate struct {
-	Name  *string
-	Color *string
+	Name         *string
+	Color        *string
+	SlackChannel *string
 }
 
 func interestName(s string) (name, key string, err error) {

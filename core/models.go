@@ -193,6 +193,16 @@ type Ticket struct {
 	CreatedAt       time.Time  `bun:"created_at,notnull"`
 	UpdatedAt       time.Time  `bun:"updated_at,notnull"`
 	ClosedAt        *time.Time `bun:"closed_at"`
+
+	// DiscordChannelID is the Discord support channel the ticket was
+	// opened from, its thread's parent (nil: the first support channel).
+	DiscordChannelID *string `bun:"discord_channel_id"`
+	// SlackFallbackFrom and SlackFallbackReason are set when the channel
+	// the ticket was routed to could not take its thread (Slack's error
+	// code, such as is_archived or not_in_channel) and it opened in the
+	// default channel instead (RerouteTicket).
+	SlackFallbackFrom   *string `bun:"slack_fallback_from"`
+	SlackFallbackReason *string `bun:"slack_fallback_reason"`
 }
 
 // TicketParticipant records that a user takes part in a ticket.

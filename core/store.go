@@ -38,6 +38,9 @@ type Store struct {
 	DB *bun.DB
 	// Now is the clock every time-dependent rule reads. Tests replace it.
 	Now func() time.Time
+	// SlackChannels, when set (Slack configured), checks the Slack
+	// channels routing rules name; without it no rule can be saved.
+	SlackChannels SlackChannelChecker
 
 	engine string
 	dsn    string

@@ -157,7 +157,9 @@ func (s *Store) SetTicketStatus(ctx context.Context, tx bun.IDB, ticketID int64,
 }
 
 // SetTicketThreads records the platform addresses of a ticket's threads;
-// empty values are left alone.
+// empty values are left alone. A Slack channel the ticket already has
+// (routed at opening, RouteTicketTx) is kept: the thread was opened
+// there.
 func (s *Store) SetTicketThreads(ctx context.Context, tx bun.IDB, ticketID int64, discordThreadID, slackChannelID, slackThreadTS string) error {
 	if tx == nil {
 		tx = s.DB
@@ -167,7 +169,7 @@ func (s *Store) SetTicketThreads(ctx context.Context, tx bun.IDB, ticketID int64
 		q = q.Set("discord_thread_id = ?", discordThreadID)
 	}
 	if slackChannelID != "" && slackThreadTS != "" {
-		q = q.Set("slack_channel_id = ?", slackChannelID).Set("slack_thread_ts = ?", slackThreadTS)
+		q = q.Set("slack_channel_id = coalesce(slack_channel_id, ?)", slackChannelID).Set("slack_thread_ts = ?", slackThreadTS)
 	}
 	_, err := q.Exec(ctx)
 	return err
@@ -250,6 +252,9 @@ type TicketThreads struct {
 	DiscordThreadID string
 	SlackChannelID  string
 	SlackThreadTS   string
+	// DiscordChannelID is the support channel the Discord thread lives
+	// under, "" for the first one (tickets older than several).
+	DiscordChannelID string
 }
 
 // complete reports whether both threads exist (nothing about them can
@@ -279,6 +284,9 @@ func (s *Store) TicketThreadsOf(ctx context.Context, ticketID int64) (TicketThre
 	th = TicketThreads{Number: t.Number}
 	if t.DiscordThreadID != nil {
 		th.DiscordThreadID = *t.DiscordThreadID
+	}
+	if t.DiscordChannelID != nil {
+		th.DiscordChannelID = *t.DiscordChannelID
 	}
 	if t.SlackChannelID != nil && t.SlackThreadTS != nil {
 		th.SlackChannelID, th.SlackThreadTS = *t.SlackChannelID, *t.SlackThreadTS

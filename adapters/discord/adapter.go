@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"sync"
 	"time"
 
@@ -29,10 +30,13 @@ const Intents = discordgo.IntentGuilds | discordgo.IntentGuildMessages | discord
 type Config struct {
 	// Token is the bot token, without "Bot ".
 	Token string
-	// GuildID is the clients' guild; SupportChannel the text channel
-	// where they open tickets and under which ticket threads live.
-	GuildID        string
-	SupportChannel string
+	// GuildID is the clients' guild; SupportChannel the first text
+	// channel where they open tickets, and SupportChannels every one of
+	// them (SupportChannel first; nil: SupportChannel alone). A ticket's
+	// thread lives under the channel it was opened from.
+	GuildID         string
+	SupportChannel  string
+	SupportChannels []string
 	// APIURL is the REST origin (DISCORD_API_URL); requests keep their
 	// /api/v9 paths and the gateway URL is asked from it. Default
 	// https://discord.com.
@@ -59,9 +63,11 @@ type Adapter struct {
 	store *core.Store
 	log   *slog.Logger
 
-	mu      sync.Mutex
-	botID   string
-	webhook *discordgo.Webhook // the support channel's webhook, with token
+	mu    sync.Mutex
+	botID string
+	// webhooks are the relay's webhook of each support channel, with
+	// their tokens, by channel ID.
+	webhooks map[string]*discordgo.Webhook
 	// send performs each kind of delivery (senders).
 	send bot.Senders
 
@@ -156,10 +162,21 @@ func (a *Adapter) Run(ctx context.Context) error {
 	if err := a.registerCommands(ctx); err != nil {
 		a.log.Error("register slash commands", "err", err)
 	}
-	a.log.Info("discord connected", "guild", a.cfg.GuildID, "support_channel", a.cfg.SupportChannel)
+	a.log.Info("discord connected", "guild", a.cfg.GuildID, "support_channels", a.supportChannels())
 	<-ctx.Done()
 	return nil
 }
+
+// supportChannels are the channels where clients open tickets.
+func (a *Adapter) supportChannels() []string {
+	if len(a.cfg.SupportChannels) == 0 {
+		return []string{a.cfg.SupportChannel}
+	}
+	return a.cfg.SupportChannels
+}
+
+// isSupport reports whether clients open tickets in channel id.
+func (a *Adapter) isSupport(id string) bool { return slices.Contains(a.supportChannels(), id) }
 
 func (a *Adapter) ctx() context.Context {
 	a.mu.Lock()

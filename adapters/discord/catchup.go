@@ -18,7 +18,7 @@ const catchUpPages = 50
 // for each open ticket thread it fetches GET /channels/{thread}/messages
 // ?after=<newest message the relay stored from it> and hands each message
 // to the same path as live ones, so a message seen twice is stored once;
-// the support channel is read likewise, after the newest Discord message
+// each support channel is read likewise, after the newest Discord message
 // stored anywhere. It runs after every fresh IDENTIFY (READY), not after
 // a RESUME (Discord replays those events).
 func (a *Adapter) CatchUp(ctx context.Context) error {
@@ -47,10 +47,12 @@ func (a *Adapter) CatchUp(ctx context.Context) error {
 		}
 	}
 	if newest != "" {
-		got, err := a.catchUpChannel(ctx, a.cfg.SupportChannel, newest)
-		n += got
-		if err != nil {
-			return err
+		for _, ch := range a.supportChannels() {
+			got, err := a.catchUpChannel(ctx, ch, newest)
+			n += got
+			if err != nil {
+				return err
+			}
 		}
 	}
 	a.log.Info("catch-up done", "threads", len(threads), "messages_seen", n)

@@ -61,7 +61,7 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, ev *discordgo.InteractionC
 	var text string
 	switch data.Name {
 	case "ticket":
-		text = a.cmdTicket(ctx, user.ID, data.Options)
+		text = a.cmdTicket(ctx, user.ID, ev.ChannelID, data.Options)
 	case "tickets":
 		text = a.cmdTickets(ctx, user.ID)
 	case "close":
@@ -79,8 +79,10 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, ev *discordgo.InteractionC
 	}
 }
 
-// cmdTicket answers /ticket subject:<text> [visibility:private|public].
-func (a *Adapter) cmdTicket(ctx context.Context, userID string, opts []*discordgo.ApplicationCommandInteractionDataOption) string {
+// cmdTicket answers /ticket subject:<text> [visibility:private|public],
+// typed in channelID: the thread opens under that channel when it is a
+// support channel, under the first one otherwise.
+func (a *Adapter) cmdTicket(ctx context.Context, userID, channelID string, opts []*discordgo.ApplicationCommandInteractionDataOption) string {
 	var subject, visibility string
 	for _, o := range opts {
 		switch o.Name {
@@ -91,7 +93,7 @@ func (a *Adapter) cmdTicket(ctx context.Context, userID string, opts []*discordg
 		}
 	}
 	res, err := a.relay.OpenTicket(ctx, bot.InboundOpen{
-		Platform: core.PlatformDiscord, ClientPlatformUserID: userID, Subject: subject, Visibility: visibility,
+		Platform: core.PlatformDiscord, ClientPlatformUserID: userID, Channel: channelID, Subject: subject, Visibility: visibility,
 	})
 	if err == nil {
 		a.Metrics.InboundOutcome(core.PlatformDiscord, res.Outcome)
@@ -109,8 +111,12 @@ func (a *Adapter) cmdTicket(ctx context.Context, userID string, opts []*discordg
 	if res.Ticket.Visibility == core.TicketPublic {
 		kind = "public"
 	}
+	parent := a.cfg.SupportChannel
+	if res.Ticket.DiscordChannelID != nil {
+		parent = *res.Ticket.DiscordChannelID
+	}
 	return fmt.Sprintf("Ticket #%d is open. Your %s thread “#%d %s” appears under <#%s> in a moment; write there and our team will answer.",
-		res.Ticket.Number, kind, res.Ticket.Number, res.Ticket.Subject, a.cfg.SupportChannel)
+		res.Ticket.Number, kind, res.Ticket.Number, res.Ticket.Subject, parent)
 }
 
 // cmdTickets answers /tickets with the user's own and public tickets.

@@ -134,7 +134,7 @@ func (a *Adapter) editText(ctx context.Context, wh *discordgo.Webhook, thread st
 			continue
 		}
 		if err != nil {
-			return "", nil, a.forgetBadWebhook(err)
+			return "", nil, a.forgetBadWebhook(wh, err)
 		}
 		for _, at := range m.Attachments {
 			onDiscord[at.Filename]++

@@ -36,7 +36,7 @@ func (a *Adapter) onMessageCreate(_ *discordgo.Session, ev *discordgo.MessageCre
 	})
 }
 
-// handleMessage opens a ticket for a message in the support channel and
+// handleMessage opens a ticket for a message in a support channel and
 // relays a message written in a ticket thread; it is also the catch-up's
 // path, so a message seen twice is stored once.
 func (a *Adapter) handleMessage(ctx context.Context, m *discordgo.Message) {
@@ -47,9 +47,9 @@ func (a *Adapter) handleMessage(ctx context.Context, m *discordgo.Message) {
 		return
 	}
 	log := a.log.With("channel", m.ChannelID, "message", m.ID)
-	if m.ChannelID == a.cfg.SupportChannel {
+	if a.isSupport(m.ChannelID) {
 		res, err := a.relay.OpenTicket(ctx, bot.InboundOpen{
-			Platform: core.PlatformDiscord, ClientPlatformUserID: m.Author.ID,
+			Platform: core.PlatformDiscord, ClientPlatformUserID: m.Author.ID, Channel: m.ChannelID,
 			Subject: subjectOf(m), First: a.inbound(m),
 		})
 		if err != nil {
@@ -120,7 +120,7 @@ func subjectOf(m *discordgo.Message) string {
 // without an edit timestamp (embeds resolved, pins) are not edits.
 func (a *Adapter) onMessageUpdate(_ *discordgo.Session, ev *discordgo.MessageUpdate) {
 	m := ev.Message
-	if m == nil || m.EditedTimestamp == nil || a.isEcho(m) || m.ChannelID == a.cfg.SupportChannel {
+	if m == nil || m.EditedTimestamp == nil || a.isEcho(m) || a.isSupport(m.ChannelID) {
 		return
 	}
 	a.queues.push(m.ChannelID, func() {
@@ -140,7 +140,7 @@ func (a *Adapter) onMessageUpdate(_ *discordgo.Session, ev *discordgo.MessageUpd
 // support channel are the bot's own removal of a ticket's public first
 // message (or unrelated): the ticket keeps that message.
 func (a *Adapter) onMessageDelete(_ *discordgo.Session, ev *discordgo.MessageDelete) {
-	if ev.Message == nil || ev.ChannelID == a.cfg.SupportChannel {
+	if ev.Message == nil || a.isSupport(ev.ChannelID) {
 		return
 	}
 	a.queues.push(ev.ChannelID, func() {

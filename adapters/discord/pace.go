@@ -1,8 +1,11 @@
 package discord
 
 import (
+	"context"
 	"net/http"
 	"strings"
+
+	"github.com/jayaya/jayayacrm/core"
 )
 
 // budgetOf names the pacing budget of a REST call (bot.DefaultRules):
@@ -30,13 +33,20 @@ func budgetOf(r *http.Request) string {
 	return ""
 }
 
-// PostBudget is the pacing budget the relay's posts spend: the support
-// channel's webhook's, "" until the webhook is known.
-func (a *Adapter) PostBudget() string {
+// PostBudget is the pacing budget a relay delivery's posts spend: the
+// webhook's of the support channel its ticket's thread lives under, ""
+// until that webhook is known.
+func (a *Adapter) PostBudget(d *core.Delivery) string {
+	parent := a.cfg.SupportChannel
+	if d != nil && d.TicketID != nil {
+		if th, err := a.store.TicketThreadsOf(context.Background(), *d.TicketID); err == nil && th.DiscordChannelID != "" {
+			parent = th.DiscordChannelID
+		}
+	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.webhook == nil {
-		return ""
+	if wh := a.webhooks[parent]; wh != nil {
+		return "discord.webhook:" + wh.ID
 	}
-	return "discord.webhook:" + a.webhook.ID
+	return ""
 }

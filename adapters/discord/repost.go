@@ -102,12 +102,12 @@ func sendableText(text string) string {
 // relayPost posts one part of a relayed message, unless an earlier attempt
 // of d posted it already (findWebhookPost).
 func (a *Adapter) relayPost(ctx context.Context, d *core.Delivery, thread string, p bot.DiscordPostPayload) (string, error) {
-	wh, err := a.relayWebhook(ctx)
+	wh, err := a.relayWebhook(ctx, p.TicketID)
 	if err != nil {
 		return "", err
 	}
 	if id, err := a.findWebhookPost(ctx, d, wh, thread, p.AuthorName, p.Text, p.Files); err != nil || id != "" {
 		return id, err
 	}
-	return a.postPart(ctx, thread, p.AuthorName, p.AvatarURL, p.Text, p.Files)
+	return a.postPart(ctx, p.TicketID, thread, p.AuthorName, p.AvatarURL, p.Text, p.Files)
 }

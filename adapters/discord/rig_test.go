@@ -106,6 +106,10 @@ type rig struct {
 	worker *outbox.Worker
 	seed   discordtest.Seed
 
+	// supports, when set before startAdapter, are every support channel
+	// (the seed's first).
+	supports []string
+
 	client     *discordgo.User // registered client
 	clientUser *core.User
 	staff      *core.User
@@ -146,8 +150,9 @@ func (r *rig) member(t *testing.T, name string) *discordgo.User {
 // startAdapter runs a new adapter (a fresh process's) until stopAdapter.
 func (r *rig) startAdapter(t *testing.T) {
 	t.Helper()
-	r.relay = &bot.Relay{Store: r.st, Log: testLog(), SlackChannel: "CSTAFF", DiscordChannel: r.seed.ChannelID}
-	ad, err := discord.New(discord.Config{Token: r.srv.Token(), GuildID: r.seed.GuildID, SupportChannel: r.seed.ChannelID, APIURL: r.srv.URL()}, r.relay, testLog())
+	r.relay = &bot.Relay{Store: r.st, Log: testLog(), SlackChannel: "CSTAFF", DiscordChannel: r.seed.ChannelID, DiscordChannels: r.supports}
+	ad, err := discord.New(discord.Config{Token: r.srv.Token(), GuildID: r.seed.GuildID, SupportChannel: r.seed.ChannelID,
+		SupportChannels: r.supports, APIURL: r.srv.URL()}, r.relay, testLog())
 	if err != nil {
 		t.Fatal(err)
 	}

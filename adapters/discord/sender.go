@@ -84,13 +84,20 @@ func restStatus(err error) int {
 	return 0
 }
 
-// thread returns a ticket's Discord thread (Store.TicketThreadsOf, served
-// from memory once the ticket's threads exist).
-func (a *Adapter) thread(ctx context.Context, ticketID int64) (string, error) {
+// threadsOf returns where a ticket's threads are (Store.TicketThreadsOf,
+// served from memory once they exist); a ticket that is gone can never
+// be delivered to.
+func (a *Adapter) threadsOf(ctx context.Context, ticketID int64) (core.TicketThreads, error) {
 	th, err := a.store.TicketThreadsOf(ctx, ticketID)
 	if core.ErrorCode(err) == core.ENOTFOUND {
-		return "", outbox.Permanent(err)
+		return th, outbox.Permanent(err)
 	}
+	return th, err
+}
+
+// thread returns a ticket's Discord thread.
+func (a *Adapter) thread(ctx context.Context, ticketID int64) (string, error) {
+	th, err := a.threadsOf(ctx, ticketID)
 	if err != nil {
 		return "", err
 	}
@@ -143,15 +150,20 @@ func threadName(n int64, subject string) string {
 	return name
 }
 
-// relayWebhook returns the support channel's webhook, creating it once.
-func (a *Adapter) relayWebhook(ctx context.Context) (*discordgo.Webhook, error) {
+// relayWebhook returns the webhook of the support channel a ticket's
+// thread lives under, creating it once per channel.
+func (a *Adapter) relayWebhook(ctx context.Context, ticketID int64) (*discordgo.Webhook, error) {
+	parent, err := a.parentOf(ctx, ticketID)
+	if err != nil {
+		return nil, err
+	}
 	a.mu.Lock()
-	wh := a.webhook
+	wh := a.webhooks[parent]
 	a.mu.Unlock()
 	if wh != nil {
 		return wh, nil
 	}
-	hooks, err := a.dg.ChannelWebhooks(a.cfg.SupportChannel, discordgo.WithContext(ctx))
+	hooks, err := a.dg.ChannelWebhooks(parent, discordgo.WithContext(ctx))
 	if err != nil {
 		return nil, err
 	}
@@ -162,14 +174,30 @@ func (a *Adapter) relayWebhook(ctx context.Context) (*discordgo.Webhook, error) 
 		}
 	}
 	if wh == nil {
-		if wh, err = a.dg.WebhookCreate(a.cfg.SupportChannel, webhookName, "", discordgo.WithContext(ctx)); err != nil {
+		if wh, err = a.dg.WebhookCreate(parent, webhookName, "", discordgo.WithContext(ctx)); err != nil {
 			return nil, err
 		}
 	}
 	a.mu.Lock()
-	a.webhook = wh
+	if a.webhooks == nil {
+		a.webhooks = map[string]*discordgo.Webhook{}
+	}
+	a.webhooks[parent] = wh
 	a.mu.Unlock()
 	return wh, nil
+}
+
+// parentOf is the support channel a ticket's thread lives under: the one
+// it was opened from, the first one for tickets older than several.
+func (a *Adapter) parentOf(ctx context.Context, ticketID int64) (string, error) {
+	th, err := a.threadsOf(ctx, ticketID)
+	if err != nil {
+		return "", err
+	}
+	if th.DiscordChannelID != "" {
+		return th.DiscordChannelID, nil
+	}
+	return a.cfg.SupportChannel, nil
 }
 
 // webhookUsername applies Discord's rules to a display name: 1-80
@@ -194,10 +222,11 @@ func webhookUsername(name string) string {
 	return name
 }
 
-// postPart posts text in a thread through the webhook, as author, with
-// the attachments atts uploaded (see prepareFiles).
-func (a *Adapter) postPart(ctx context.Context, threadID, author, avatar, text string, atts []core.Attachment) (string, error) {
-	wh, err := a.relayWebhook(ctx)
+// postPart posts text in a ticket's thread through its channel's
+// webhook, as author, with the attachments atts uploaded (see
+// prepareFiles).
+func (a *Adapter) postPart(ctx context.Context, ticketID int64, threadID, author, avatar, text string, atts []core.Attachment) (string, error) {
+	wh, err := a.relayWebhook(ctx, ticketID)
 	if err != nil {
 		return "", err
 	}
@@ -212,7 +241,7 @@ func (a *Adapter) postPart(ctx context.Context, threadID, author, avatar, text s
 		Content: text, Username: webhookUsername(author), AvatarURL: avatar, AllowedMentions: noMentions(), Files: files,
 	}, discordgo.WithContext(ctx))
 	if err != nil {
-		return "", a.forgetBadWebhook(err)
+		return "", a.forgetBadWebhook(wh, err)
 	}
 	return m.ID, nil
 }
@@ -220,12 +249,16 @@ func (a *Adapter) postPart(ctx context.Context, threadID, author, avatar, text s
 // forgetBadWebhook drops the cached webhook when Discord no longer knows
 // it (deleted by a moderator): the error becomes an ordinary retry, and
 // the next attempt creates a new webhook instead of parking the message.
-func (a *Adapter) forgetBadWebhook(err error) error {
+func (a *Adapter) forgetBadWebhook(wh *discordgo.Webhook, err error) error {
 	var re *discordgo.RESTError
 	if errors.As(err, &re) && re.Message != nil &&
 		(re.Message.Code == discordgo.ErrCodeUnknownWebhook || re.Message.Code == discordgo.ErrCodeInvalidWebhookTokenProvided) {
 		a.mu.Lock()
-		a.webhook = nil
+		for ch, known := range a.webhooks {
+			if known == wh {
+				delete(a.webhooks, ch)
+			}
+		}
 		a.mu.Unlock()
 		return fmt.Errorf("relay webhook gone, will recreate it: %v", err)
 	}
@@ -264,7 +297,7 @@ func (a *Adapter) edit(ctx context.Context, d *core.Delivery, p bot.DiscordEditP
 	if len(targets) == 0 {
 		return "", nil // never reached Discord: nothing to edit
 	}
-	wh, err := a.relayWebhook(ctx)
+	wh, err := a.relayWebhook(ctx, p.TicketID)
 	if err != nil {
 		return "", err
 	}
@@ -276,7 +309,7 @@ func (a *Adapter) edit(ctx context.Context, d *core.Delivery, p bot.DiscordEditP
 	var ids []string
 	for i, part := range parts {
 		if i >= len(targets) {
-			id, err := a.postPart(ctx, thread, p.AuthorName, p.AvatarURL, part, nil)
+			id, err := a.postPart(ctx, p.TicketID, thread, p.AuthorName, p.AvatarURL, part, nil)
 			if err != nil {
 				return "", err
 			}
@@ -331,7 +364,7 @@ func (a *Adapter) delete(ctx context.Context, p bot.DiscordDeletePayload) error 
 	if err != nil {
 		return outbox.Permanent(err)
 	}
-	wh, err := a.relayWebhook(ctx)
+	wh, err := a.relayWebhook(ctx, p.TicketID)
 	if err != nil {
 		return err
 	}

@@ -23,6 +23,7 @@ import (
 
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // Config is the Slack part of JayayaCRM's configuration.
@@ -33,6 +34,9 @@ type Config struct {
 	StaffChannel  string // channel ID where ticket threads open
 	APIURL        string // Web API base URL, with a trailing slash
 	PublicURL     string // JayayaCRM's public base URL, for links
+	// Locale is JAYAYA_LOCALE, the language of what several people read
+	// (the ticket card).
+	Locale i18n.Locale
 	// Pacer, when set, holds Web API calls within Slack's rate limits
 	// (see budgetOf); nil sends them as they come.
 	Pacer *bot.Pacer

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // Action IDs of the ticket card's buttons; the button's value is the
@@ -22,6 +23,8 @@ const (
 
 // ticketCard is what the root message of a ticket's Slack thread shows.
 type ticketCard struct {
+	// p speaks the channel's language (JAYAYA_LOCALE).
+	p            i18n.Printer
 	Ticket       *core.Ticket
 	Client       string // the opener's name
 	Companies    []core.Affiliation
@@ -35,7 +38,7 @@ func (a *Adapter) loadCard(ctx context.Context, ticketID int64) (*ticketCard, er
 	if err != nil {
 		return nil, err
 	}
-	c := &ticketCard{Ticket: t, Client: "unknown client"}
+	c := &ticketCard{p: i18n.For(a.cfg.Locale), Ticket: t, Client: "unknown client"}
 	if t.OpenerID != nil {
 		if u, err := a.store.UserByID(ctx, *t.OpenerID); err == nil {
 			c.Client = u.Name
@@ -100,12 +103,16 @@ func (c *ticketCard) blocks() []slack.Block {
 	field := func(label, value string) *slack.TextBlockObject {
 		return slack.NewTextBlockObject(slack.MarkdownType, clip("*"+label+"*\n"+value, 2000), false, false)
 	}
-	facts := slack.NewSectionBlock(nil, []*slack.TextBlockObject{
+	fields := []*slack.TextBlockObject{
 		field("Client", escapeText(c.Client)),
 		field("Status", status),
 		field("Participants", strings.Join(parts, ", ")),
 		field("Companies", strings.Join(companies, "\n")),
-	}, nil, slack.SectionBlockOptionBlockID("ticket_facts"))
+	}
+	if ch := bot.TicketChannel(t); ch != "" {
+		fields = append(fields, field(c.p.T("routing.card.channel"), mrkdwn(ch)))
+	}
+	facts := slack.NewSectionBlock(nil, fields, nil, slack.SectionBlockOptionBlockID("ticket_facts"))
 
 	id := strconv.FormatInt(t.ID, 10)
 	var btn *slack.ButtonBlockElement
@@ -116,12 +123,15 @@ func (c *ticketCard) blocks() []slack.Block {
 		btn = slack.NewButtonBlockElement(ActionTicketClose, id, slack.NewTextBlockObject(slack.PlainTextType, "Close", false, false))
 		btn.Style = slack.StyleDanger
 	}
-	return []slack.Block{
+	blocks := []slack.Block{
 		slack.NewHeaderBlock(slack.NewTextBlockObject(slack.PlainTextType, clip("🎫 "+c.title(), 150), false, false),
 			slack.HeaderBlockOptionBlockID("ticket_header")),
 		facts,
-		slack.NewActionBlock("ticket_actions", btn),
 	}
+	if note := bot.FallbackNote(c.p, t); note != "" {
+		blocks = append(blocks, slack.NewContextBlock("ticket_routing", mdText("⚠️ "+mrkdwn(note))))
+	}
+	return append(blocks, slack.NewActionBlock("ticket_actions", btn))
 }
 
 // clip shortens s to at most n characters (for block limits only; message

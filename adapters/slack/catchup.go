@@ -35,8 +35,8 @@ const (
 var threadGoneCodes = map[string]bool{"thread_not_found": true, "channel_not_found": true, "not_in_channel": true}
 
 // CatchUp relays the staff replies written in ticket threads while the
-// product was not receiving Slack's events: for each open ticket's thread
-// in the staff channel it reads conversations.replies after the newest ts
+// product was not receiving Slack's events: for each open ticket's thread,
+// in whichever channel it was routed to, it reads conversations.replies after the newest ts
 // stored for the ticket before since, less a minute (from the root when
 // none is), and hands every reply, oldest first, to the same handling as
 // a live message event. since is when events flowed again (the start,
@@ -62,9 +62,6 @@ func (a *Adapter) CatchUp(ctx context.Context, since time.Time) error {
 	}
 	seen, read := 0, 0
 	for _, th := range threads {
-		if th.ChannelID != a.cfg.StaffChannel {
-			continue // live events from other channels are ignored too
-		}
 		n, err := a.catchUpThread(ctx, rs, th.ChannelID, th.ThreadTS, th.LastSeenTS)
 		seen += n
 		if threadGoneCodes[slackCode(err)] {

@@ -41,9 +41,10 @@ var newMessageSubtypes = map[string]bool{"": true, "file_share": true, "thread_b
 // onEvent handles one Events API callback. It returns only once whatever
 // must not be lost is committed; an error makes Slack retry.
 //
-// Replies in the staff channel's ticket threads go to the relay: new
-// messages (Relay.Inbound), edits (Relay.Edit) and deletions
-// (Relay.Delete). The bot's own posts (bot_id set, or the bot user) and
+// Replies in ticket threads go to the relay, whichever channel holds the
+// thread (routing spreads tickets over several; the relay finds a
+// ticket by channel and thread, and a message by its ts): new messages
+// (Relay.Inbound), edits (Relay.Edit) and deletions (Relay.Delete). The bot's own posts (bot_id set, or the bot user) and
 // subtypes the relay does not handle are dropped. Redeliveries change
 // nothing: an event_id already handled is skipped, and the relay keys
 // messages by their ts (Slack has been seen sending one message under
@@ -55,7 +56,7 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent, ra
 		return nil
 	}
 	msg, ok := ev.InnerEvent.Data.(*slackevents.MessageEvent)
-	if !ok || msg.Channel == "" || msg.Channel != a.cfg.StaffChannel {
+	if !ok || msg.Channel == "" {
 		return nil
 	}
 	cb, _ := ev.Data.(*slackevents.EventsAPICallbackEvent)

@@ -1,6 +1,7 @@
 package slack
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/jayaya/jayayacrm/bot"
+	"github.com/jayaya/jayayacrm/core"
 )
 
 // tier3 are the Web API methods the adapter calls that Slack limits as
@@ -49,6 +51,15 @@ func requestChannel(r *http.Request) string {
 	return form.Get("channel")
 }
 
-// PostBudget is the pacing budget the relay's posts spend: the staff
-// channel's.
-func (a *Adapter) PostBudget() string { return "slack.post:" + a.cfg.StaffChannel }
+// PostBudget is the pacing budget a relay delivery's posts spend: those
+// of the channel holding its ticket's thread (the staff channel when the
+// ticket is unknown, or its thread is not open yet).
+func (a *Adapter) PostBudget(d *core.Delivery) string {
+	channel := a.cfg.StaffChannel
+	if d != nil && d.TicketID != nil {
+		if th, err := a.store.TicketThreadsOf(context.Background(), *d.TicketID); err == nil && th.SlackChannelID != "" {
+			channel = th.SlackChannelID
+		}
+	}
+	return "slack.post:" + channel
+}

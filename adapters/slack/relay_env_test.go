@@ -123,7 +123,9 @@ func (e *relayEnv) delivery(kind string, payload any) *core.Delivery {
 
 var deliverySeq atomic.Int64
 
-func (e *relayEnv) nextID() int64 { return deliverySeq.Add(1) }
+// nextID numbers hand-made deliveries far above the database's own, so
+// that their metadata never matches a delivery the worker sends.
+func (e *relayEnv) nextID() int64 { return 1<<40 + deliverySeq.Add(1) }
 
 // messages returns the ticket's stored messages.
 func (e *relayEnv) messages() []*core.Message {

@@ -17,8 +17,8 @@ import (
 // Neutral UI (bot.Reply, bot.Form) → Block Kit, and modal state back.
 //
 // Conventions: text is Slack mrkdwn written by the bot (*bold*, `code`);
-// &, < and > are escaped and Markdown links [label](https://…) become
-// Slack links. A section's colour is shown as the nearest coloured square
+// &, < and > are escaped, Markdown links [label](https://…) become
+// Slack links and channel references (bot.ChannelRef) channel links. A section's colour is shown as the nearest coloured square
 // emoji before its title (blocks have no colour bars); consecutive sections
 // with only a title and a colour (interest "chips") share one context line.
 
@@ -99,13 +99,18 @@ func colorEmoji(hex string) string {
 
 var mdLink = regexp.MustCompile(`\[([^\[\]]+)\]\((https?://[^\s()]+)\)`)
 
+// channelRef is a bot.ChannelRef once escaped: only a channel ID, so it
+// can link to a channel and nothing else (no ping, no label).
+var channelRef = regexp.MustCompile(`&lt;#([CG][A-Z0-9]{2,20})&gt;`)
+
 // mrkdwn escapes the bot's text for Slack and turns Markdown links into
-// Slack links.
+// Slack links, channel references into channel links.
 func mrkdwn(s string) string {
-	return mdLink.ReplaceAllStringFunc(escapeText(s), func(m string) string {
+	s = mdLink.ReplaceAllStringFunc(escapeText(s), func(m string) string {
 		sub := mdLink.FindStringSubmatch(m)
 		return "<" + strings.ReplaceAll(sub[2], "|", "%7C") + "|" + sub[1] + ">"
 	})
+	return channelRef.ReplaceAllString(s, "<#$1>")
 }
 
 // linkTarget makes a URL safe as the target of a Slack link <url|label>

@@ -86,12 +86,13 @@ func (a *Adapter) thread(ctx context.Context, ticketID int64) (channel, threadTS
 	return th.SlackChannelID, th.SlackThreadTS, nil
 }
 
-// openThread posts the ticket card as a new root message.
+// openThread posts the ticket card as a new root message, in the channel
+// the ticket was routed to (stored on the ticket; the payload's for
+// tickets older than routing). When that channel cannot take it
+// (archived, the bot removed, gone: core.FallbackReason), the ticket moves
+// to the default channel for good (core.Store.RerouteTicket, counted on
+// /metrics) and its card says why; a retry then goes straight there.
 func (a *Adapter) openThread(ctx context.Context, d *core.Delivery, p bot.SlackOpenThreadPayload) (string, error) {
-	channel := p.Channel
-	if channel == "" {
-		channel = a.cfg.StaffChannel
-	}
 	card, err := a.loadCard(ctx, p.TicketID)
 	if err != nil {
 		if core.ErrorCode(err) == core.ENOTFOUND {
@@ -99,6 +100,36 @@ func (a *Adapter) openThread(ctx context.Context, d *core.Delivery, p bot.SlackO
 		}
 		return "", err
 	}
+	channel := p.Channel
+	if t := card.Ticket; t.SlackChannelID != nil && *t.SlackChannelID != "" {
+		channel = *t.SlackChannelID
+	}
+	if channel == "" {
+		channel = a.cfg.StaffChannel
+	}
+	ts, err := a.postCard(ctx, d, channel, card)
+	reason := core.FallbackReason(slackCode(err))
+	if reason == "" || channel == a.cfg.StaffChannel {
+		return ts, err
+	}
+	moved, rerr := a.store.RerouteTicket(ctx, p.TicketID, channel, a.cfg.StaffChannel, slackCode(err))
+	if rerr != nil {
+		return "", rerr
+	}
+	if moved {
+		a.Metrics.RoutingFallback(reason)
+		a.log.Warn("routed channel cannot take a ticket; opened in the default channel", "ticket", p.TicketID,
+			"channel", channel, "default", a.cfg.StaffChannel, "err", err)
+	}
+	if card, err = a.loadCard(ctx, p.TicketID); err != nil {
+		return "", err
+	}
+	return a.postCard(ctx, d, a.cfg.StaffChannel, card)
+}
+
+// postCard posts a ticket's card as a root message in channel, unless an
+// earlier attempt of d did.
+func (a *Adapter) postCard(ctx context.Context, d *core.Delivery, channel string, card *ticketCard) (string, error) {
 	posted, err := a.findPosted(ctx, d, channel, "")
 	if err != nil {
 		return "", err

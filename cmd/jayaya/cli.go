@@ -44,6 +44,7 @@ func newRootCmd(getenv func(string) string) *cobra.Command {
 		newServeCmd(getenv),
 		newMigrateCmd(getenv),
 		newUserCmd(getenv),
+		newRouteCmd(getenv),
 		newDoctorCmd(getenv),
 		newSlackManifestCmd(getenv),
 		newDiscordInviteCmd(getenv),

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/jayaya/jayayacrm/core"
@@ -32,11 +33,19 @@ type Config struct {
 	SlackAppToken      string
 	SlackStaffChannel  string
 	SlackAPIURL        string
+	// SlackOverflowChannels (SLACK_OVERFLOW_CHANNELS, comma-separated)
+	// take the tickets no routing rule matches once the staff channel is
+	// busy.
+	SlackOverflowChannels []string
 
-	DiscordBotToken       string
-	DiscordGuildID        string
-	DiscordSupportChannel string
-	DiscordAPIURL         string
+	DiscordBotToken string
+	DiscordGuildID  string
+	// DiscordSupportChannels are DISCORD_SUPPORT_CHANNEL's channels
+	// (comma-separated), where clients open tickets;
+	// DiscordSupportChannel is the first.
+	DiscordSupportChannel  string
+	DiscordSupportChannels []string
+	DiscordAPIURL          string
 }
 
 // SlackEnabled reports whether the Slack adapter is configured.
@@ -80,6 +89,33 @@ func (r *envReader) get(name, def string) string {
 	return v
 }
 
+// list reads a comma-separated list of IDs, each checked by valid (what
+// says what they look like); spaces around commas are allowed, an empty
+// item or a repeated ID is an error naming the variable.
+func (r *envReader) list(name string, valid func(string) bool, what string) []string {
+	v := r.get(name, "")
+	if v == "" {
+		return nil
+	}
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		item = strings.TrimSpace(item)
+		switch {
+		case item == "":
+			r.fail("%s: an empty item in %q (separate the IDs with commas)", name, v)
+			return nil
+		case !valid(item):
+			r.fail("%s: %q is not one of the %s it lists", name, item, what)
+			return nil
+		case slices.Contains(out, item):
+			r.fail("%s: %s is listed twice", name, item)
+			return nil
+		}
+		out = append(out, item)
+	}
+	return out
+}
+
 func (r *envReader) fail(format string, args ...any) {
 	if r.err == nil {
 		r.err = fmt.Errorf(format, args...)
@@ -91,21 +127,20 @@ func (r *envReader) fail(format string, args ...any) {
 func LoadConfig(getenv func(string) string) (*Config, error) {
 	r := &envReader{getenv: getenv}
 	c := &Config{
-		DatabaseURL:           r.get("DATABASE_URL", core.DefaultDatabaseURL),
-		Addr:                  r.get("JAYAYA_ADDR", "localhost:8080"),
-		PublicURL:             r.get("JAYAYA_PUBLIC_URL", "http://localhost:8080"),
-		LogFormat:             strings.ToLower(r.get("JAYAYA_LOG_FORMAT", "text")),
-		LogLevel:              strings.ToLower(r.get("JAYAYA_LOG_LEVEL", "info")),
-		Pacing:                true,
-		SlackBotToken:         r.get("SLACK_BOT_TOKEN", ""),
-		SlackSigningSecret:    r.get("SLACK_SIGNING_SECRET", ""),
-		SlackAppToken:         r.get("SLACK_APP_TOKEN", ""),
-		SlackStaffChannel:     r.get("SLACK_STAFF_CHANNEL", ""),
-		SlackAPIURL:           r.get("SLACK_API_URL", "https://slack.com/api/"),
-		DiscordBotToken:       r.get("DISCORD_BOT_TOKEN", ""),
-		DiscordGuildID:        r.get("DISCORD_GUILD_ID", ""),
-		DiscordSupportChannel: r.get("DISCORD_SUPPORT_CHANNEL", ""),
-		DiscordAPIURL:         r.get("DISCORD_API_URL", "https://discord.com"),
+		DatabaseURL:        r.get("DATABASE_URL", core.DefaultDatabaseURL),
+		Addr:               r.get("JAYAYA_ADDR", "localhost:8080"),
+		PublicURL:          r.get("JAYAYA_PUBLIC_URL", "http://localhost:8080"),
+		LogFormat:          strings.ToLower(r.get("JAYAYA_LOG_FORMAT", "text")),
+		LogLevel:           strings.ToLower(r.get("JAYAYA_LOG_LEVEL", "info")),
+		Pacing:             true,
+		SlackBotToken:      r.get("SLACK_BOT_TOKEN", ""),
+		SlackSigningSecret: r.get("SLACK_SIGNING_SECRET", ""),
+		SlackAppToken:      r.get("SLACK_APP_TOKEN", ""),
+		SlackStaffChannel:  r.get("SLACK_STAFF_CHANNEL", ""),
+		SlackAPIURL:        r.get("SLACK_API_URL", "https://slack.com/api/"),
+		DiscordBotToken:    r.get("DISCORD_BOT_TOKEN", ""),
+		DiscordGuildID:     r.get("DISCORD_GUILD_ID", ""),
+		DiscordAPIURL:      r.get("DISCORD_API_URL", "https://discord.com"),
 	}
 	if l, ok := i18n.Parse(r.get("JAYAYA_LOCALE", string(i18n.Default))); ok {
 		c.Locale = l
@@ -118,6 +153,11 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 		c.Pacing = false
 	default:
 		r.fail("JAYAYA_PACING: want on or off, got %q", pacing)
+	}
+	c.SlackOverflowChannels = r.list("SLACK_OVERFLOW_CHANNELS", core.ValidSlackChannelID, "Slack channel IDs like C0123ABCD")
+	c.DiscordSupportChannels = r.list("DISCORD_SUPPORT_CHANNEL", core.ValidDiscordID, "Discord channel IDs (15 to 21 digits)")
+	if len(c.DiscordSupportChannels) > 0 {
+		c.DiscordSupportChannel = c.DiscordSupportChannels[0]
 	}
 	if r.err != nil {
 		return nil, r.err
@@ -171,6 +211,9 @@ func (c *Config) validate() error {
 		}
 		if c.SlackStaffChannel == "" {
 			return fmt.Errorf("SLACK_STAFF_CHANNEL: required with SLACK_BOT_TOKEN (the channel ID where ticket threads open, like C0123ABCD)")
+		}
+		if slices.Contains(c.SlackOverflowChannels, c.SlackStaffChannel) {
+			return fmt.Errorf("SLACK_OVERFLOW_CHANNELS: %s is SLACK_STAFF_CHANNEL already; list only the other channels", c.SlackStaffChannel)
 		}
 	}
 	if c.DiscordBotToken != "" {

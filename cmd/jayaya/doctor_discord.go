@@ -133,22 +133,11 @@ func (d *doctor) checkDiscord(ctx context.Context, cfg *Config, st *core.Store) 
 	d.checkDiscordClients(ctx, s, cfg, st, err == nil)
 }
 
-// checkDiscordChannel checks the support channel and the bot's permissions
-// in it.
+// checkDiscordChannel checks the (first) support channel and the bot's
+// permissions in it.
 func (d *doctor) checkDiscordChannel(s *discordgo.Session, cfg *Config, botID string, opt discordgo.RequestOption) {
 	const name = "discord support channel"
-	ch, err := s.Channel(cfg.DiscordSupportChannel, opt)
-	problem, fix := "", ""
-	switch {
-	case discordStatus(err) == http.StatusForbidden:
-		problem, fix = "the bot cannot see channel "+cfg.DiscordSupportChannel+": "+discordErr(err), "allow View Channel for the bot's role in that channel (Edit Channel → Permissions)"
-	case err != nil:
-		problem, fix = "channel "+cfg.DiscordSupportChannel+": "+discordErr(err), "set DISCORD_SUPPORT_CHANNEL to the channel's ID (right-click the channel → Copy Channel ID)"
-	case ch.GuildID != cfg.DiscordGuildID:
-		problem, fix = "#"+ch.Name+" is not in server "+cfg.DiscordGuildID, "choose a channel of the DISCORD_GUILD_ID server"
-	case ch.Type != discordgo.ChannelTypeGuildText:
-		problem, fix = "#"+ch.Name+" is not a text channel", "choose a text channel (ticket threads open under it)"
-	}
+	ch, problem, fix := supportChannel(s, cfg, cfg.DiscordSupportChannel, opt)
 	if problem != "" {
 		d.fail(name, problem, fix)
 		d.skip("discord permissions", "needs the support channel")
@@ -156,16 +145,10 @@ func (d *doctor) checkDiscordChannel(s *discordgo.Session, cfg *Config, botID st
 	}
 	d.ok(name, "#"+ch.Name)
 
-	perms, err := s.UserChannelPermissions(botID, ch.ID, opt)
+	missing, err := missingPermissions(s, botID, ch, opt)
 	if err != nil {
 		d.fail("discord permissions", discordErr(err), "check the bot is in the server")
 		return
-	}
-	var missing []string
-	for _, p := range discordPermissions {
-		if perms&p.Bit != p.Bit {
-			missing = append(missing, p.Name)
-		}
 	}
 	if len(missing) > 0 {
 		d.fail("discord permissions", "in #"+ch.Name+" the bot lacks "+strings.Join(missing, ", "),
@@ -173,6 +156,39 @@ func (d *doctor) checkDiscordChannel(s *discordgo.Session, cfg *Config, botID st
 		return
 	}
 	d.ok("discord permissions", fmt.Sprintf("all %d in #%s", len(discordPermissions), ch.Name))
+	d.checkOtherSupportChannels(s, cfg, botID, opt)
+}
+
+// supportChannel reads support channel id; problem and fix say what is
+// wrong with it, when something is.
+func supportChannel(s *discordgo.Session, cfg *Config, id string, opt discordgo.RequestOption) (ch *discordgo.Channel, problem, fix string) {
+	ch, err := s.Channel(id, opt)
+	switch {
+	case discordStatus(err) == http.StatusForbidden:
+		return nil, "the bot cannot see channel " + id + ": " + discordErr(err), "allow View Channel for the bot's role in that channel (Edit Channel → Permissions)"
+	case err != nil:
+		return nil, "channel " + id + ": " + discordErr(err), "set DISCORD_SUPPORT_CHANNEL to the channel's ID (right-click the channel → Copy Channel ID)"
+	case ch.GuildID != cfg.DiscordGuildID:
+		return nil, "#" + ch.Name + " is not in server " + cfg.DiscordGuildID, "choose a channel of the DISCORD_GUILD_ID server"
+	case ch.Type != discordgo.ChannelTypeGuildText:
+		return nil, "#" + ch.Name + " is not a text channel", "choose a text channel (ticket threads open under it)"
+	}
+	return ch, "", ""
+}
+
+// missingPermissions lists the permissions the bot needs in ch and lacks.
+func missingPermissions(s *discordgo.Session, botID string, ch *discordgo.Channel, opt discordgo.RequestOption) ([]string, error) {
+	perms, err := s.UserChannelPermissions(botID, ch.ID, opt)
+	if err != nil {
+		return nil, err
+	}
+	var missing []string
+	for _, p := range discordPermissions {
+		if perms&p.Bit != p.Bit {
+			missing = append(missing, p.Name)
+		}
+	}
+	return missing, nil
 }
 
 // checkDiscordIntents opens a gateway session with the adapter's intents:

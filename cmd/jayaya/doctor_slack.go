@@ -104,26 +104,40 @@ func (d *doctor) checkSlack(ctx context.Context, cfg *Config, st *core.Store) {
 	}
 
 	d.checkSlackChannel(ctx, cfg, api, auth.User)
+	d.checkRoutedChannels(ctx, cfg, api, st, auth.User)
 	d.checkSlackRequests(ctx, cfg, api)
 	d.checkSlackUsers(ctx, api, st)
 }
 
 func (d *doctor) checkSlackChannel(ctx context.Context, cfg *Config, api *slack.Client, botName string) {
 	const name = "slack staff channel"
-	ch, err := api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: cfg.SlackStaffChannel})
+	label, problem, fix := slackChannelProblem(ctx, api, cfg.SlackStaffChannel, botName, "SLACK_STAFF_CHANNEL")
+	if problem != "" {
+		d.fail(name, problem, fix)
+		return
+	}
+	d.ok(name, label+", the bot is a member")
+}
+
+// slackChannelProblem checks that the bot can post in a channel: it
+// exists and the bot sees it, is not archived, and has the bot as a
+// member. It returns the channel's label (#name) and, when the bot cannot
+// post there, what is wrong and how to fix it (setting names where the
+// channel was given).
+func slackChannelProblem(ctx context.Context, api *slack.Client, id, botName, setting string) (label, problem, fix string) {
+	ch, err := api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: id})
 	switch {
 	case err != nil && strings.Contains(err.Error(), "channel_not_found"):
-		d.fail(name, fmt.Sprintf("%s not found", cfg.SlackStaffChannel),
-			"set SLACK_STAFF_CHANNEL to the channel's ID (C…, at the bottom of the channel's details); for a private channel, /invite @"+botName+" first")
+		return id, id + " not found",
+			"set " + setting + " to the channel's ID (C…, at the bottom of the channel's details); for a private channel, /invite @" + botName + " first"
 	case err != nil:
-		d.fail(name, fmt.Sprintf("conversations.info %s: %v", cfg.SlackStaffChannel, err), "check the channel ID and the app's scopes")
+		return id, fmt.Sprintf("conversations.info %s: %v", id, err), "check the channel ID and the app's scopes"
 	case ch.IsArchived:
-		d.fail(name, "#"+ch.Name+" is archived", "unarchive it or set SLACK_STAFF_CHANNEL to another channel")
+		return "#" + ch.Name, "#" + ch.Name + " is archived", "unarchive it or set " + setting + " to another channel"
 	case !ch.IsMember:
-		d.fail(name, "the bot is not a member of #"+ch.Name, "type `/invite @"+botName+"` in #"+ch.Name)
-	default:
-		d.ok(name, "#"+ch.Name+", the bot is a member")
+		return "#" + ch.Name, "the bot is not a member of #" + ch.Name, "type `/invite @" + botName + "` in #" + ch.Name
 	}
+	return "#" + ch.Name, "", ""
 }
 
 // checkSlackRequests checks how Slack's requests will reach JayayaCRM:

@@ -67,7 +67,7 @@ func TestSlackManifestHTTP(t *testing.T) {
 		t.Error("socket mode on without --socket-mode")
 	}
 	want := []string{"commands", "chat:write", "chat:write.customize", "channels:history", "groups:history", "channels:read",
-		"groups:read", "reactions:write", "im:write", "users:read", "files:read", "files:write"}
+		"groups:read", "channels:join", "reactions:write", "im:write", "users:read", "files:read", "files:write"}
 	got := slices.Sorted(slices.Values(m.OAuth.Scopes.Bot))
 	if !slices.Equal(got, slices.Sorted(slices.Values(want))) {
 		t.Errorf("bot scopes %v, want %v", got, want)

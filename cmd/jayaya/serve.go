@@ -179,12 +179,14 @@ func (a *app) wire(ctx context.Context) error {
 	// threads exist only when it is on.
 	a.worker = outbox.NewWorker(a.store, a.log.With("component", "delivery"))
 	a.worker.Metrics = metrics
-	a.relay = &bot.Relay{Store: a.store, Log: a.log.With("component", "relay"), Outbox: a.worker}
+	a.relay = &bot.Relay{Store: a.store, Log: a.log.With("component", "relay"), Outbox: a.worker, Metrics: metrics}
 	if a.cfg.SlackEnabled() {
 		a.relay.SlackChannel = a.cfg.SlackStaffChannel
+		a.relay.SlackOverflow = a.cfg.SlackOverflowChannels
 	}
 	if a.cfg.DiscordEnabled() {
 		a.relay.DiscordChannel = a.cfg.DiscordSupportChannel
+		a.relay.DiscordChannels = a.cfg.DiscordSupportChannels
 	}
 	// Each kind of delivery, declared once with its hooks.
 	a.worker.Register(a.relay.Kinds()...)
@@ -196,24 +198,26 @@ func (a *app) wire(ctx context.Context) error {
 		pacer = bot.NewPacer()
 		pacer.Metrics = metrics
 	}
-	postBudget := map[string]func() string{}
+	postBudget := map[string]func(*core.Delivery) string{}
 	a.relay.BudgetLow = func(d *core.Delivery) bool {
 		f := postBudget[d.Platform]
-		return f != nil && pacer.Low(f())
+		return f != nil && pacer.Low(f(d))
 	}
 	// /crm company, person, comment, interests, tickets, ticket. Ticket
 	// close/reopen goes through the relay (*bot.Relay satisfies
 	// bot.TicketStatusSetter).
-	bot.RegisterCRM(a.ui, bot.CRMDeps{Tickets: a.relay, ThreadURL: slackad.ThreadURL})
+	bot.RegisterCRM(a.ui, bot.CRMDeps{Tickets: a.relay, ThreadURL: slackad.ThreadURL, Locale: a.cfg.Locale})
 
 	if a.cfg.SlackEnabled() {
 		a.slack = slackad.New(slackad.Config{
 			BotToken: a.cfg.SlackBotToken, SigningSecret: a.cfg.SlackSigningSecret, AppToken: a.cfg.SlackAppToken,
-			StaffChannel: a.cfg.SlackStaffChannel, APIURL: a.cfg.SlackAPIURL, PublicURL: a.cfg.PublicURL,
+			StaffChannel: a.cfg.SlackStaffChannel, APIURL: a.cfg.SlackAPIURL, PublicURL: a.cfg.PublicURL, Locale: a.cfg.Locale,
 			Pacer: pacer,
 		}, a.store, a.ui, a.log)
 		postBudget[core.PlatformSlack] = a.slack.PostBudget
 		a.slack.Metrics, a.slack.Ready = metrics, ready
+		// Routing rules name channels the bot must be able to post in.
+		a.store.SlackChannels = a.slack
 		a.slack.Routes(a.router)
 		// Slack side of the relay: staff replies in ticket threads, the
 		// card's Close/Reopen buttons, the proxy serving staff's files to
@@ -245,7 +249,8 @@ func (a *app) wire(ctx context.Context) error {
 		var err error
 		a.discord, err = discordad.New(discordad.Config{
 			Token: a.cfg.DiscordBotToken, GuildID: a.cfg.DiscordGuildID,
-			SupportChannel: a.cfg.DiscordSupportChannel, APIURL: a.cfg.DiscordAPIURL, Pacer: pacer,
+			SupportChannel: a.cfg.DiscordSupportChannel, SupportChannels: a.cfg.DiscordSupportChannels,
+			APIURL: a.cfg.DiscordAPIURL, Pacer: pacer,
 		}, a.relay, a.log)
 		if err != nil {
 			return err
@@ -269,7 +274,14 @@ func (a *app) wire(ctx context.Context) error {
 
 	// The web panel, with its own session and cross-origin middleware (the
 	// Slack endpoints above stay outside them).
-	panel, err := admin.New(admin.Config{Store: a.store, Log: a.log, PublicURL: a.cfg.PublicURL})
+	routing := admin.RoutingConfig{}
+	if a.cfg.SlackEnabled() {
+		routing.SlackChannel, routing.SlackOverflow = a.cfg.SlackStaffChannel, a.cfg.SlackOverflowChannels
+	}
+	if a.cfg.DiscordEnabled() {
+		routing.DiscordChannels = a.cfg.DiscordSupportChannels
+	}
+	panel, err := admin.New(admin.Config{Store: a.store, Log: a.log, PublicURL: a.cfg.PublicURL, Locale: a.cfg.Locale, Routing: routing})
 	if err != nil {
 		return err
 	}
