@@ -55,6 +55,11 @@ const (
 //	relay_merged_total{platform}                    counter: messages that left inside an earlier post
 //	tickets_routed_total{route}                     counter: new tickets by how their Slack channel was chosen
 //	routing_fallbacks_total{reason}                 counter: routed channels that could not take a thread (default used)
+//	outbox_leases_taken_over_total                  counter: deliveries released from dead workers by this replica
+//	gateway_held{platform}                          gauge: 1 while this replica holds the gateway session
+//	replicas_alive                                  gauge: replicas alive (read from the database at scrape)
+//	replica_alive{replica}                          gauge: 1 per replica alive, by name (likewise)
+//	gateway_holder{platform,replica}                gauge: 1 for the replica holding the gateway (likewise)
 //
 // plus the Go runtime and process collectors.
 type Metrics struct {
@@ -69,6 +74,7 @@ type Metrics struct {
 	httpDur    *prometheus.HistogramVec
 	pace       *paceMetrics
 	routing    *routingMetrics
+	replicas   *replicaMetrics
 
 	mu      sync.Mutex
 	everUp  map[string]bool // platforms whose connection was up at least once
@@ -118,6 +124,7 @@ func NewMetrics(store *core.Store) *Metrics {
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	m.pace = newPaceMetrics(m.reg)
 	m.routing = newRoutingMetrics(m.reg)
+	m.replicas = newReplicaMetrics(m.reg, store)
 	if store != nil {
 		m.reg.MustRegister(&outboxCollector{store: store})
 	}

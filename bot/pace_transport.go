@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strconv"
 	"time"
+
+	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
 // PacedTransport is the http.RoundTripper of an adapter's platform client:
@@ -13,7 +15,14 @@ import (
 // priority its context carries) and tells the pacer of every 429 (Refused).
 // A call the pacer defers fails with a NotSent error, which the SDKs pass
 // back wrapped, and which reaches the delivery worker as it is.
+//
+// Right before a request leaves, it checks that the delivery being sent
+// (if any) is still surely the worker's (outbox.LeaseHeld): a process
+// resuming from a pause longer than its lease sends nothing, and the
+// worker puts the delivery back for whoever holds it now.
 type PacedTransport struct {
+	// Pacer holds calls within their budgets; nil sends them as they
+	// come.
 	Pacer *Pacer
 	// Base sends the requests; default http.DefaultTransport.
 	Base http.RoundTripper
@@ -39,6 +48,12 @@ func (t *PacedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 			}
 			return nil, err
 		}
+	}
+	if err := outbox.LeaseHeld(r.Context()); err != nil {
+		if r.Body != nil {
+			r.Body.Close()
+		}
+		return nil, err
 	}
 	resp, err := base.RoundTrip(r)
 	if err == nil && key != "" && resp.StatusCode == http.StatusTooManyRequests {

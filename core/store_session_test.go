@@ -43,7 +43,7 @@ func TestWithSessionLockOneHolderAtATime(t *testing.T) {
 		const key = 8_100_200_300
 		wantErr := errors.New("fn's own error")
 		ran := false
-		err := st.WithSessionLock(ctx, key, func(ctx context.Context) error {
+		err := st.WithSessionLock(ctx, core.SessionLock{Key: key, Holder: "replica-a"}, func(ctx context.Context) error {
 			ran = true
 			if st.Engine() == core.EnginePostgres && tryLock(t, st, key) {
 				t.Error("another session took the lock while fn held it")

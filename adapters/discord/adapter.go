@@ -44,6 +44,9 @@ type Config struct {
 	// Pacer, when set, holds REST calls within Discord's per-route limits
 	// where discordgo cannot (see budgetOf); nil sends them as they come.
 	Pacer *bot.Pacer
+	// Replica names this process in the gateway lock's holder row
+	// (RunExclusive); the delivery worker's name.
+	Replica string
 }
 
 // Adapter connects JayayaCRM to one Discord guild.
@@ -97,9 +100,9 @@ func New(cfg Config, relay *bot.Relay, log *slog.Logger) (*Adapter, error) {
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Pacer != nil {
-		client.Transport = &bot.PacedTransport{Pacer: cfg.Pacer, Base: client.Transport, Budget: budgetOf}
-	}
+	// Paced when there is a pacer; in every case no request leaves for a
+	// delivery whose lease may be lost (outbox.LeaseHeld).
+	client.Transport = &bot.PacedTransport{Pacer: cfg.Pacer, Base: client.Transport, Budget: budgetOf}
 	dg.Client = client
 	// 429s come back as *discordgo.RateLimitError: the delivery worker
 	// schedules the retry instead of discordgo sleeping on it.

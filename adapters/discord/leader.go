@@ -7,25 +7,26 @@ import (
 	"github.com/jayaya/jayayacrm/core"
 )
 
-// gatewayLockKey is the PostgreSQL advisory lock held by the replica that
-// owns the Discord gateway session.
-const gatewayLockKey = 7_318_461_100
-
-// RunExclusive is Run for a fleet: on PostgreSQL it first takes an
-// advisory lock on a dedicated connection, so that one replica at a time
-// holds the gateway session (the others still deliver through REST);
-// when that replica stops or loses its database connection, another
-// takes over (its READY catches up). On SQLite (one process) it is Run.
+// RunExclusive is Run for a fleet: on PostgreSQL it first takes the
+// gateway's session lock (core.DiscordGatewayLock) on a dedicated
+// connection, so that one replica at a time holds the gateway session (the
+// others still deliver through REST, and stand by). When that replica
+// stops, dies, or stops beating on the lock's connection (paused or cut
+// off), another takes over and its READY catches up. On SQLite (one
+// process) it is Run.
 func (a *Adapter) RunExclusive(ctx context.Context) error {
 	if a.store.Engine() != core.EnginePostgres {
+		a.Metrics.GatewayHeld(core.PlatformDiscord, true)
+		defer a.Metrics.GatewayHeld(core.PlatformDiscord, false)
 		return a.Run(ctx)
 	}
+	a.Metrics.GatewayHeld(core.PlatformDiscord, false)
 	for {
 		err := a.runLocked(ctx)
 		if ctx.Err() != nil {
 			return nil
 		}
-		a.log.Warn("discord gateway lock lost; retrying", "err", err)
+		a.log.Warn("discord gateway lock lost; standing by again", "err", err)
 		select {
 		case <-ctx.Done():
 			return nil
@@ -38,8 +39,17 @@ func (a *Adapter) RunExclusive(ctx context.Context) error {
 // gateway lock (core.Store.WithSessionLock), and stops it if the lock is
 // lost.
 func (a *Adapter) runLocked(ctx context.Context) error {
-	return a.store.WithSessionLock(ctx, gatewayLockKey, func(ctx context.Context) error {
-		a.log.Info("this replica holds the Discord gateway session")
+	lock := core.SessionLock{Key: core.DiscordGatewayLock, Holder: a.cfg.Replica, Ended: func(pid int, err error) {
+		if err != nil {
+			a.log.Warn("could not check the gateway holder's heartbeat", "err", err)
+			return
+		}
+		a.log.Warn("the gateway holder stopped beating; its database session was ended", "pid", pid)
+	}}
+	return a.store.WithSessionLock(ctx, lock, func(ctx context.Context) error {
+		a.log.Info("this replica holds the Discord gateway session", "replica", a.cfg.Replica)
+		a.Metrics.GatewayHeld(core.PlatformDiscord, true)
+		defer a.Metrics.GatewayHeld(core.PlatformDiscord, false)
 		return a.Run(ctx)
 	})
 }

@@ -87,10 +87,9 @@ func New(cfg Config, store *core.Store, ui Interactive, log *slog.Logger) *Adapt
 		log = slog.Default()
 	}
 	hc := &http.Client{Timeout: 15 * time.Second}
-	api := hc
-	if cfg.Pacer != nil {
-		api = &http.Client{Timeout: hc.Timeout, Transport: &bot.PacedTransport{Pacer: cfg.Pacer, Budget: budgetOf}}
-	}
+	// Paced when there is a pacer; in every case no request leaves for a
+	// delivery whose lease may be lost (outbox.LeaseHeld).
+	api := &http.Client{Timeout: hc.Timeout, Transport: &bot.PacedTransport{Pacer: cfg.Pacer, Budget: budgetOf}}
 	opts := []slack.Option{slack.OptionHTTPClient(api)}
 	if cfg.APIURL != "" {
 		opts = append(opts, slack.OptionAPIURL(cfg.APIURL))

@@ -20,11 +20,21 @@ func (w *Worker) handle(ctx context.Context, s Sender, d *core.Delivery) outcome
 	// ended: claim again once it has.
 	kicked := func() bool { return w.kicks.Load() != kicks }
 	base := context.WithoutCancel(ctx)
-	sctx, cancel := context.WithTimeout(base, w.SendTimeout)
+	sctx, cancel := context.WithTimeout(withLease(base, w.guardOf(d)), w.SendTimeout)
 	remoteID, err := w.send(sctx, log, s, d)
 	cancel()
 	var retry *RetryAfterError
 	switch {
+	case errors.Is(err, ErrLeaseLost):
+		// Put back as a failed attempt (still counted): whoever sends it
+		// next looks for what this one may have left. If another worker
+		// holds it already, this changes nothing.
+		log.Warn("delivery not sent: this worker's lease on it may be lost (paused or cut off)")
+		w.count(d, OutcomeRetry)
+		if _, rerr := w.Store.RetryDelivery(base, d.ID, w.Name, time.Now(), err.Error()); rerr != nil {
+			log.Error("record retry", "err", rerr)
+		}
+		return outcome{again: true}
 	case err == nil:
 		reply := make(chan completed, 1)
 		w.completions <- completion{d: d, remoteID: remoteID, log: log, reply: reply, hook: w.kind(d.Kind).OnDone != nil}
@@ -104,6 +114,11 @@ func (w *Worker) send(ctx context.Context, log *slog.Logger, s Sender, d *core.D
 		case send != nil:
 			out = send
 		}
+	}
+	// The last look before the platform: the platform client looks again
+	// before each of its requests (LeaseHeld).
+	if err := LeaseHeld(ctx); err != nil {
+		return "", err
 	}
 	return s.Deliver(ctx, out)
 }

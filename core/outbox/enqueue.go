@@ -21,6 +21,7 @@ type Tx struct {
 	// recorder to queue all at once.
 	deferring bool
 	deferred  []*core.Delivery
+	tok       token // the liveness token of the leases it took
 }
 
 // Bun returns the database transaction, for store calls that take one.
@@ -66,16 +67,17 @@ func (w *Worker) inTx(ctx context.Context, noSync bool, fn func(ctx context.Cont
 // committed passes on what a committed transaction queued: the
 // deliveries it leased go to the worker, and the others are announced.
 func (w *Worker) committed(ctx context.Context, t *Tx) {
-	w.handOff(t.leased)
+	w.handOff(t.leased, t.tok)
 	if free := w.waitBehind(t.behind); len(free) > 0 {
 		// What they were queued behind finished meanwhile: take their
 		// streams' heads now, one statement, rather than a claim over
 		// the whole outbox.
+		tok := w.live.token(w.Lease)
 		ds, err := w.claimHeads(ctx, free)
 		if err != nil {
 			w.Kick()
 		}
-		w.handOff(ds)
+		w.handOff(ds, tok)
 	}
 	if t.unleased > 0 {
 		Announce(w.Store)
@@ -102,6 +104,9 @@ func (t *Tx) Enqueue(ctx context.Context, ds ...*core.Delivery) error {
 	if !w.running.Load() || w.handedLen() >= w.maxHanded() {
 		t.unleased += len(ds)
 		return st.EnqueueTx(ctx, t.tx, ds...)
+	}
+	if t.tok.until.IsZero() {
+		t.tok = w.live.token(w.Lease)
 	}
 	q, err := st.EnqueueLeasedTx(ctx, t.tx, w.Name, st.Now().Add(w.Lease), w.sends, ds...)
 	if err != nil {

@@ -15,12 +15,13 @@ type handoff struct {
 }
 
 // handOff gives the worker deliveries a committed transaction leased to
-// it.
-func (w *Worker) handOff(ds []*core.Delivery) {
+// it under tok.
+func (w *Worker) handOff(ds []*core.Delivery, tok token) {
 	if len(ds) == 0 {
 		return
 	}
 	now := time.Now()
+	w.noteLeases(ds, tok)
 	w.mu.Lock()
 	for _, d := range ds {
 		w.handed = append(w.handed, handoff{d: d, at: now})
@@ -52,6 +53,7 @@ func (w *Worker) nextHanded() *core.Delivery {
 			return h.d
 		}
 		w.Log.Warn("handed-off delivery waited too long; leaving it for a claim", "delivery", h.d.ID)
+		delete(w.tokens, h.d.ID)
 		if w.releaseLocked(h.d.Stream) {
 			w.kickLocked()
 		}
@@ -108,11 +110,42 @@ func (w *Worker) claimHeads(ctx context.Context, streams []string) ([]*core.Deli
 	}
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), w.SendTimeout)
 	defer cancel()
+	tok := w.live.token(w.Lease)
 	ds, err := w.Store.ClaimStreamHeads(cctx, w.Name, streams, w.Lease)
 	if err != nil {
 		w.Log.Warn("claim the next deliveries of streams", "streams", streams, "err", err)
 	}
+	w.noteLeases(ds, tok)
 	return ds, err
+}
+
+// noteLeases keeps the liveness token under which deliveries were leased
+// to the worker, for the sends that follow (guardOf).
+func (w *Worker) noteLeases(ds []*core.Delivery, tok token) {
+	if len(ds) == 0 {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.tokens == nil {
+		w.tokens = map[int64]token{}
+	}
+	for _, d := range ds {
+		w.tokens[d.ID] = tok
+	}
+}
+
+// guardOf takes the lease token of d for its send; a delivery with none
+// (never expected) gets one that holds nothing.
+func (w *Worker) guardOf(d *core.Delivery) guard {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	tok, ok := w.tokens[d.ID]
+	delete(w.tokens, d.ID)
+	if !ok {
+		tok = token{epoch: ^uint64(0)}
+	}
+	return guard{live: w.live, tok: tok}
 }
 
 // hold counts deliveries the worker now holds.
@@ -156,6 +189,7 @@ func (w *Worker) waitBehind(streams []string) []string {
 // giveBack releases one delivery this worker leased but will not send.
 func (w *Worker) giveBack(d *core.Delivery) {
 	w.finished(d.Stream)
+	w.guardOf(d)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := w.Store.ReleaseDeliveries(ctx, w.Name, d.ID); err != nil {
@@ -169,6 +203,7 @@ func (w *Worker) releaseHanded() {
 	ids := make([]int64, 0, len(w.handed))
 	for _, h := range w.handed {
 		ids = append(ids, h.d.ID)
+		delete(w.tokens, h.d.ID)
 		w.releaseLocked(h.d.Stream)
 	}
 	w.handed = nil

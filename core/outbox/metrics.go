@@ -14,12 +14,14 @@ const (
 )
 
 // Metrics is what the worker reports to: each attempt's outcome
-// (OutcomeDone, OutcomeRetry, OutcomeParked) at now, and the n
-// deliveries merged into d (a kind's Prepare). bot.Metrics implements
+// (OutcomeDone, OutcomeRetry, OutcomeParked) at now, the n deliveries
+// merged into d (a kind's Prepare), and the n deliveries it released
+// from dead workers for any worker to take over. bot.Metrics implements
 // it.
 type Metrics interface {
 	Delivery(d *core.Delivery, outcome string, now time.Time)
 	Merged(d *core.Delivery, n int)
+	TakenOver(n int)
 }
 
 // count reports an attempt's outcome to w.Metrics, when set.

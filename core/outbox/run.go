@@ -51,6 +51,27 @@ func (w *Worker) Run(ctx context.Context) error {
 		defer stop()
 		go Listen(listenCtx, w.Store, w.Log, w.Kick, nil)
 	}
+	// The liveness row first: leases are taken only by a worker the
+	// others can see alive, and a send is made only while this one is.
+	pulse := w.Store.NewPulse(w.Name)
+	pulseCtx, stopPulse := context.WithCancel(context.WithoutCancel(ctx))
+	pulseDone, ready := make(chan struct{}), make(chan struct{})
+	go func() { w.pulse(pulseCtx, pulse, ready); close(pulseDone) }()
+	defer func() {
+		// After the drain: the sends in flight needed it. Then the row
+		// goes, since the worker holds nothing any more.
+		stopPulse()
+		<-pulseDone
+		rctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := pulse.Retire(rctx); err != nil {
+			w.Log.Warn("could not delete the worker's liveness row; it is rescued once stale", "worker", w.Name, "err", err)
+		}
+	}()
+	select {
+	case <-ready:
+	case <-ctx.Done():
+	}
 	w.Log.Info("delivery worker started", "worker", w.Name, "platforms", l.platforms)
 	w.running.Store(true)
 	w.completions = make(chan completion, w.Concurrency)
@@ -139,8 +160,10 @@ func (l *runLoop) claimDue() (full bool) {
 	// rows would then wait for their lease to end. What it returns is
 	// sent, and drained like any send in flight.
 	cctx, cancel := context.WithTimeout(context.WithoutCancel(l.ctx), w.SendTimeout)
+	tok := w.live.token(w.Lease)
 	ds, err := w.Store.ClaimDeliveries(cctx, w.Name, want, w.Lease, l.platforms...)
 	cancel()
+	w.noteLeases(ds, tok)
 	if err != nil && l.ctx.Err() == nil {
 		l.failures++
 		l.claim = true

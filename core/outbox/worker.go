@@ -28,8 +28,9 @@ type DeliveryHook func(ctx context.Context, tx *Tx, d *core.Delivery, detail str
 // exponential backoff, a RetryAfterError at the time the platform asked
 // for, a PermanentError parks the row. Several workers (one per replica)
 // may run against one PostgreSQL database: a row is sent by one of them,
-// and only again if that one's lease ran out before it recorded the
-// outcome (it crashed mid-send).
+// and only again if that one died (or stopped) before it recorded the
+// outcome; the next sender then looks on the platform first (see the
+// package doc on liveness and leases).
 //
 // It wakes on Kick (after each local commit), on PostgreSQL NOTIFY from
 // other replicas, when a retry it scheduled falls due, and every Poll.
@@ -39,10 +40,18 @@ type Worker struct {
 	Senders []Sender
 	// Name identifies the worker in leases; default host-pid-random.
 	Name string
-	// Lease is how long a claimed row stays this worker's (default 30 s):
-	// longer than any send, short enough for another replica to take over
-	// soon after a crash.
+	// Lease is how long a claimed row stays this worker's (default 30 s),
+	// longer than any send (SendTimeout). A worker that dies loses its
+	// rows sooner, once its heartbeat stops (DeadAfter); the lease only
+	// bounds the rows of a worker that never had a liveness row.
 	Lease time.Duration
+	// Heartbeat is how often the worker refreshes its liveness row and
+	// looks for dead workers (default 500 ms).
+	Heartbeat time.Duration
+	// DeadAfter is how long a worker's liveness row may go without a
+	// heartbeat before the others release its leases (default
+	// core.WorkerDeadAfter, 2 s); the same on every replica.
+	DeadAfter time.Duration
 	// Concurrency bounds the sends in flight, each on its own stream
 	// (default 32). One claim refills every free slot, so more slots
 	// mean fewer claims per delivery under load.
@@ -68,6 +77,8 @@ type Worker struct {
 
 	completions chan completion // to the batch recorder (Run)
 
+	live *liveness // this worker's own liveness (pulse)
+
 	kindsMu sync.RWMutex
 	kinds   map[string]Kind // by name (Register)
 
@@ -78,6 +89,9 @@ type Worker struct {
 	// behind them, to be claimed when one finishes.
 	held    map[string]int
 	waiters map[string]bool
+	// tokens are the liveness tokens of the leases this worker holds, by
+	// delivery ID, taken when each lease was taken.
+	tokens map[int64]token
 }
 
 // NewWorker returns a worker with its defaults filled in.
@@ -103,6 +117,17 @@ func (w *Worker) init() {
 	}
 	if w.Lease <= 0 {
 		w.Lease = 30 * time.Second
+	}
+	if w.DeadAfter <= 0 {
+		w.DeadAfter = core.WorkerDeadAfter
+	}
+	if w.Heartbeat <= 0 || w.Heartbeat > w.DeadAfter/2 {
+		w.Heartbeat = min(500*time.Millisecond, w.DeadAfter/4)
+	}
+	if w.live == nil {
+		// A send stops being safe a heartbeat (or a quarter of DeadAfter)
+		// before another replica could declare this worker dead.
+		w.live = &liveness{safe: w.DeadAfter - max(w.Heartbeat, w.DeadAfter/4)}
 	}
 	if w.Concurrency <= 0 {
 		w.Concurrency = 32

@@ -1,0 +1,3 @@
+DROP TABLE IF EXISTS session_locks;
+--bun:split
+DROP TABLE IF EXISTS outbox_workers;
