@@ -76,6 +76,8 @@ type Adapter struct {
 	// inbound events and follow the Socket Mode connection.
 	Metrics *bot.Metrics
 	Ready   *bot.Readiness
+	// ready is what the Slack line of Ready says (ready.go).
+	ready readiness
 }
 
 // maxBody caps what is read of a request from Slack.

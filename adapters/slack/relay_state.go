@@ -1,7 +1,6 @@
 package slack
 
 import (
-	"context"
 	"sync"
 
 	"github.com/jayaya/jayayacrm/bot"
@@ -40,20 +39,4 @@ func (rs *relayState) botUser() string {
 	rs.mu.Lock()
 	defer rs.mu.Unlock()
 	return rs.botUID
-}
-
-// LearnBotUser asks Slack (auth.test) who the bot is, so that its own
-// messages are recognised even in events without authorizations. Failure
-// is logged: bot_id still identifies the bot's posts.
-func (a *Adapter) LearnBotUser(ctx context.Context) {
-	rs := a.relayState()
-	if rs == nil {
-		return
-	}
-	resp, err := a.api.AuthTestContext(ctx)
-	if err != nil {
-		a.log.Warn("auth.test failed; own messages recognised by bot_id only", "err", err)
-		return
-	}
-	rs.setBotUser(resp.UserID)
 }

@@ -67,11 +67,11 @@ func (a *Adapter) onSocketEvent(ctx context.Context, client *socketmode.Client, 
 	case socketmode.EventTypeConnecting:
 		// Not connected while connecting: the gauge says what /readyz says.
 		a.Metrics.GatewayConnected(core.PlatformSlack, false)
-		a.Ready.Set(core.PlatformSlack, false, "connecting to Socket Mode")
+		a.setSocketReady(false, "connecting to Socket Mode")
 	case socketmode.EventTypeConnected:
 		a.log.Info("socket mode connected")
 		a.Metrics.GatewayConnected(core.PlatformSlack, true)
-		a.Ready.Set(core.PlatformSlack, true, "")
+		a.setSocketReady(true, "")
 		conn.connections++
 		if conn.connections > 1 {
 			// A reconnection: what was written while disconnected came
@@ -85,15 +85,15 @@ func (a *Adapter) onSocketEvent(ctx context.Context, client *socketmode.Client, 
 	case socketmode.EventTypeConnectionError:
 		a.log.Warn("socket mode connection failed; slack-go retries", "err", evt.Data)
 		a.Metrics.GatewayConnected(core.PlatformSlack, false)
-		a.Ready.Set(core.PlatformSlack, false, "Socket Mode connection failed; retrying")
+		a.setSocketReady(false, "Socket Mode connection failed; retrying")
 	case socketmode.EventTypeInvalidAuth:
 		a.log.Error("socket mode: invalid app token")
 		a.Metrics.GatewayConnected(core.PlatformSlack, false)
-		a.Ready.Set(core.PlatformSlack, false, "invalid app-level token (SLACK_APP_TOKEN)")
+		a.setSocketReady(false, "invalid app-level token (SLACK_APP_TOKEN)")
 	case socketmode.EventTypeDisconnect:
 		a.log.Info("socket mode: Slack asked to reconnect")
 		a.Metrics.GatewayConnected(core.PlatformSlack, false)
-		a.Ready.Set(core.PlatformSlack, false, "Socket Mode reconnecting")
+		a.setSocketReady(false, "Socket Mode reconnecting")
 	case socketmode.EventTypeEventsAPI:
 		ev, ok := evt.Data.(slackevents.EventsAPIEvent)
 		if !ok || evt.Request == nil {

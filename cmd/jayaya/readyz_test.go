@@ -129,3 +129,21 @@ func TestReadyzFollowsConnections(t *testing.T) {
 		}
 	}
 }
+
+// TestReadyzSlackLine: with Slack over HTTP (no Socket Mode), /readyz has
+// a Slack line: ok once the bot token passed auth.test at start; with a
+// token Slack refuses, not ready (the replica cannot take Slack's events)
+// and the line says why.
+func TestReadyzSlackLine(t *testing.T) {
+	t.Run("token good", func(t *testing.T) {
+		w := newRelayWorld(t, core.EngineSQLite)
+		waitProbe(t, "http://"+w.proc.addr, http.StatusOK, "slack: ok\n", "discord: ok\n")
+	})
+	t.Run("token refused", func(t *testing.T) {
+		w := setupRelayWorld(t, core.EngineSQLite)
+		w.extraEnv = map[string]string{"SLACK_BOT_TOKEN": "xoxb-revoked"}
+		w.proc = w.start(w.dbURL)
+		waitProbe(t, "http://"+w.proc.addr, http.StatusServiceUnavailable,
+			"slack: not ready: auth.test failed: invalid_auth (check SLACK_BOT_TOKEN) (since ", "discord: ok\n")
+	})
+}

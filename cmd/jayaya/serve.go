@@ -129,7 +129,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, hooks serveHooks)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "database", st.Engine(), "public_url", cfg.PublicURL,
-		"slack", cfg.SlackEnabled(), "discord", cfg.DiscordEnabled(), "version", version)
+		"slack", cfg.SlackEnabled(), "discord", cfg.DiscordEnabled(), "version", version, "replica", a.worker.Name)
 	logChatsOff(log, cfg)
 	if hooks.listening != nil {
 		hooks.listening(workCtx, ln.Addr().String())
@@ -215,7 +215,8 @@ func (a *app) wire(ctx context.Context) error {
 			Pacer: pacer,
 		}, a.store, a.ui, a.log)
 		postBudget[core.PlatformSlack] = a.slack.PostBudget
-		a.slack.Metrics, a.slack.Ready = metrics, ready
+		a.slack.Metrics = metrics
+		a.slack.TrackReadiness(ready)
 		// Routing rules name channels the bot must be able to post in.
 		a.store.SlackChannels = a.slack
 		a.slack.Routes(a.router)
@@ -231,7 +232,9 @@ func (a *app) wire(ctx context.Context) error {
 		bot.RegisterTasks(a.ui, bot.TaskDeps{Zones: a.slack})
 		reminders := &bot.Reminders{Store: a.store, Log: a.log.With("component", "reminders"), Zones: a.slack, Outbox: a.worker}
 		a.goWorker(ctx, "reminders", reminders.Run)
-		a.goWorker(ctx, "slack-whoami", func(ctx context.Context) error { a.slack.LearnBotUser(ctx); return nil })
+		// The token checked (and the bot's user learnt) before /readyz
+		// says this replica can take Slack's events.
+		a.goWorker(ctx, "slack-auth", a.slack.CheckAuth)
 		// Staff replies written while no replica was receiving events:
 		// read back from the open tickets' threads, in the background so
 		// /readyz is not held up. Every replica does it at start; the
@@ -250,7 +253,7 @@ func (a *app) wire(ctx context.Context) error {
 		a.discord, err = discordad.New(discordad.Config{
 			Token: a.cfg.DiscordBotToken, GuildID: a.cfg.DiscordGuildID,
 			SupportChannel: a.cfg.DiscordSupportChannel, SupportChannels: a.cfg.DiscordSupportChannels,
-			APIURL: a.cfg.DiscordAPIURL, Pacer: pacer,
+			APIURL: a.cfg.DiscordAPIURL, Pacer: pacer, Replica: a.worker.Name,
 		}, a.relay, a.log)
 		if err != nil {
 			return err
