@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"slices"
 	"testing"
 	"time"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/jayaya/jayayacrm/adapters/slack/slacktest"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/coretest"
 )
 
 // The relay under faults, on PostgreSQL. Each case ends by checking the
@@ -133,15 +133,9 @@ func TestRelayParkedWarns(t *testing.T) {
 // twice, and all three arrive in order.
 func TestRelaySlackOutageCrashRestart(t *testing.T) {
 	w := setupRelayWorld(t, core.EnginePostgres)
-	u, err := url.Parse(w.dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := newDBProxy(t, u.Host)
-	viaProxy := *u
-	viaProxy.Host = proxy.Addr()
+	viaProxy, proxy := coretest.ProxyURL(t, w.dbURL)
 	w.viaProxy = true
-	w.proc = w.start(viaProxy.String())
+	w.proc = w.start(viaProxy)
 
 	ts := w.openByMessage(1, "Outage")
 	client := clientName(w.client)
@@ -173,11 +167,8 @@ func TestRelaySlackOutageCrashRestart(t *testing.T) {
 		t.Fatalf("at the crash Slack has %q", atCrash)
 	}
 
-	// The killed worker's lease (30 s) runs out.
-	if _, err := w.st.DB.NewUpdate().Model((*core.Delivery)(nil)).Set("locked_until = ?", time.Now().Add(-time.Second)).
-		Where("status = ? AND locked_until IS NOT NULL", core.DeliveryPending).Exec(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	// The new process takes over the killed worker's leases once its
+	// heartbeat is stale (2 s), long before they would run out (30 s).
 	lookups := threadLookBacks(w.slack.State())
 	w.proc = w.start(w.dbURL)
 	want := []string{client + ": Outage", client + ": one", client + ": two", client + ": three"}

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/jayaya/jayayacrm/adapters/slack/slacktest"
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/coretest"
 )
 
 // Attachments through the whole binary, on PostgreSQL: uploaded on the
@@ -305,14 +305,8 @@ func TestRelayAttachments(t *testing.T) {
 // again; the client's message gets its ✅.
 func TestRelayFilesCrashRestart(t *testing.T) {
 	w := setupRelayWorld(t, core.EnginePostgres)
-	u, err := url.Parse(w.dbURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	proxy := newDBProxy(t, u.Host)
-	viaProxy := *u
-	viaProxy.Host = proxy.Addr()
-	w.proc = w.start(viaProxy.String())
+	viaProxy, proxy := coretest.ProxyURL(t, w.dbURL)
+	w.proc = w.start(viaProxy)
 
 	ts := w.openByMessage(1, "Crash")
 	client := clientName(w.client)
@@ -336,11 +330,8 @@ func TestRelayFilesCrashRestart(t *testing.T) {
 		t.Fatalf("at the crash Slack has %q", got)
 	}
 
-	// The killed worker's lease (30 s) runs out.
-	if _, err := w.st.DB.NewUpdate().Model((*core.Delivery)(nil)).Set("locked_until = ?", time.Now().Add(-time.Second)).
-		Where("status = ? AND locked_until IS NOT NULL", core.DeliveryPending).Exec(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	// The new process takes over the killed worker's leases once its
+	// heartbeat is stale (2 s), long before they would run out (30 s).
 	w.proc = w.start(w.dbURL)
 	w.waitDelivered(ts, m)
 	w.settle()

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -26,6 +25,7 @@ type slackProxy struct {
 	swallow  bool
 	swallowd chan struct{} // closed once a post was swallowed
 	release  chan struct{} // closing it fails the swallowed request
+	pass     bool          // let the held answer through instead (PassHeld)
 }
 
 func newSlackProxy(t testing.TB, target string) *slackProxy {
@@ -46,6 +46,12 @@ func newSlackProxy(t testing.TB, target string) *slackProxy {
 		}
 		close(done)
 		<-release
+		p.mu.Lock()
+		pass := p.pass
+		p.mu.Unlock()
+		if pass {
+			return nil
+		}
 		return fmt.Errorf("slackProxy: answer swallowed")
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -83,6 +89,15 @@ func (p *slackProxy) SwallowNextPost() <-chan struct{} {
 	return p.swallowd
 }
 
+// PassHeld lets the held answer reach the product at last, as it would
+// reach a process that resumes after a pause.
+func (p *slackProxy) PassHeld() {
+	p.mu.Lock()
+	p.pass = true
+	p.mu.Unlock()
+	p.Release()
+}
+
 // Release lets the held request fail.
 func (p *slackProxy) Release() {
 	p.mu.Lock()
@@ -94,66 +109,4 @@ func (p *slackProxy) Release() {
 			close(p.release)
 		}
 	}
-}
-
-// dbProxy is a TCP proxy in front of PostgreSQL. Cut drops every
-// connection and refuses new ones: the process using it loses its
-// database at once, as if killed, and records nothing more.
-type dbProxy struct {
-	ln     net.Listener
-	target string
-
-	mu    sync.Mutex
-	conns []net.Conn
-	cut   bool
-}
-
-func newDBProxy(t testing.TB, target string) *dbProxy {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &dbProxy{ln: ln, target: target}
-	go p.serve()
-	t.Cleanup(p.Cut)
-	return p
-}
-
-func (p *dbProxy) serve() {
-	for {
-		c, err := p.ln.Accept()
-		if err != nil {
-			return
-		}
-		up, err := net.Dial("tcp", p.target)
-		p.mu.Lock()
-		if err != nil || p.cut {
-			p.mu.Unlock()
-			c.Close()
-			if up != nil {
-				up.Close()
-			}
-			continue
-		}
-		p.conns = append(p.conns, c, up)
-		p.mu.Unlock()
-		go func() { io.Copy(up, c); up.Close() }()
-		go func() { io.Copy(c, up); c.Close() }()
-	}
-}
-
-// Addr is the proxy's host:port.
-func (p *dbProxy) Addr() string { return p.ln.Addr().String() }
-
-// Cut drops every connection and stops accepting.
-func (p *dbProxy) Cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.cut = true
-	p.ln.Close()
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
 }

@@ -49,6 +49,7 @@ type Config struct {
 	PingInterval    time.Duration    // 10s: Socket Mode pings; slack-go gives up after 30s without one
 	WaitTimeout     time.Duration    // 5s: State.WaitFor's limit
 	CallbackTimeout time.Duration    // 10s: how long a callback may take when ctx has no deadline
+	AckTimeout      time.Duration    // SlackDeadline (3s): an Events API envelope unacknowledged this long is sent again
 
 	// Unlimited switches the rate-limit model off: every call is answered
 	// however fast they come. Off by default, the fake refuses calls
@@ -96,6 +97,7 @@ func (c *Config) setDefaults() {
 	dur(&c.PingInterval, 10*time.Second)
 	dur(&c.WaitTimeout, 5*time.Second)
 	dur(&c.CallbackTimeout, 10*time.Second)
+	dur(&c.AckTimeout, SlackDeadline)
 	c.Limits.setDefaults()
 }
 

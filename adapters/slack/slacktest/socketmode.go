@@ -14,9 +14,13 @@ import (
 )
 
 // socketHub is the fake's Socket Mode side: it accepts the product's
-// websocket connections, sends envelopes over the newest one, and keeps
-// every envelope until it is acknowledged, sending it again over the next
-// connection when the one it went out on is lost.
+// websocket connections (an app may hold several, one per replica) and,
+// as Slack does, sends each envelope over one of them, in turn. It keeps
+// every envelope until it is acknowledged: one whose connection is lost
+// goes again over another at once, and an Events API envelope left
+// unacknowledged for AckTimeout goes again too (retry_reason "timeout"),
+// up to three retries, the second and third a minute and five minutes
+// later, as Slack retries events.
 type socketHub struct {
 	srv      *Server
 	upgrader websocket.Upgrader
@@ -26,6 +30,8 @@ type socketHub struct {
 	tickets map[string]bool // issued by apps.connections.open; true once used
 	conns   []*socketConn   // open, oldest first
 	pending []*envelope     // not yet acknowledged, in send order
+	turn    int             // envelopes sent so far: the next goes over conns[turn % len]
+	sent    map[*socketConn]int
 }
 
 type socketConn struct {
@@ -42,6 +48,7 @@ type envelope struct {
 	retryAttempt int
 	retryReason  string
 	attempts     int
+	timeouts     int         // retries because it was not acknowledged in time
 	conn         *socketConn // the connection it went out on; nil when it must be (re)sent
 	acked        chan json.RawMessage
 }
@@ -111,6 +118,7 @@ func (s *Server) serveSocket(w http.ResponseWriter, hr *http.Request) {
 
 	h.mu.Lock()
 	h.conns = slices.DeleteFunc(h.conns, func(o *socketConn) bool { return o == c })
+	delete(h.sent, c)
 	for _, env := range h.pending {
 		if env.conn == c {
 			env.conn = nil
@@ -170,37 +178,64 @@ func (h *socketHub) ack(id string, payload json.RawMessage) {
 	}
 }
 
-// flush sends every envelope not on a live connection over the newest one.
+// flush sends every envelope not on a live connection, each over the
+// next connection in turn.
 func (h *socketHub) flush() {
+	type out struct {
+		c   *socketConn
+		env *envelope
+		msg []byte
+	}
 	h.mu.Lock()
 	if len(h.conns) == 0 {
 		h.mu.Unlock()
 		return
 	}
-	c := h.conns[len(h.conns)-1]
-	var msgs [][]byte
-	var sent []*envelope
+	if h.sent == nil {
+		h.sent = map[*socketConn]int{}
+	}
+	var outs []out
 	for _, env := range h.pending {
 		if env.conn == nil {
+			c := h.conns[h.turn%len(h.conns)]
+			h.turn++
+			h.sent[c]++
 			env.conn = c
 			env.attempts++
-			msgs = append(msgs, env.message())
-			sent = append(sent, env)
+			outs = append(outs, out{c, env, env.message()})
 		}
 	}
 	h.mu.Unlock()
-	for i, msg := range msgs {
-		if c.write(msg) != nil {
+	failed := map[*socketConn]bool{}
+	for _, o := range outs {
+		if failed[o.c] || o.c.write(o.msg) != nil {
+			failed[o.c] = true
 			h.mu.Lock()
-			for _, env := range sent[i:] {
-				if env.conn == c {
-					env.conn = nil
-				}
+			if o.env.conn == o.c {
+				o.env.conn = nil
 			}
 			h.mu.Unlock()
-			return
 		}
 	}
+}
+
+// retryDelays are the waits, after AckTimeout, before Slack retries an
+// unacknowledged event: at once, a minute later, five minutes later.
+var retryDelays = []time.Duration{0, time.Minute, 5 * time.Minute}
+
+// timedOut sends env again over the next connection, if it is still not
+// acknowledged (and has retries left).
+func (h *socketHub) timedOut(env *envelope) bool {
+	h.mu.Lock()
+	if !slices.Contains(h.pending, env) || env.timeouts >= len(retryDelays) {
+		h.mu.Unlock()
+		return false
+	}
+	env.timeouts++
+	env.conn = nil
+	h.mu.Unlock()
+	h.flush()
+	return true
 }
 
 // message is the envelope as sent; a resent one counts as a retry.
@@ -234,19 +269,48 @@ func (h *socketHub) deliver(ctx context.Context, cb callback, o sendOptions) (*D
 	h.pending = append(h.pending, env)
 	h.mu.Unlock()
 	h.flush()
-	select {
-	case payload := <-env.acked:
-		h.mu.Lock()
-		attempts := env.attempts
-		h.mu.Unlock()
-		return &Delivery{Status: http.StatusOK, Body: payload, Duration: time.Since(start),
-			EnvelopeID: env.id, Attempts: attempts}, nil
-	case <-ctx.Done():
-		h.mu.Lock()
-		h.pending = slices.DeleteFunc(h.pending, func(e *envelope) bool { return e == env })
-		h.mu.Unlock()
-		return nil, fmt.Errorf("slacktest: envelope %s (%s) not acknowledged: %w", env.id, env.typ, ctx.Err())
+	// Only the Events API retries an envelope nobody acknowledged.
+	var retry <-chan time.Time
+	if env.typ == "events_api" {
+		retry = time.After(h.srv.cfg.AckTimeout)
 	}
+	for {
+		select {
+		case payload := <-env.acked:
+			h.mu.Lock()
+			attempts := env.attempts
+			h.mu.Unlock()
+			return &Delivery{Status: http.StatusOK, Body: payload, Duration: time.Since(start),
+				EnvelopeID: env.id, Attempts: attempts}, nil
+		case <-retry:
+			retry = nil
+			if h.timedOut(env) {
+				h.mu.Lock()
+				if env.timeouts < len(retryDelays) {
+					retry = time.After(h.srv.cfg.AckTimeout + retryDelays[env.timeouts])
+				}
+				h.mu.Unlock()
+			}
+		case <-ctx.Done():
+			h.mu.Lock()
+			h.pending = slices.DeleteFunc(h.pending, func(e *envelope) bool { return e == env })
+			h.mu.Unlock()
+			return nil, fmt.Errorf("slacktest: envelope %s (%s) not acknowledged: %w", env.id, env.typ, ctx.Err())
+		}
+	}
+}
+
+// SocketSpread returns how many envelopes (retries included) went over
+// each Socket Mode connection still open, oldest connection first.
+func (s *Server) SocketSpread() []int {
+	h := s.hub
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	out := make([]int, len(h.conns))
+	for i, c := range h.conns {
+		out[i] = h.sent[c]
+	}
+	return out
 }
 
 func (h *socketHub) close() {

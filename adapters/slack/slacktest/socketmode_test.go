@@ -179,3 +179,59 @@ func TestSocketModePingsKeepTheConnection(t *testing.T) {
 		t.Errorf("%d connections in 500ms, want the first one kept alive", n)
 	}
 }
+
+// TestSocketModeSpreadsAcrossConnections: with two connections open (two
+// replicas of the app), envelopes go over each in turn, as Slack sends
+// each to one of them; an event left unacknowledged goes again, after the
+// ack timeout, over the other connection, marked as a retry.
+func TestSocketModeSpreadsAcrossConnections(t *testing.T) {
+	w := newWorkspace(t, slacktest.Config{AckTimeout: 300 * time.Millisecond})
+	type got struct {
+		client int
+		text   string
+		retry  int
+		reason string
+	}
+	seen := make(chan got, 20)
+	for i := range 2 {
+		runSocketClient(t, w, func(smc *socketmode.Client, evt socketmode.Event) {
+			if evt.Type != socketmode.EventTypeEventsAPI {
+				return
+			}
+			ev := evt.Data.(slackevents.EventsAPIEvent).InnerEvent.Data.(*slackevents.MessageEvent)
+			seen <- got{i, ev.Text, evt.Request.RetryAttempt, evt.Request.RetryReason}
+			if ev.Text == "ignored once" && evt.Request.RetryAttempt == 0 {
+				return // never acknowledged
+			}
+			_ = smc.Ack(*evt.Request)
+		})
+	}
+	w.srv.State().WaitFor(t, func(st *slacktest.State) bool { return st.SocketConnections() == 2 })
+	clients := map[int]int{}
+	for _, text := range []string{"one", "two", "three", "four"} {
+		if _, d, err := w.srv.Socket().PostAsUser(t.Context(), slacktest.UserPost{User: w.alice.ID, Channel: w.staff.ID, Text: text}); err != nil || d.Attempts != 1 {
+			t.Fatalf("%s: %+v %v", text, d, err)
+		}
+		g := <-seen
+		clients[g.client]++
+	}
+	if clients[0] != 2 || clients[1] != 2 {
+		t.Errorf("envelopes per connection %v, want 2 and 2", clients)
+	}
+	if spread := w.srv.SocketSpread(); len(spread) != 2 || spread[0] != 2 || spread[1] != 2 {
+		t.Errorf("SocketSpread = %v", spread)
+	}
+
+	start := time.Now()
+	_, d, err := w.srv.Socket().PostAsUser(t.Context(), slacktest.UserPost{User: w.alice.ID, Channel: w.staff.ID, Text: "ignored once"})
+	if err != nil || d.Attempts != 2 {
+		t.Fatalf("unacknowledged event: %+v %v; want delivered on the second attempt", d, err)
+	}
+	if waited := time.Since(start); waited < 300*time.Millisecond {
+		t.Errorf("retried after %s, before the ack timeout", waited)
+	}
+	first, second := <-seen, <-seen
+	if first.client == second.client || first.retry != 0 || second.retry != 1 || second.reason != "timeout" {
+		t.Errorf("first %+v, retry %+v: want the retry over the other connection, retry_attempt 1, reason timeout", first, second)
+	}
+}
