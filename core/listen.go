@@ -17,7 +17,7 @@ func (s *Store) Listen(ctx context.Context, channel string, ready, fn func()) er
 	if s.engine != EnginePostgres {
 		return nil
 	}
-	conn, err := pgx.Connect(ctx, s.dsn)
+	conn, err := pgx.Connect(ctx, s.connDSN())
 	if err != nil {
 		return err
 	}

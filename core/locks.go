@@ -112,8 +112,10 @@ ON CONFLICT (lock_key) DO UPDATE SET holder = EXCLUDED.holder, pid = EXCLUDED.pi
 // is stale (stealStaleLock), which frees the lock.
 func (s *Store) waitForLock(ctx context.Context, conn bun.Conn, l SessionLock) error {
 	waitCtx, stopWatch := context.WithCancel(ctx)
-	defer stopWatch()
+	watched := make(chan struct{})
+	defer func() { stopWatch(); <-watched }()
 	go func() {
+		defer close(watched)
 		t := time.NewTicker(lockBeatEvery)
 		defer t.Stop()
 		for {
@@ -121,10 +123,14 @@ func (s *Store) waitForLock(ctx context.Context, conn bun.Conn, l SessionLock) e
 			case <-waitCtx.Done():
 				return
 			case <-t.C:
-				pid, err := s.stealStaleLock(waitCtx, l.Key)
-				if waitCtx.Err() == nil && (pid != 0 || err != nil) && l.Ended != nil {
-					l.Ended(pid, err)
-				}
+			}
+			// Not cut short when the lock comes meanwhile: it may have come
+			// from this very call.
+			sctx, cancel := context.WithTimeout(context.WithoutCancel(waitCtx), 5*time.Second)
+			pid, err := s.stealStaleLock(sctx, l.Key)
+			cancel()
+			if (pid != 0 || err != nil) && l.Ended != nil {
+				l.Ended(pid, err)
 			}
 		}
 	}()
@@ -137,12 +143,13 @@ func (s *Store) waitForLock(ctx context.Context, conn bun.Conn, l SessionLock) e
 // returns its backend's pid; 0 when the holder is alive or there is none.
 func (s *Store) stealStaleLock(ctx context.Context, key int64) (int, error) {
 	// pg_terminate_backend sits in the select list, so that it runs only
-	// for the row the conditions kept.
+	// for the row the conditions kept; it waits (up to a second) for the
+	// session to be gone, and with it the lock.
 	var out []struct {
 		PID        int  `bun:"pid"`
 		Terminated bool `bun:"terminated"`
 	}
-	err := s.DB.NewRaw(`SELECT sl.pid, pg_terminate_backend(sl.pid) AS terminated FROM session_locks AS sl
+	err := s.DB.NewRaw(`SELECT sl.pid, pg_terminate_backend(sl.pid, 1000) AS terminated FROM session_locks AS sl
 WHERE sl.lock_key = ? AND sl.beat_at < clock_timestamp() - ? * interval '1 second'
   AND EXISTS (`+pgLockHeld+`)`, key, LockDeadAfter.Seconds(), key>>32, key&0xffffffff).Scan(ctx, &out)
 	if err != nil || len(out) == 0 || !out[0].Terminated {

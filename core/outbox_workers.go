@@ -2,6 +2,10 @@ package core
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
 	"sync"
 	"time"
 
@@ -53,7 +57,7 @@ func (p *Pulse) Beat(ctx context.Context) (inserted bool, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.conn == nil {
-		if p.conn, err = pgx.Connect(ctx, p.s.dsn); err != nil {
+		if p.conn, err = pgx.Connect(ctx, p.s.connDSN()); err != nil {
 			p.conn = nil
 			return false, err
 		}
@@ -129,6 +133,19 @@ type Rescue struct {
 func (s *Store) RescueDeadWorkers(ctx context.Context, deadAfter time.Duration) (Rescue, error) {
 	var r Rescue
 	if s.engine == EnginePostgres {
+		// The sessions of a dead replica first: one that is paused keeps
+		// its open transaction, and with it the row and stream locks the
+		// others now need (storing what it was storing, releasing what it
+		// leased). Ended, they roll back and let go.
+		var dead []string
+		err := s.noSync().NewSelect().Model((*OutboxWorker)(nil)).Column("name").
+			Where("beat_at < clock_timestamp() - ? * interval '1 second'", deadAfter.Seconds()).Scan(ctx, &dead)
+		if err != nil || len(dead) == 0 {
+			return r, err
+		}
+		if err := s.endSessions(ctx, dead); err != nil {
+			return r, err
+		}
 		rows, err := s.noSync().QueryContext(ctx, pgRescueDeadWorkers, deadAfter.Seconds())
 		if err != nil {
 			return r, err
@@ -169,6 +186,18 @@ func (s *Store) RescueDeadWorkers(ctx context.Context, deadAfter time.Duration) 
 	return r, err
 }
 
+// endSessions ends the PostgreSQL sessions of the replicas named (their
+// application_name, Replica), waiting up to a second for each to go.
+func (s *Store) endSessions(ctx context.Context, replicas []string) error {
+	names := make([]string, len(replicas))
+	for i, r := range replicas {
+		names[i] = appName(r)["application_name"]
+	}
+	_, err := s.noSync().ExecContext(ctx, `SELECT pg_terminate_backend(pid, 1000) FROM pg_stat_activity
+WHERE application_name IN (?) AND pid <> pg_backend_pid()`, bun.In(names))
+	return err
+}
+
 // pgRescueDeadWorkers is RescueDeadWorkers' statement on PostgreSQL: one
 // row per dead worker, with the number of deliveries released. A beat
 // committed meanwhile keeps its worker's row (the DELETE checks the row
@@ -194,3 +223,24 @@ func (s *Store) LiveWorkers(ctx context.Context, deadAfter time.Duration) ([]str
 	}
 	return names, q.Scan(ctx, &names)
 }
+
+// newReplicaName returns host-pid-random, short enough for PostgreSQL's
+// application_name (63 bytes) once prefixed.
+func newReplicaName() string {
+	host, _ := os.Hostname()
+	if len(host) > 32 {
+		host = host[:32]
+	}
+	b := make([]byte, 4)
+	rand.Read(b)
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+}
+
+// appName is the application_name parameter of a replica's sessions.
+func appName(replica string) map[string]string {
+	return map[string]string{"application_name": "jayaya:" + replica}
+}
+
+// connDSN is the DSN of a connection of the store's own (LISTEN, a
+// worker's pulse): named like the pools' sessions.
+func (s *Store) connDSN() string { return withParams(s.dsn, appName(s.replica)) }

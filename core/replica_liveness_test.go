@@ -175,7 +175,7 @@ func TestSessionLockStaleHolderLosesIt(t *testing.T) {
 		t.Errorf("the lock changed hands after %s, before the holder's beat was %s old", waited, core.LockDeadAfter)
 	}
 	if len(ended) != 1 || <-ended == 0 {
-		t.Errorf("the stale holder's session was not reported ended once")
+		t.Errorf("the stale holder's session was not reported ended once (%d reports)", len(ended))
 	}
 	if h, err := st.SessionLockHolder(ctx, key); err != nil || h != "second" {
 		t.Fatalf("holder after the takeover: %q %v", h, err)
@@ -244,5 +244,62 @@ func TestRemindersOfAKilledReplicaAreClaimedOnce(t *testing.T) {
 	}
 	if again := claimAll(t, st); len(again) != 0 {
 		t.Fatalf("claimed again: %d", len(again))
+	}
+}
+
+// TestRescueEndsADeadReplicasSessions: a replica paused in the middle of
+// a transaction keeps its row locks; declaring it dead ends its database
+// sessions (named after it, Store.Replica), so the transaction rolls back
+// and its leases can be released.
+func TestRescueEndsADeadReplicasSessions(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := coretest.MustOpenPostgres(t)
+	viaProxy, proxy := coretest.ProxyURL(t, st.DSN())
+	paused, err := core.Open(ctx, viaProxy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer paused.Close()
+	pulse := paused.NewPulse(paused.Replica())
+	if _, err := pulse.Beat(ctx); err != nil {
+		t.Fatal(err)
+	}
+	d := &core.Delivery{Stream: "s", Kind: "discord.notice", Platform: core.PlatformDiscord}
+	if err := st.Enqueue(ctx, d); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := paused.ClaimDeliveries(ctx, paused.Replica(), 1, time.Minute); err != nil || len(got) != 1 {
+		t.Fatalf("claim: %v %v", got, err)
+	}
+	// A transaction holding the delivery's row, then the pause.
+	inTx := make(chan struct{})
+	txDone := make(chan error, 1)
+	go func() {
+		txDone <- paused.InTx(ctx, func(ctx context.Context, tx bun.Tx) error {
+			if _, err := tx.NewUpdate().Model((*core.Delivery)(nil)).Set("last_error = 'mid-send'").Where("id = ?", d.ID).Exec(ctx); err != nil {
+				return err
+			}
+			close(inTx)
+			proxy.Freeze()
+			_, err := tx.NewSelect().ColumnExpr("1").Exec(ctx) // hangs: paused
+			return err
+		})
+	}()
+	<-inTx
+	ageBeat(t, st, paused.Replica(), 10*time.Second)
+	rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	r, err := st.RescueDeadWorkers(rctx, core.WorkerDeadAfter)
+	if err != nil || r.Deliveries != 1 {
+		t.Fatalf("rescue: %+v, %v; want the paused replica's delivery released", r, err)
+	}
+	got, _ := st.Delivery(ctx, d.ID)
+	if got.LockedBy != "" || got.LastError != "" {
+		t.Fatalf("after the rescue %+v: want it free, the paused transaction rolled back", got)
+	}
+	proxy.Thaw()
+	if err := <-txDone; err == nil {
+		t.Fatal("the paused replica's transaction committed after its session was ended")
 	}
 }

@@ -44,6 +44,9 @@ type Store struct {
 
 	engine string
 	dsn    string
+	// replica names this process (Replica); its PostgreSQL sessions
+	// carry it as application_name.
+	replica string
 	// started caches DatabaseStartedAt.
 	startMu   sync.Mutex
 	started   time.Time
@@ -70,6 +73,13 @@ type Store struct {
 // EngineSQLite.
 func (s *Store) Engine() string { return s.engine }
 
+// Replica returns the name of this process in a fleet of replicas
+// (host-pid-random, made at Open): the delivery worker's name by default,
+// and, prefixed with "jayaya:", the application_name of every PostgreSQL
+// session of the store, so that the sessions of a replica declared dead
+// can be ended (RescueDeadWorkers).
+func (s *Store) Replica() string { return s.replica }
+
 // DSN returns the data source name the store was opened with (for a second,
 // dedicated connection such as LISTEN on PostgreSQL).
 func (s *Store) DSN() string { return s.dsn }
@@ -93,10 +103,11 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		dsn    string
 		err    error
 	)
+	replica := newReplicaName()
 	switch scheme {
 	case "postgres", "postgresql":
 		engine, dsn = EnginePostgres, databaseURL
-		if sqldb, err = sql.Open("pgx", withParams(dsn, pgSessionParams)); err != nil {
+		if sqldb, err = sql.Open("pgx", withParams(dsn, pgSessionParams, appName(replica))); err != nil {
 			return nil, fmt.Errorf("DATABASE_URL: %v", err)
 		}
 		// Few connections: on a small machine, more concurrent statements
@@ -107,7 +118,7 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		sqldb.SetMaxIdleConns(10)
 		sqldb.SetConnMaxIdleTime(5 * time.Minute)
 		db = bun.NewDB(sqldb, pgdialect.New())
-		nosyncdb, err := sql.Open("pgx", withParams(dsn, pgSessionParams, map[string]string{"synchronous_commit": "off"}))
+		nosyncdb, err := sql.Open("pgx", withParams(dsn, pgSessionParams, appName(replica), map[string]string{"synchronous_commit": "off"}))
 		if err != nil {
 			return nil, fmt.Errorf("DATABASE_URL: %v", err)
 		}
@@ -145,7 +156,7 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		nosync.Close()
 		return nil, fmt.Errorf("DATABASE_URL: cannot reach %s database at %s: %v", engine, redactURL(databaseURL), redactErr(err, databaseURL))
 	}
-	return &Store{DB: db, Now: time.Now, engine: engine, dsn: dsn, nosync: nosync}, nil
+	return &Store{DB: db, Now: time.Now, engine: engine, dsn: dsn, nosync: nosync, replica: replica}, nil
 }
 
 // pgSessionParams are added to every PostgreSQL connection of the pool.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"path/filepath"
@@ -90,23 +91,39 @@ func TestMetricsAndReadyzEndpoints(t *testing.T) {
 // like `jayaya_outbox_pending` or `x_total{a="b"}`) to value.
 func scrapeMetrics(t *testing.T, addr string) map[string]float64 {
 	t.Helper()
-	code, body, _ := get(t, "http://"+addr+"/metrics")
-	if code != 200 {
-		t.Fatalf("metrics: %d", code)
+	out, err := scrapeOnce(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// scrapeOnce is scrapeMetrics returning its error (for benchmarks, and
+// for processes that may not answer).
+func scrapeOnce(addr string) (map[string]float64, error) {
+	client := http.Client{Timeout: 5 * time.Second}
+	resp, err := client.Get("http://" + addr + "/metrics")
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("metrics: %d %v", resp.StatusCode, err)
 	}
 	out := map[string]float64{}
-	for _, line := range strings.Split(body, "\n") {
+	for _, line := range strings.Split(string(body), "\n") {
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
 		i := strings.LastIndexByte(line, ' ')
 		v, err := strconv.ParseFloat(line[i+1:], 64)
 		if err != nil {
-			t.Fatalf("metrics line %q: %v", line, err)
+			return nil, fmt.Errorf("metrics line %q: %v", line, err)
 		}
 		out[line[:i]] = v
 	}
-	return out
+	return out, nil
 }
 
 // TestMetricsMoveWithTheRelay runs the binary between the fake Slack and

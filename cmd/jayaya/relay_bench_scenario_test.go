@@ -176,23 +176,8 @@ func (sb *scenarioBench) finish(tickets []ticketSides, limit time.Duration) *sce
 
 // report logs the run and reports its figures as metrics.
 func (r *scenarioResult) report(b *testing.B, name string) {
-	for i, dir := range []string{"client→slack", "staff→discord"} {
-		l := r.latencies[i]
-		b.Logf("%s %s: sent %d arrived %d lost %d duplicated %d out of order %d  p50 %.0f ms  p90 %.0f ms  p99 %.0f ms  max %.0f ms",
-			name, dir, r.sent[i], r.arrived[i], r.lost[i], r.duplicated[i], r.outOfOrder[i],
-			ms(percentile(l, 0.5)), ms(percentile(l, 0.9)), ms(percentile(l, 0.99)), ms(percentile(l, 1)))
-	}
+	refused, lookBacks := r.log(b, name)
 	all := slices.Concat(r.latencies[0], r.latencies[1])
-	refused := 0
-	for _, n := range r.refused {
-		refused += n
-	}
-	lookBacks := 0
-	for _, n := range r.lookBacks {
-		lookBacks += n
-	}
-	b.Logf("%s: all messages in after %s, outbox drained after %s, send errors %d", name, r.allIn.Round(time.Millisecond), r.drained.Round(time.Millisecond), r.sendErrors)
-	b.Logf("%s: %d calls refused by the limits %s; %d look-back calls %s", name, refused, fmtCounts(r.refused), lookBacks, fmtCounts(r.lookBacks))
 	b.ReportMetric(ms(percentile(all, 0.5)), "p50-ms")
 	b.ReportMetric(ms(percentile(all, 0.9)), "p90-ms")
 	b.ReportMetric(ms(percentile(all, 1)), "max-ms")
@@ -203,6 +188,26 @@ func (r *scenarioResult) report(b *testing.B, name string) {
 	b.ReportMetric(float64(r.lost[0]+r.lost[1]), "lost")
 	b.ReportMetric(float64(r.duplicated[0]+r.duplicated[1]), "duplicated")
 	b.ReportMetric(float64(r.outOfOrder[0]+r.outOfOrder[1]), "out-of-order")
+}
+
+// log logs the run's figures; it returns the calls the fakes refused and
+// the look-back calls, in all.
+func (r *scenarioResult) log(b *testing.B, name string) (refused, lookBacks int) {
+	for i, dir := range []string{"client→slack", "staff→discord"} {
+		l := r.latencies[i]
+		b.Logf("%s %s: sent %d arrived %d lost %d duplicated %d out of order %d  p50 %.0f ms  p90 %.0f ms  p99 %.0f ms  max %.0f ms",
+			name, dir, r.sent[i], r.arrived[i], r.lost[i], r.duplicated[i], r.outOfOrder[i],
+			ms(percentile(l, 0.5)), ms(percentile(l, 0.9)), ms(percentile(l, 0.99)), ms(percentile(l, 1)))
+	}
+	for _, n := range r.refused {
+		refused += n
+	}
+	for _, n := range r.lookBacks {
+		lookBacks += n
+	}
+	b.Logf("%s: all messages in after %s, outbox drained after %s, send errors %d", name, r.allIn.Round(time.Millisecond), r.drained.Round(time.Millisecond), r.sendErrors)
+	b.Logf("%s: %d calls refused by the limits %s; %d look-back calls %s", name, refused, fmtCounts(r.refused), lookBacks, fmtCounts(r.lookBacks))
+	return refused, lookBacks
 }
 
 // fmtCounts formats counts by name, sorted: "(a: 1, b: 2)".

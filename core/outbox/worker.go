@@ -38,7 +38,11 @@ type Worker struct {
 	Store   *core.Store
 	Log     *slog.Logger
 	Senders []Sender
-	// Name identifies the worker in leases; default host-pid-random.
+	// Name identifies the worker in leases and liveness rows; default the
+	// store's replica name (core.Store.Replica), which also names its
+	// database sessions, so that the sessions of a worker declared dead
+	// are ended and its open transactions let go of their locks. Two
+	// workers on one store need names of their own.
 	Name string
 	// Lease is how long a claimed row stays this worker's (default 30 s),
 	// longer than any send (SendTimeout). A worker that dies loses its
@@ -108,6 +112,9 @@ func (w *Worker) init() {
 	}
 	if w.Log == nil {
 		w.Log = slog.Default()
+	}
+	if w.Name == "" {
+		w.Name = w.Store.Replica()
 	}
 	if w.Name == "" {
 		host, _ := os.Hostname()
