@@ -15,7 +15,7 @@ const DiscordGatewayLock int64 = 7_318_461_100
 // lockBeatEvery is how often the holder of a session lock refreshes its
 // heartbeat (session_locks) on the connection that holds the lock, and
 // how often a replica waiting for the lock looks for a stale holder.
-const lockBeatEvery = 500 * time.Millisecond
+const lockBeatEvery = 250 * time.Millisecond
 
 // LockDeadAfter is how long the holder of a session lock may go without a
 // heartbeat before a replica waiting for the lock ends the holder's
@@ -46,7 +46,7 @@ type SessionLock struct {
 // A process killed outright loses the lock at once (PostgreSQL ends its
 // session when the socket closes). A process that is paused (SIGSTOP, a
 // long GC pause) or cut off keeps its session open, so the holder also
-// beats every half second on the lock's connection, and a replica waiting
+// beats every 250 ms on the lock's connection, and a replica waiting
 // for the lock ends the session of a holder whose beat is older than
 // LockDeadAfter (pg_terminate_backend: the replicas must share a
 // database role, or have pg_signal_backend). When the holder's beat

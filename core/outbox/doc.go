@@ -32,12 +32,12 @@
 //     its socket stays open and its lock held), nor when only its
 //     connection dies while it goes on sending;
 //   - a liveness row per worker (chosen): table outbox_workers, one row
-//     each, refreshed every Heartbeat (500 ms) on a connection of its own
+//     each, refreshed every Heartbeat (250 ms) on a connection of its own
 //     with the database's clock (core.Pulse). Every worker, after its
 //     beat, releases the pending deliveries of the workers whose row is
 //     older than DeadAfter (2 s) and deletes their rows, in one statement
 //     (core.Store.RescueDeadWorkers), then claims. A killed, paused or cut
-//     off replica loses its leases 2 to 2.5 s after its last beat, a
+//     off replica loses its leases 2 to 2.25 s after its last beat, a
 //     paused one as surely as a dead one, and the cost is one small write
 //     per replica per heartbeat. A lease taken by a name that never had
 //     a row (an older version) still runs out after Lease (30 s).

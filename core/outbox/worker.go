@@ -50,7 +50,7 @@ type Worker struct {
 	// bounds the rows of a worker that never had a liveness row.
 	Lease time.Duration
 	// Heartbeat is how often the worker refreshes its liveness row and
-	// looks for dead workers (default 500 ms).
+	// looks for dead workers (default 250 ms).
 	Heartbeat time.Duration
 	// DeadAfter is how long a worker's liveness row may go without a
 	// heartbeat before the others release its leases (default
@@ -129,7 +129,7 @@ func (w *Worker) init() {
 		w.DeadAfter = core.WorkerDeadAfter
 	}
 	if w.Heartbeat <= 0 || w.Heartbeat > w.DeadAfter/2 {
-		w.Heartbeat = min(500*time.Millisecond, w.DeadAfter/4)
+		w.Heartbeat = min(250*time.Millisecond, w.DeadAfter/4)
 	}
 	if w.live == nil {
 		// A send stops being safe a heartbeat (or a quarter of DeadAfter)

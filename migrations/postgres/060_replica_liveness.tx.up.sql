@@ -1,5 +1,5 @@
 -- One row per running delivery worker (one per replica), refreshed every
--- half second with the database's clock. A worker whose row has not been
+-- quarter second with the database's clock. A worker whose row has not been
 -- refreshed for two seconds is dead: another replica releases the
 -- deliveries it leased and deletes its row (core.Store.RescueDeadWorkers).
 CREATE TABLE outbox_workers (

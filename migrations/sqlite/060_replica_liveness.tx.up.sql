@@ -1,4 +1,4 @@
--- One row per running delivery worker, refreshed every half second; a
+-- One row per running delivery worker, refreshed every quarter second; a
 -- worker whose row is older than two seconds is dead and its leases are
 -- released (core.Store.RescueDeadWorkers). SQLite serves one process, so
 -- this only matters when that process is restarted: the new one takes
