@@ -173,8 +173,7 @@ func TestFailoverRejoinAndHandover(t *testing.T) {
 // connection, and the fake Slack spreads envelopes between them as Slack
 // does. Every staff reply is relayed once. One replica is paused while it
 // holds an envelope: Slack sends it again to the other after its ack
-// timeout, and when the paused one resumes and stores it too, nothing is
-// relayed twice.
+// timeout, and when the paused one resumes, nothing is relayed twice.
 func TestFailoverSocketModeTwoReplicas(t *testing.T) {
 	app := map[string]string{}
 	w := setupRelayWorld(t, core.EnginePostgres)
@@ -212,10 +211,9 @@ func TestFailoverSocketModeTwoReplicas(t *testing.T) {
 	w.wantDiscord(ts, want)
 	a.db.Thaw()
 	waitFor(t, "the paused replica alive again", func() bool { return scrapeMetrics(t, b.addr)["jayaya_replicas_alive"] == 2 }, a, b)
+	// Resumed, a either finds the reply stored (a duplicate) or, its
+	// sessions ended while it was declared dead, fails to store it and
+	// leaves the envelope unacknowledged: either way, once.
 	w.settle()
 	w.wantDiscord(ts, want)
-	if d := scrapeMetrics(t, a.addr)[`jayaya_inbound_events_total{platform="slack",result="duplicate"}`] +
-		scrapeMetrics(t, b.addr)[`jayaya_inbound_events_total{platform="slack",result="duplicate"}`]; d < 1 {
-		t.Errorf("no replica saw the retried envelope as a duplicate (%v)", d)
-	}
 }
