@@ -132,12 +132,7 @@ func TestSessionLockStaleHolderLosesIt(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	st := coretest.MustOpenPostgres(t)
-	viaProxy, proxy := coretest.ProxyURL(t, st.DSN())
-	paused, err := core.Open(ctx, viaProxy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer paused.Close()
+	paused, proxy := coretest.OpenViaProxy(t, st.DSN())
 	const key = 8_100_200_301
 
 	holding := make(chan struct{})
@@ -206,12 +201,7 @@ func TestRemindersOfAKilledReplicaAreClaimedOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	st := coretest.MustOpenPostgres(t)
-	viaProxy, proxy := coretest.ProxyURL(t, st.DSN())
-	doomed, err := core.Open(ctx, viaProxy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer doomed.Close()
+	doomed, proxy := coretest.OpenViaProxy(t, st.DSN())
 	sam := coretest.MustUser(t, st, "sam", "staff")
 	now := time.Now()
 	for _, title := range []string{"A", "B", "C"} {
@@ -223,7 +213,7 @@ func TestRemindersOfAKilledReplicaAreClaimedOnce(t *testing.T) {
 	st.Now = func() time.Time { return at }
 	doomed.Now = st.Now
 
-	_, err = doomed.ClaimReminders(ctx, 10, func(ctx context.Context, tx bun.Tx, due []core.DueTask) error {
+	_, err := doomed.ClaimReminders(ctx, 10, func(ctx context.Context, tx bun.Tx, due []core.DueTask) error {
 		if len(due) != 3 {
 			t.Errorf("the doomed replica claimed %d reminders, want 3", len(due))
 		}
@@ -255,12 +245,7 @@ func TestRescueEndsADeadReplicasSessions(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	st := coretest.MustOpenPostgres(t)
-	viaProxy, proxy := coretest.ProxyURL(t, st.DSN())
-	paused, err := core.Open(ctx, viaProxy)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer paused.Close()
+	paused, proxy := coretest.OpenViaProxy(t, st.DSN())
 	pulse := paused.NewPulse(paused.Replica())
 	if _, err := pulse.Beat(ctx); err != nil {
 		t.Fatal(err)

@@ -5,6 +5,8 @@ import (
 	"net/url"
 	"sync"
 	"testing"
+
+	"github.com/jayaya/jayayacrm/core"
 )
 
 // DBProxy is a TCP proxy in front of PostgreSQL, for tests of a replica
@@ -137,4 +139,13 @@ func (p *DBProxy) Thaw() {
 		p.frozen = false
 		close(p.thawed)
 	}
+}
+
+// OpenViaProxy opens a second store on the PostgreSQL database at dbURL
+// through a new DBProxy (another replica, that a test can kill or
+// pause), closed when the test ends.
+func OpenViaProxy(tb testing.TB, dbURL string) (*core.Store, *DBProxy) {
+	tb.Helper()
+	u, p := ProxyURL(tb, dbURL)
+	return mustOpen(tb, u, false), p
 }

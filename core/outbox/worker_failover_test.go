@@ -132,13 +132,7 @@ type failoverRig struct {
 func newFailoverRig(t *testing.T, after bool, kinds ...outbox.Kind) *failoverRig {
 	t.Helper()
 	r := &failoverRig{st: coretest.MustOpenPostgres(t), p: &platform{}, held: make(chan *core.Delivery, 1), release: make(chan struct{}), result: make(chan error, 1)}
-	var url string
-	url, r.proxy = coretest.ProxyURL(t, r.st.DSN())
-	var err error
-	if r.doomed, err = core.Open(context.Background(), url); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { r.doomed.Close() })
+	r.doomed, r.proxy = coretest.OpenViaProxy(t, r.st.DSN())
 	var once sync.Once
 	s := &replicaSender{p: r.p, st: r.doomed, worker: "doomed", hold: func(d *core.Delivery, a bool) {
 		if a != after {
