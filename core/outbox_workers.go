@@ -31,13 +31,13 @@ type OutboxWorker struct {
 
 // Pulse refreshes one worker's liveness row. On PostgreSQL it does so on
 // a connection of its own, so that a pool busy with the relay never holds
-// a heartbeat up, and reconnects after a failure. Its methods are not
-// safe for concurrent use.
+// a heartbeat up, and reconnects after a failure. Its methods may be
+// called from several goroutines; they take turns.
 type Pulse struct {
 	s    *Store
 	name string
 
-	mu   sync.Mutex // guards conn against Close during a Beat
+	mu   sync.Mutex // one Beat or Retire at a time on conn
 	conn *pgx.Conn  // PostgreSQL only; nil until the first Beat or after a failure
 }
 

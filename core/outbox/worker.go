@@ -113,7 +113,7 @@ func (w *Worker) init() {
 	if w.Log == nil {
 		w.Log = slog.Default()
 	}
-	if w.Name == "" {
+	if w.Name == "" && w.Store != nil {
 		w.Name = w.Store.Replica()
 	}
 	if w.Name == "" {
