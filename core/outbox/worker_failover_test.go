@@ -212,15 +212,12 @@ func TestKilledSenderAfterThePlatformAnswered(t *testing.T) {
 	queue(t, r.st, "one", "two", "three")
 	d := <-r.held
 	r.proxy.Cut() // kill -9: nothing more reaches the database
-	start := time.Now()
 	r.heir(t)
+	// Within 20 s: its lease (30 s) has not run out.
 	waitFor(t, 20*time.Second, "the killed replica's delivery taken over", func() bool {
 		got, err := r.st.Delivery(context.Background(), d.ID)
 		return err == nil && got.Status == core.DeliveryDone
 	})
-	if took := time.Since(start); took > 15*time.Second {
-		t.Errorf("taken over after %s: the lease ran out first", took)
-	}
 	r.letGo()
 	r.wantPosts(t, "one", "two", "three")
 	if got, _ := r.st.Delivery(context.Background(), d.ID); got.RemoteID != "post-0" || got.Attempts != 2 {
