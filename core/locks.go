@@ -74,9 +74,12 @@ ON CONFLICT (lock_key) DO UPDATE SET holder = EXCLUDED.holder, pid = EXCLUDED.pi
 	}
 	defer conn.ExecContext(context.WithoutCancel(ctx), "DELETE FROM session_locks WHERE lock_key = ? AND pid = pg_backend_pid()", key)
 	runCtx, stop := context.WithCancel(ctx)
-	defer stop()
 	lost := make(chan error, 1)
+	beating := make(chan struct{})
+	// The beats end before the row is deleted and the lock released.
+	defer func() { stop(); <-beating }()
 	go func() {
+		defer close(beating)
 		t := time.NewTicker(lockBeatEvery)
 		defer t.Stop()
 		for {

@@ -34,13 +34,17 @@
 //   - a liveness row per worker (chosen): table outbox_workers, one row
 //     each, refreshed every Heartbeat (250 ms) on a connection of its own
 //     with the database's clock (core.Pulse). Every worker, after its
-//     beat, releases the pending deliveries of the workers whose row is
-//     older than DeadAfter (2 s) and deletes their rows, in one statement
-//     (core.Store.RescueDeadWorkers), then claims. A killed, paused or cut
+//     beat, looks for the workers whose row is older than DeadAfter
+//     (2 s), ends their database sessions (each replica names its
+//     sessions after itself, core.Store.Replica, so a paused one's open
+//     transaction rolls back and lets go of its locks), then releases
+//     their pending deliveries and deletes their rows in one statement
+//     (core.Store.RescueDeadWorkers), and claims. A killed, paused or cut
 //     off replica loses its leases 2 to 2.25 s after its last beat, a
 //     paused one as surely as a dead one, and the cost is one small write
-//     per replica per heartbeat. A lease taken by a name that never had
-//     a row (an older version) still runs out after Lease (30 s).
+//     and one small read per replica per heartbeat. A lease taken by a
+//     name that never had a row (an older version) still runs out after
+//     Lease (30 s).
 //
 // The session lock's one advantage, noticing a SIGKILL at once, is kept
 // where it is safe: the Discord gateway (core.Store.WithSessionLock, which
