@@ -168,7 +168,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, hooks serveHooks)
 func (a *app) wire(ctx context.Context) error {
 	// Observability first: chi wants middleware before any route.
 	metrics, ready := bot.NewMetrics(a.store), bot.NewReadiness()
-	a.router.Use(httpMetrics(metrics))
+	a.router.Use(httpMetrics(metrics), admin.SecurityHeaders)
 	a.router.Method(http.MethodGet, "/metrics", metricsHandler(metrics, a.log))
 	a.router.Get("/readyz", readyz(a.store, ready, a.log))
 	a.router.Get("/healthz", a.healthz)

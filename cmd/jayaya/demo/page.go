@@ -105,15 +105,14 @@ func (p *Page) Handler() http.Handler {
 	mux.HandleFunc("POST /slack/close", p.slackCloseModal)
 	// Only the page itself may post: another site open in the same browser
 	// cannot write in the demo's chats.
-	return securityHeaders(http.NewCrossOriginProtection().Handler(http.StripPrefix("/demo", mux)))
+	return noStore(http.NewCrossOriginProtection().Handler(http.StripPrefix("/demo", mux)))
 }
 
-// securityHeaders: no inline script or style, no framing, nothing cached.
-func securityHeaders(h http.Handler) http.Handler {
+// noStore keeps the page and its answers out of every cache. The other
+// security headers (CSP without inline code, no framing, nosniff) are the
+// whole process's, set in front of every route (admin.SecurityHeaders).
+func noStore(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Referrer-Policy", "same-origin")
 		w.Header().Set("Cache-Control", "no-store")
 		h.ServeHTTP(w, r)
 	})
