@@ -31,7 +31,7 @@ func text(field, label, s string, max int, required bool) (string, error) {
 		return "", err
 	}
 	if strings.IndexFunc(s, isBidiControl) >= 0 {
-		return "", Invalid(field, "%s must not contain bidirectional control characters (U+202A to U+202E, U+2066 to U+2069): they make text show in another order than it is written.", label)
+		return "", InvalidE(field, "core.text.bidi", i18n.Args{"Label": label})
 	}
 	s = strings.TrimSpace(s)
 	if required && s == "" {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // bidiControls are the embeddings, overrides and isolates of Unicode's
@@ -77,6 +78,12 @@ func TestBidiControlsAreRefused(t *testing.T) {
 					t.Errorf("%s: message %q", what, msg)
 				}
 			}
+		}
+
+		// The reason reads in the person's language.
+		_, err = st.CreateCompany(ctx, core.CompanyInput{Name: "Acme\u202Eemca"})
+		if msg := core.ErrorMessageIn(err, i18n.FR); !strings.Contains(msg, "ne doit pas contenir de caractères de contrôle bidirectionnels") {
+			t.Errorf("in French: %q", msg)
 		}
 
 		// Nothing of it was stored.
