@@ -241,12 +241,16 @@ func (p *Page) servePanes(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(out)
 }
 
-// done answers a form post: to the script, 204 or the problem as text; to
-// a browser without it, a redirect back to the page with the problem.
-func (p *Page) done(w http.ResponseWriter, r *http.Request, problem string) {
+// done answers a form post: to the script, 204 or the problem's text; to
+// a browser without it, a redirect back to the page with the problem's
+// code. A problem's detail is logged.
+func (p *Page) done(w http.ResponseWriter, r *http.Request, pr *problem) {
+	if pr != nil && pr.detail != "" {
+		p.cfg.Log.Warn("demo action failed", "path", r.URL.Path, "problem", pr.code, "detail", pr.detail)
+	}
 	if r.Header.Get("X-Demo-Script") != "" {
-		if problem != "" {
-			http.Error(w, problem, http.StatusUnprocessableEntity)
+		if pr != nil {
+			http.Error(w, pr.text(p.printer(r)), http.StatusUnprocessableEntity)
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -258,8 +262,8 @@ func (p *Page) done(w http.ResponseWriter, r *http.Request, problem string) {
 			q.Set(k, v)
 		}
 	}
-	if problem != "" {
-		q.Set("problem", problem)
+	if pr != nil {
+		q.Set("problem", pr.code)
 	}
 	http.Redirect(w, r, "/demo/?"+q.Encode(), http.StatusSeeOther)
 }
