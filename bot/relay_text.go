@@ -20,6 +20,11 @@ var massMention = regexp.MustCompile(`(?i)(^|[^\w.+-])@(everyone|here|channel)\b
 // discordRoleMention matches Discord role mentions <@&123>.
 var discordRoleMention = regexp.MustCompile(`<@&(\d+)>`)
 
+// discordEntity matches what Discord renders from plain text: user, role
+// and channel mentions, slash command mentions, custom emoji and
+// timestamps (<@1>, <@!1>, <@&1>, <#1>, </close:1>, <:name:1>, <t:1:R>).
+var discordEntity = regexp.MustCompile(`<(@[!&]?\d+|#\d+|/[^\s<>:]+:\d+|a?:\w+:\d+|t:-?\d+(:[tTdDfFR])?)>`)
+
 // slackEntity matches Slack's <…> entities: <!here>, <@U123|name>,
 // <#C123|name>, <https://x|label>, <!subteam^S1|@team>.
 var slackEntity = regexp.MustCompile(`<([^<>]+)>`)
@@ -43,7 +48,12 @@ func DiscordToSlack(text string) string {
 // <!channel>, <!here>, <!everyone> and user-group mentions become inert
 // words, <@U…|name> becomes @name, links become "label (url)" or the bare
 // URL, and Slack's escapes are undone. Discord's own @everyone/@here and
-// role mentions are broken too (the webhook also sends no mentions).
+// role mentions are broken too (the webhook also sends no mentions), and
+// so is whatever else of Discord's syntax staff typed as text: a <@123>,
+// <#123> or </close:1> gets a zero-width space after its "<", and a
+// masked link [label](url), which would show the label and hide where it
+// leads, one between "]" and "(". In Slack these were text; they stay
+// text.
 func SlackToDiscord(text string) string {
 	text = slackEntity.ReplaceAllStringFunc(text, func(m string) string {
 		inner := m[1 : len(m)-1]
@@ -76,6 +86,8 @@ func SlackToDiscord(text string) string {
 	})
 	text = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(text)
 	text = discordRoleMention.ReplaceAllString(text, "@"+zwsp+"role")
+	text = discordEntity.ReplaceAllStringFunc(text, func(m string) string { return "<" + zwsp + m[1:] })
+	text = strings.ReplaceAll(text, "](", "]"+zwsp+"(")
 	return neutralizeMass(text)
 }
 
