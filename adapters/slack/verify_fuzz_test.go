@@ -102,8 +102,10 @@ func FuzzSlackVerifier(f *testing.F) {
 			mSig = sig[:i] + string(c) + sig[i+1:]
 		case 5: // the same signature in capitals: the same bytes
 			mSig, sameBytes = "v0="+strings.ToUpper(sig[len("v0="):]), true
-		case 6: // another secret
-			mSig = signRequest(secret+string(rune(b)), ts, body)
+		case 6: // another secret (not one that differs only by trailing
+			// NUL bytes: HMAC pads short keys with zeros, so those are
+			// the same key)
+			mSig = signRequest(string(rune('A'+b%26))+secret, ts, body)
 		case 7: // the prefix
 			mSig = "V0=" + sig[len("v0="):]
 		}
