@@ -177,6 +177,9 @@ func TestDemoShowsOnlyKnownProblems(t *testing.T) {
 	if page := d.get(t, loc); !strings.Contains(page, `<p class="problem" role="alert">Choose a client and write something.</p>`) {
 		t.Errorf("the redirect's page (%s) does not show the problem:\n%s", loc, page)
 	}
+	if _, page, _ := demoRequest(t, d, "GET", loc, host, nil, map[string]string{"Accept-Language": "fr-FR,fr;q=0.9"}); !strings.Contains(page, `role="alert">Choisissez un client et écrivez quelque chose.</p>`) {
+		t.Errorf("in French, the redirect's page does not show the problem")
+	}
 	code, body, _ := demoRequest(t, d, "POST", "/demo/discord/say", host, url.Values{"text": {" "}}, map[string]string{"Origin": d.url, "X-Demo-Script": "1"})
 	if code != http.StatusUnprocessableEntity || !strings.Contains(body, "Choose a client and write something.") {
 		t.Errorf("the same from the script: %d %q", code, body)
