@@ -4,7 +4,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -112,5 +114,42 @@ func TestPanelAnswersOnlyAtThePublicHost(t *testing.T) {
 	addr, _ = serveInProcess(t, env)
 	if code, body := request("rebind.evil.example", "/admin/login"); code != http.StatusOK {
 		t.Errorf("without JAYAYA_PUBLIC_URL: %d %q", code, body)
+	}
+}
+
+// TestSecurityDocsListTheHeaders: docs/security.md lists, header by
+// header, what every response sends; a response of the running process
+// sends exactly those values.
+func TestSecurityDocsListTheHeaders(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/security.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(doc), "\n## Headers of every response\n")
+	if !ok {
+		t.Fatal("docs/security.md has no section \"Headers of every response\"")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	listed := map[string]string{}
+	for _, m := range regexp.MustCompile("- `([A-Za-z-]+): ([^`]+)`").FindAllStringSubmatch(strings.Join(strings.Fields(section), " "), -1) {
+		listed[m[1]] = m[2]
+	}
+	if len(listed) < 4 {
+		t.Fatalf("the section lists %d headers: %v", len(listed), listed)
+	}
+	env := map[string]string{"DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "j.db"), "JAYAYA_ADDR": "127.0.0.1:0"}
+	addr, _ := serveInProcess(t, env)
+	for _, path := range []string{"/healthz", "/no/such/page"} {
+		_, _, h := get(t, "http://"+addr+path)
+		for name, want := range listed {
+			if got := h.Get(name); got != want {
+				t.Errorf("%s: %s is %q, the docs say %q", path, name, got, want)
+			}
+		}
+		for _, name := range []string{"Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy", "X-Frame-Options"} {
+			if _, ok := listed[name]; !ok && h.Get(name) != "" {
+				t.Errorf("%s: %s is sent but not in the docs", path, name)
+			}
+		}
 	}
 }
