@@ -77,18 +77,7 @@ func isBidiControl(r rune) bool {
 // must not be refused (a display name, a subject taken from a message, a
 // file name): bidirectional controls are removed too, as text typed into
 // the product may not hold them.
-func CleanName(s string) string {
-	s = CleanText(s)
-	if strings.IndexFunc(s, isBidiControl) < 0 {
-		return s
-	}
-	return strings.Map(func(r rune) rune {
-		if isBidiControl(r) {
-			return -1
-		}
-		return r
-	}, s)
-}
+func CleanName(s string) string { return dropRunes(CleanText(s), isBidiControl) }
 
 // CleanText makes s storable text without refusing it, for what arrives
 // from chat platforms and must not be lost (relayed messages, display
@@ -100,11 +89,16 @@ func CleanName(s string) string {
 func CleanText(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.ReplaceAll(s, "\r\n", "\n")
-	if strings.IndexFunc(s, isForbiddenControl) < 0 {
+	return dropRunes(s, isForbiddenControl)
+}
+
+// dropRunes returns s without the runes drop reports.
+func dropRunes(s string, drop func(rune) bool) string {
+	if strings.IndexFunc(s, drop) < 0 {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
-		if isForbiddenControl(r) {
+		if drop(r) {
 			return -1
 		}
 		return r

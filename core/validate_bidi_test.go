@@ -121,11 +121,7 @@ func TestCleanName(t *testing.T) {
 		"mark\u200F kept":             "mark\u200F kept",
 		"שלום":                        "שלום",
 	}
-	for in, want := range cases {
-		if got := core.CleanName(in); got != want {
-			t.Errorf("CleanName(%q) = %q, want %q", in, got, want)
-		}
-	}
+	wantCleaned(t, "CleanName", core.CleanName, cases)
 	if in := "quote: \u202Bשלום\u202C ok"; core.CleanText(in) != in {
 		t.Errorf("CleanText dropped bidi controls from %q: %q", in, core.CleanText(in))
 	}
