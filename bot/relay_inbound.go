@@ -18,7 +18,7 @@ import (
 // message already stored is a Duplicate. Errors: EINVALID (subject,
 // visibility), EINTERNAL.
 func (r *Relay) OpenTicket(ctx context.Context, in InboundOpen) (Result, error) {
-	in.Subject = core.CleanText(in.Subject)
+	in.Subject = core.CleanName(in.Subject)
 	if in.First != nil {
 		first := *in.First
 		first.Text = core.CleanText(first.Text)

@@ -171,18 +171,26 @@ func (s *Store) ListTasks(ctx context.Context, owner *User, f TaskFilter) ([]*Ta
 // LocalTime turns a wall-clock date and time in loc into an instant. On a
 // spring-forward day a time that does not exist (02:30 when clocks jump from
 // 02:00 to 03:00) moves forward by the gap (03:30); on a fall-back day a time
-// that happens twice means its first occurrence (the earlier instant).
+// that happens twice means its first occurrence (the earlier instant). Gaps
+// and repeats of any length count (30 minutes on Lord Howe Island, 2 hours
+// at Troll, a whole day on Samoa in 2011), at any hour (midnight in Cuba).
 func LocalTime(year int, month time.Month, day, hour, minute int, loc *time.Location) time.Time {
-	t := time.Date(year, month, day, hour, minute, 0, 0, loc)
-	if t.Hour() != hour || t.Minute() != minute {
-		// Nonexistent wall time: Go normalised it; make it "after the gap".
-		before := time.Date(year, month, day, hour, minute, 0, 0, time.UTC)
-		_, off1 := time.Date(year, month, day, 0, 0, 0, 0, loc).Zone()
-		return before.Add(-time.Duration(off1) * time.Second)
+	naive := time.Date(year, month, day, hour, minute, 0, 0, time.UTC)
+	offset := func(u time.Time) time.Duration { _, o := u.In(loc).Zone(); return time.Duration(o) * time.Second }
+	// The offsets in force around that day: any instant showing the wall
+	// time is naive minus the offset in force at it.
+	var best time.Time
+	highest := offset(naive)
+	for _, o := range []time.Duration{offset(naive.Add(-24 * time.Hour)), highest, offset(naive.Add(24 * time.Hour))} {
+		highest = max(highest, o)
+		if u := naive.Add(-o); offset(u) == o && (best.IsZero() || u.Before(best)) {
+			best = u
+		}
 	}
-	// Go picks one of two instants for an ambiguous wall time; prefer the earlier.
-	if earlier := t.Add(-time.Hour); earlier.Hour() == hour && earlier.Minute() == minute && earlier.Day() == day {
-		return earlier
+	if !best.IsZero() {
+		return best
 	}
-	return t
+	// No instant shows it: clocks jumped over it. Read it with the offset
+	// in force before the jump, which shows as the same time after it.
+	return naive.Add(-offset(naive.Add(-highest)))
 }

@@ -46,26 +46,19 @@ func (a *Adapter) registerCommands(ctx context.Context) error {
 }
 
 func (a *Adapter) onInteraction(_ *discordgo.Session, ev *discordgo.InteractionCreate) {
-	if ev.Type != discordgo.InteractionApplicationCommand {
+	call, ok := slashCommand(ev)
+	if !ok {
 		return
 	}
 	ctx := a.ctx()
-	data := ev.ApplicationCommandData()
-	user := ev.User
-	if ev.Member != nil && ev.Member.User != nil {
-		user = ev.Member.User
-	}
-	if user == nil {
-		return
-	}
 	var text string
-	switch data.Name {
+	switch call.Name {
 	case "ticket":
-		text = a.cmdTicket(ctx, user.ID, ev.ChannelID, data.Options)
+		text = a.cmdTicket(ctx, call.UserID, call.ChannelID, call.Options["subject"], call.Options["visibility"])
 	case "tickets":
-		text = a.cmdTickets(ctx, user.ID)
+		text = a.cmdTickets(ctx, call.UserID)
 	case "close":
-		text = a.cmdClose(ctx, user.ID, ev.ChannelID)
+		text = a.cmdClose(ctx, call.UserID, call.ChannelID)
 	default:
 		text = "I do not know that command."
 	}
@@ -75,23 +68,53 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, ev *discordgo.InteractionC
 			AllowedMentions: &discordgo.MessageAllowedMentions{}},
 	}, discordgo.WithContext(ctx))
 	if err != nil {
-		a.log.Error("answer slash command", "command", data.Name, "err", redact(err))
+		a.log.Error("answer slash command", "command", call.Name, "err", redact(err))
 	}
+}
+
+// slashCall is a slash command as the adapter reads it from an
+// interaction: who ran which command where, with its string options.
+type slashCall struct {
+	Name, UserID, ChannelID string
+	Options                 map[string]string
+}
+
+// slashCommand reads the slash command of an interaction; ok is false for
+// any other interaction, or one without a user or command data.
+// discordgo hands on what it could decode of a payload even when part of
+// it was malformed, so nothing is taken for granted: no data, an option
+// of another type than registered, or a null in a list is not a panic.
+func slashCommand(ev *discordgo.InteractionCreate) (slashCall, bool) {
+	if ev == nil || ev.Interaction == nil || ev.Type != discordgo.InteractionApplicationCommand {
+		return slashCall{}, false
+	}
+	data, ok := ev.Data.(discordgo.ApplicationCommandInteractionData)
+	if !ok {
+		return slashCall{}, false
+	}
+	user := ev.User
+	if ev.Member != nil && ev.Member.User != nil {
+		user = ev.Member.User
+	}
+	if user == nil {
+		return slashCall{}, false
+	}
+	call := slashCall{Name: data.Name, UserID: user.ID, ChannelID: ev.ChannelID, Options: map[string]string{}}
+	for _, o := range data.Options {
+		if o == nil || o.Type != discordgo.ApplicationCommandOptionString {
+			continue
+		}
+		if v, isString := o.Value.(string); isString {
+			call.Options[o.Name] = v
+		}
+	}
+	return call, true
 }
 
 // cmdTicket answers /ticket subject:<text> [visibility:private|public],
 // typed in channelID: the thread opens under that channel when it is a
 // support channel, under the first one otherwise.
-func (a *Adapter) cmdTicket(ctx context.Context, userID, channelID string, opts []*discordgo.ApplicationCommandInteractionDataOption) string {
-	var subject, visibility string
-	for _, o := range opts {
-		switch o.Name {
-		case "subject":
-			subject = o.StringValue()
-		case "visibility":
-			visibility = o.StringValue()
-		}
-	}
+func (a *Adapter) cmdTicket(ctx context.Context, userID, channelID, subject, visibility string) string {
 	res, err := a.relay.OpenTicket(ctx, bot.InboundOpen{
 		Platform: core.PlatformDiscord, ClientPlatformUserID: userID, Channel: channelID, Subject: subject, Visibility: visibility,
 	})

@@ -63,11 +63,14 @@ func (a *Adapter) parseFileLink(link string) (id, src string, ok bool) {
 	if err != nil {
 		return "", "", false
 	}
-	escID, _, _ := strings.Cut(rest, "/")
-	if id, err = url.PathUnescape(escID); err != nil {
+	rest, _, _ = strings.Cut(rest, "?")
+	escID, escName, _ := strings.Cut(rest, "/")
+	id, err1 := url.PathUnescape(escID)
+	name, err2 := url.PathUnescape(escName)
+	if err1 != nil || err2 != nil {
 		return "", "", false
 	}
-	if src, _, ok = a.checkLink(id, u.Query()); !ok {
+	if src, _, _, ok = a.checkLink(id, name, u.Query()); !ok {
 		return "", "", false
 	}
 	return id, src, true

@@ -28,6 +28,8 @@ type app struct {
 	store  *core.Store
 	log    *slog.Logger
 	router chi.Router
+	// middleware, when set, runs in front of every route (serveHooks).
+	middleware func(http.Handler) http.Handler
 
 	wg      sync.WaitGroup
 	workers []string
@@ -86,6 +88,9 @@ type serveHooks struct {
 	// listening is told the address once the listener is open; ctx ends
 	// when serving does.
 	listening func(ctx context.Context, addr string)
+	// middleware runs in front of every route, after the metrics and the
+	// security headers (so its refusals carry and count them too).
+	middleware func(http.Handler) http.Handler
 }
 
 // serve runs the product with cfg until ctx ends: it migrates, wires the
@@ -111,7 +116,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, hooks serveHooks)
 		}
 	}
 
-	a := &app{cfg: cfg, store: st, log: log, router: chi.NewRouter()}
+	a := &app{cfg: cfg, store: st, log: log, router: chi.NewRouter(), middleware: hooks.middleware}
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	if err := a.wire(workCtx); err != nil {
@@ -168,7 +173,10 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, hooks serveHooks)
 func (a *app) wire(ctx context.Context) error {
 	// Observability first: chi wants middleware before any route.
 	metrics, ready := bot.NewMetrics(a.store), bot.NewReadiness()
-	a.router.Use(httpMetrics(metrics))
+	a.router.Use(httpMetrics(metrics), admin.SecurityHeaders)
+	if a.middleware != nil {
+		a.router.Use(a.middleware)
+	}
 	a.router.Method(http.MethodGet, "/metrics", metricsHandler(metrics, a.log))
 	a.router.Get("/readyz", readyz(a.store, ready, a.log))
 	a.router.Get("/healthz", a.healthz)
@@ -285,7 +293,13 @@ func (a *app) wire(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a.router.Mount("/admin", panel.Routes())
+	// With JAYAYA_PUBLIC_URL set, the panel answers only at its host: a
+	// page that rebinds another name to this server gets nothing.
+	panelRoutes := panel.Routes()
+	if a.cfg.PublicURLSet {
+		panelRoutes = publicHostOnly(a.cfg.PublicURL, a.log)(panelRoutes)
+	}
+	a.router.Mount("/admin", panelRoutes)
 	a.router.Get("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/admin/", http.StatusFound) })
 	if token, err := a.store.NewSetupToken(ctx); err != nil {
 		return fmt.Errorf("admin setup link: %w", err)
