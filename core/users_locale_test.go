@@ -42,3 +42,11 @@ func TestUserLocale(t *testing.T) {
 		}
 	})
 }
+
+// BadLoginMessage, a constant the panel's tests compare with, is the
+// catalog's English text of BadLoginID.
+func TestBadLoginMessageIsTheCatalogs(t *testing.T) {
+	if got := i18n.T(i18n.EN, core.BadLoginID); got != core.BadLoginMessage {
+		t.Fatalf("catalog %q, constant %q", got, core.BadLoginMessage)
+	}
+}

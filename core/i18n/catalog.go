@@ -23,13 +23,26 @@ type Args map[string]any
 
 // Msg is a message ID with its parameters, to be translated later: a
 // field label inside an error message, a status inside a sentence.
+// Plural marks a message with plural forms, whose count is Args["Count"].
 type Msg struct {
-	ID   string
-	Args Args
+	ID     string
+	Args   Args
+	Plural bool
 }
 
 // M returns the Msg of id with args.
 func M(id string, args ...Args) Msg { return Msg{ID: id, Args: merge(args)} }
+
+// MN returns the Msg of id, a message with plural forms, for count (see
+// Printer.N).
+func MN(id string, count int, args ...Args) Msg {
+	a := Args{}
+	for k, v := range merge(args) {
+		a[k] = v
+	}
+	a["Count"] = count
+	return Msg{ID: id, Args: a, Plural: true}
+}
 
 type catalog struct {
 	bundle *goi18n.Bundle
@@ -150,7 +163,12 @@ func (p Printer) N(id string, count int, args ...Args) string {
 }
 
 // Msg translates m.
-func (p Printer) Msg(m Msg) string { return p.T(m.ID, m.Args) }
+func (p Printer) Msg(m Msg) string {
+	if n, ok := m.Args["Count"].(int); ok && m.Plural {
+		return p.N(m.ID, n, m.Args)
+	}
+	return p.T(m.ID, m.Args)
+}
 
 func (p Printer) localize(id string, count any, args Args) string {
 	c := cat()
