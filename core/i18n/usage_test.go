@@ -77,7 +77,7 @@ func TestEveryIDInTheCodeExists(t *testing.T) {
 		areas[strings.SplitN(id, ".", 2)[0]] = true
 	}
 	idLike := regexp.MustCompile(`^[a-z]+(\.[a-z0-9_]+)+$`)
-	fileName := regexp.MustCompile(`\.(html|go|toml|css|js|png|sql|txt|json)$`)
+	fileName := regexp.MustCompile(`\.(html|go|toml|css|js|png|sql|txt|json|db)$`)
 	found := 0
 	for name, f := range sources(t) {
 		ast.Inspect(f, func(n ast.Node) bool {
