@@ -378,6 +378,19 @@ func TestEachPersonsLanguageFromTheirPlatform(t *testing.T) {
 		t.Errorf("/tickets in German answered %q", got)
 	}
 
+	// A client Discord says nothing about (a message carries no locale,
+	// and Carl never used a command) reads the guild's language, once
+	// the guild's owner set it to French: GUILD_UPDATE comes before the
+	// message on the one gateway connection, and updates the adapter's
+	// state before the message's handler runs.
+	if err := w.discord.SetGuildLocale(w.guild, discordgo.French); err != nil {
+		t.Fatal(err)
+	}
+	carlTicket := w.openByMessage(2, "Imprimante en panne")
+	if got := w.botLine(carlTicket, "Bonjour Carl Client, voici votre billet #2."); !strings.HasSuffix(got, "Objet\u202f: Imprimante en panne") {
+		t.Errorf("Carl's welcome line %q", got)
+	}
+
 	// The commands carry French names and descriptions.
 	for _, c := range w.discord.Commands(w.guild) {
 		if c.NameLocalizations == nil || (*c.NameLocalizations)[discordgo.French] == "" || c.DescriptionLocalizations == nil ||
