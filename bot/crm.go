@@ -184,14 +184,20 @@ func matches(p i18n.Printer, id, more string, n int, query string) string {
 }
 
 // joinLines joins non-empty lines.
-func joinLines(lines ...string) string {
+func joinLines(lines ...string) string { return joinNonEmpty("\n", lines) }
+
+// joinSentences joins the non-empty sentences with a space.
+func joinSentences(ss ...string) string { return joinNonEmpty(" ", ss) }
+
+// joinNonEmpty joins the non-empty strings of ss with sep.
+func joinNonEmpty(sep string, ss []string) string {
 	var out []string
-	for _, l := range lines {
-		if l != "" {
-			out = append(out, l)
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
 		}
 	}
-	return strings.Join(out, "\n")
+	return strings.Join(out, sep)
 }
 
 // interests answers /crm interests.

@@ -53,17 +53,6 @@ func (c *crm) company(ctx context.Context, call *Call) Reply {
 	return rep
 }
 
-// joinSentences joins the non-empty sentences with a space.
-func joinSentences(ss ...string) string {
-	var out []string
-	for _, s := range ss {
-		if s != "" {
-			out = append(out, s)
-		}
-	}
-	return strings.Join(out, " ")
-}
-
 // companyList lists candidates, each with a button.
 func companyList(p i18n.Printer, found []*core.Company, intro, label, action string) Reply {
 	rep := Reply{Text: intro}

@@ -12,12 +12,7 @@ import (
 
 func TestParseTaskAdd(t *testing.T) {
 	i := func(n int) *int { return &n }
-	cases := []struct {
-		name  string
-		in    string
-		want  bot.TaskAddArgs
-		field string // expected error field, "" for success
-	}{
+	checkTaskAdd(t, []taskAddCase{
 		{"minimal", "Call Dupont due 2026-04-01 14:30", bot.TaskAddArgs{Title: "Call Dupont", Date: "2026-04-01", Time: "14:30"}, ""},
 		{"everything", `Call "Dupont & Fils" due tomorrow 9:05 at Head office remind 2h -- bring the "quote" -- v2`,
 			bot.TaskAddArgs{Title: "Call Dupont & Fils", Date: "tomorrow", Time: "9:05", Place: "Head office", Remind: i(120), Description: `bring the "quote" -- v2`}, ""},
@@ -28,13 +23,31 @@ func TestParseTaskAdd(t *testing.T) {
 		{"bad lead", "Call due 2026-04-01 10:00 remind soon", bot.TaskAddArgs{}, "remind"},
 		{"stray words", "Call due 2026-04-01 10:00 please", bot.TaskAddArgs{}, "title"},
 		{"empty place", "Call due 2026-04-01 10:00 at", bot.TaskAddArgs{}, "place"},
-	}
+	})
+}
+
+// taskAddCase is what ParseTaskAdd should make of in: want, or an error
+// on field (with a message in both languages).
+type taskAddCase struct {
+	name  string
+	in    string
+	want  bot.TaskAddArgs
+	field string // expected error field, "" for success
+}
+
+func checkTaskAdd(t *testing.T, cases []taskAddCase) {
+	t.Helper()
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			got, err := bot.ParseTaskAdd(c.in)
 			if c.field != "" {
 				if core.ErrorField(err) != c.field {
 					t.Fatalf("error %v, want one on %q", err, c.field)
+				}
+				for _, l := range i18n.Locales() {
+					if m := core.ErrorMessageIn(err, l); m == "" || strings.Contains(m, "[tasks.") {
+						t.Fatalf("%s message %q", l, m)
+					}
 				}
 				return
 			}
@@ -121,12 +134,7 @@ func TestFormatDue(t *testing.T) {
 // team types.
 func TestParseTaskAddFrench(t *testing.T) {
 	i := func(n int) *int { return &n }
-	cases := []struct {
-		name  string
-		in    string
-		want  bot.TaskAddArgs
-		field string
-	}{
+	checkTaskAdd(t, []taskAddCase{
 		{"pour demain 14h", "Rappeler Henri pour demain 14h", bot.TaskAddArgs{Title: "Rappeler Henri", Date: "demain", Time: "14h"}, ""},
 		{"le date heure à lieu rappel", "Visite chez Dupont le 7/12/2026 14h30 à Lyon rappel 1j -- apporter le devis",
 			bot.TaskAddArgs{Title: "Visite chez Dupont", Date: "7/12/2026", Time: "14h30", Place: "Lyon", Remind: i(24 * 60), Description: "apporter le devis"}, ""},
@@ -135,29 +143,7 @@ func TestParseTaskAddFrench(t *testing.T) {
 		{"no deadline", "Appeler Dupont", bot.TaskAddArgs{}, "due"},
 		{"no time", "Appeler pour demain", bot.TaskAddArgs{}, "time"},
 		{"empty place", "Appeler pour demain 10h à", bot.TaskAddArgs{}, "place"},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			got, err := bot.ParseTaskAdd(c.in)
-			if c.field != "" {
-				if core.ErrorField(err) != c.field {
-					t.Fatalf("error %v, want one on %q", err, c.field)
-				}
-				if fr := core.ErrorMessageIn(err, i18n.FR); fr == "" || strings.Contains(fr, "[") {
-					t.Fatalf("French message %q", fr)
-				}
-				return
-			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if got.Title != c.want.Title || got.Date != c.want.Date || got.Time != c.want.Time || got.Place != c.want.Place ||
-				got.Description != c.want.Description || (got.Remind == nil) != (c.want.Remind == nil) ||
-				(got.Remind != nil && *got.Remind != *c.want.Remind) {
-				t.Fatalf("got %+v (remind %v), want %+v", got, got.Remind, c.want)
-			}
-		})
-	}
+	})
 }
 
 func TestTaskDueFrench(t *testing.T) {
