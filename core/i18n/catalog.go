@@ -50,6 +50,9 @@ type catalog struct {
 	// plural form), for the tests and Has.
 	ids        map[Locale]map[string][]string
 	localizers map[Locale]*goi18n.Localizer
+	// plain holds, per locale, the messages that are a fixed text (no
+	// parameter, no plural forms): T returns them without go-i18n.
+	plain map[Locale]map[string]string
 }
 
 var (
@@ -73,6 +76,7 @@ func load(fsys fs.FS) (*catalog, error) {
 		bundle:     goi18n.NewBundle(Default.Tag()),
 		ids:        map[Locale]map[string][]string{},
 		localizers: map[Locale]*goi18n.Localizer{},
+		plain:      map[Locale]map[string]string{},
 	}
 	c.bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	names, err := fs.Glob(fsys, "locales/*.toml")
@@ -95,6 +99,7 @@ func load(fsys fs.FS) (*catalog, error) {
 		}
 		if c.ids[l] == nil {
 			c.ids[l] = map[string][]string{}
+			c.plain[l] = map[string]string{}
 		}
 		for _, m := range mf.Messages {
 			if _, dup := c.ids[l][m.ID]; dup {
@@ -107,6 +112,9 @@ func load(fsys fs.FS) (*catalog, error) {
 				}
 			}
 			c.ids[l][m.ID] = forms
+			if len(forms) == 1 && m.Other != "" && !strings.Contains(m.Other, "{{") {
+				c.plain[l][m.ID] = m.Other
+			}
 		}
 	}
 	for _, l := range Locales() {
@@ -172,6 +180,11 @@ func (p Printer) Msg(m Msg) string {
 
 func (p Printer) localize(id string, count any, args Args) string {
 	c := cat()
+	if count == nil && len(args) == 0 {
+		if s, ok := c.plain[p.Locale()][id]; ok {
+			return s
+		}
+	}
 	data := make(map[string]any, len(args))
 	for k, v := range args {
 		if m, ok := v.(Msg); ok {
