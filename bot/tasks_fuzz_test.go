@@ -32,12 +32,35 @@ var dateForms = []dateForm{
 	{"today", func(day, today time.Time) (string, bool) { return "today", day.Equal(today) }},
 	{"tomorrow", func(day, today time.Time) (string, bool) { return "Tomorrow", day.Equal(today.AddDate(0, 0, 1)) }},
 	{"spaced ISO", func(day, _ time.Time) (string, bool) { return " " + day.Format(time.DateOnly) + " ", true }},
+	// French: the relative days, day/month/year, two-digit years
+	// (20xx), and day/month alone (the next such day).
+	{"aujourd’hui", func(day, today time.Time) (string, bool) { return "aujourd’hui", day.Equal(today) }},
+	{"demain", func(day, today time.Time) (string, bool) { return "Demain", day.Equal(today.AddDate(0, 0, 1)) }},
+	{"après-demain", func(day, today time.Time) (string, bool) { return "après-demain", day.Equal(today.AddDate(0, 0, 2)) }},
+	{"J/M/AAAA", func(day, _ time.Time) (string, bool) {
+		return fmt.Sprintf("%d/%d/%04d", day.Day(), day.Month(), day.Year()), day.Year() >= 1000
+	}},
+	{"JJ/MM/AA", func(day, _ time.Time) (string, bool) {
+		return day.Format("02/01/06"), day.Year() >= 2000 && day.Year() < 2100
+	}},
+	{"J/M", func(day, today time.Time) (string, bool) {
+		return fmt.Sprintf("%d/%d", day.Day(), day.Month()), !day.Before(today) && day.Before(today.AddDate(1, 0, 0))
+	}},
 }
 
-// clockForms are the ways of writing a time of day.
+// clockForms are the ways of writing a time of day: English and French
+// (14h30, 14H05, 14h on the hour).
 var clockForms = []func(h, m int) string{
 	func(h, m int) string { return fmt.Sprintf("%02d:%02d", h, m) },
 	func(h, m int) string { return fmt.Sprintf("%d:%02d", h, m) },
+	func(h, m int) string { return fmt.Sprintf("%dh%02d", h, m) },
+	func(h, m int) string { return fmt.Sprintf("%dH%02d", h, m) },
+	func(h, m int) string {
+		if m == 0 {
+			return fmt.Sprintf("%dh", h)
+		}
+		return fmt.Sprintf("%02dh%02d", h, m)
+	},
 }
 
 // fuzzZones are zones with odd clocks: half-hour and 45-minute offsets, a
@@ -97,6 +120,15 @@ func FuzzTaskDue(f *testing.F) {
 	f.Add(uint16(111), uint8(11), uint8(29), uint8(10), uint8(0), uint8(7), uint8(0), uint8(0), int64(0))
 	f.Add(uint16(126), uint8(2), uint8(7), uint8(0), uint8(30), uint8(4), uint8(0), uint8(0), int64(0))
 	f.Add(uint16(126), uint8(3), uint8(4), uint8(1), uint8(45), uint8(3), uint8(0), uint8(0), int64(0))
+	// French: "demain 14h" across Paris's spring change, 7/12/2026 14h30,
+	// 29/02/28 and "24/12" (this year's or next year's), in French clocks.
+	december7 := time.Date(2026, 12, 7, 10, 0, 0, 0, time.UTC).Unix()
+	f.Add(uint16(2026), uint8(3), uint8(29), uint8(14), uint8(0), paris, uint8(5), uint8(4), march28)
+	f.Add(uint16(2026), uint8(11), uint8(7), uint8(14), uint8(30), paris, uint8(7), uint8(2), december7)
+	f.Add(uint16(128), uint8(1), uint8(29), uint8(9), uint8(5), paris, uint8(8), uint8(3), december7)
+	f.Add(uint16(2026), uint8(11), uint8(24), uint8(18), uint8(0), paris, uint8(9), uint8(4), december7)
+	f.Add(uint16(2026), uint8(0), uint8(3), uint8(10), uint8(0), paris, uint8(9), uint8(4), december7)
+	f.Add(uint16(2026), uint8(3), uint8(28), uint8(23), uint8(45), paris, uint8(4), uint8(2), march28)
 	f.Fuzz(func(t *testing.T, year uint16, month, day, hour, minute, zone, form, clock uint8, now int64) {
 		loc, err := time.LoadLocation(fuzzZones[int(zone)%len(fuzzZones)])
 		if err != nil {
@@ -112,10 +144,25 @@ func FuzzTaskDue(f *testing.F) {
 		today := time.Date(ly, lm, ld, 0, 0, 0, 0, time.UTC)
 		dayT := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
 		switch df.name {
-		case "today":
+		case "today", "aujourd’hui":
 			dayT = today
-		case "tomorrow":
+		case "tomorrow", "demain":
 			dayT = today.AddDate(0, 0, 1)
+		case "après-demain":
+			dayT = today.AddDate(0, 0, 2)
+		case "JJ/MM/AA":
+			dayT = time.Date(2000+dayT.Year()%100, dayT.Month(), dayT.Day(), 0, 0, 0, 0, time.UTC)
+		case "J/M":
+			// The next such day: this year's, else next year's; a 29
+			// February that year lacks is no such day.
+			next := time.Date(today.Year(), dayT.Month(), dayT.Day(), 0, 0, 0, 0, time.UTC)
+			if next.Before(today) {
+				next = time.Date(today.Year()+1, dayT.Month(), dayT.Day(), 0, 0, 0, 0, time.UTC)
+			}
+			if next.Day() != dayT.Day() {
+				return
+			}
+			dayT = next
 		}
 		date, ok := df.write(dayT, today)
 		if !ok {

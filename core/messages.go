@@ -32,12 +32,12 @@ func (s *Store) RecordMessage(ctx context.Context, m *Message, deliveries ...*De
 // RecordMessageTx is RecordMessage inside the caller's transaction.
 func (s *Store) RecordMessageTx(ctx context.Context, tx bun.IDB, m *Message, deliveries ...*Delivery) (duplicate bool, err error) {
 	if m.SourcePlatform == "" || m.SourceID == "" {
-		return false, Invalid("source", "A message needs its source platform and ID.")
+		return false, InvalidE("source", "core.message.source_missing")
 	}
 	if len([]rune(m.Body)) > MaxMessageLen {
-		return false, Invalid("body", "Message is longer than %d characters.", MaxMessageLen)
+		return false, InvalidN("body", "core.message.too_long", MaxMessageLen)
 	}
-	if m.Body, err = plainText("body", "Message", m.Body); err != nil {
+	if m.Body, err = plainText("body", "core.field.message", m.Body); err != nil {
 		return false, err
 	}
 	m.AuthorName = CleanName(m.AuthorName)
@@ -105,7 +105,7 @@ func messageWhere(ctx context.Context, db bun.IDB, where string, args ...any) (*
 	m := new(Message)
 	err := selectOneWhere(ctx, db, m, where, args...)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENOTFOUND, "No such message.")
+		return nil, E(ENOTFOUND, "core.message.not_found")
 	}
 	return m, err
 }

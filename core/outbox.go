@@ -48,7 +48,7 @@ func (s *Store) Delivery(ctx context.Context, id int64) (*Delivery, error) {
 	d := new(Delivery)
 	err := s.DB.NewSelect().Model(d).Where("id = ?", id).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENOTFOUND, "No such delivery.")
+		return nil, E(ENOTFOUND, "core.delivery.not_found")
 	}
 	if err != nil {
 		return nil, err
@@ -368,7 +368,7 @@ func (s *Store) RequeueDelivery(ctx context.Context, id int64) error {
 		if _, err := s.Delivery(ctx, id); err != nil {
 			return err
 		}
-		return Errorf(ECONFLICT, "Only a parked delivery can be retried.")
+		return E(ECONFLICT, "core.delivery.not_parked")
 	}
 	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // DefaultRemindMinutes is how long before its deadline a task is reminded
@@ -43,29 +45,29 @@ type TaskFilter struct {
 func (t *Task) apply(up TaskUpdate, now time.Time) error {
 	var err error
 	if up.Title != nil {
-		if t.Title, err = text("title", "Title", *up.Title, 200, true); err != nil {
+		if t.Title, err = text("title", "core.field.title", *up.Title, 200, true); err != nil {
 			return err
 		}
 	}
 	if up.Place != nil {
-		if t.Place, err = text("place", "Place", *up.Place, 200, false); err != nil {
+		if t.Place, err = text("place", "core.field.place", *up.Place, 200, false); err != nil {
 			return err
 		}
 	}
 	if up.Description != nil {
-		if t.Description, err = text("description", "Description", *up.Description, 4000, false); err != nil {
+		if t.Description, err = text("description", "core.field.details", *up.Description, 4000, false); err != nil {
 			return err
 		}
 	}
 	if up.DueAt != nil {
 		if up.DueAt.IsZero() {
-			return Invalid("due", "Deadline is required.")
+			return InvalidE("due", "core.task.due_required")
 		}
 		t.DueAt = up.DueAt.UTC().Truncate(time.Second)
 	}
 	if up.RemindMinutes != nil {
 		if *up.RemindMinutes < 0 || *up.RemindMinutes > 60*24*14 {
-			return Invalid("remind", "Reminder lead time must be between 0 minutes and 14 days.")
+			return InvalidE("remind", "core.task.remind_range")
 		}
 		t.RemindMinutes = *up.RemindMinutes
 	}
@@ -87,7 +89,7 @@ func (t *Task) apply(up TaskUpdate, now time.Time) error {
 // CreateTask adds a task owned by owner. Errors: EINVALID, EFORBIDDEN.
 func (s *Store) CreateTask(ctx context.Context, owner *User, in TaskInput) (*Task, error) {
 	if owner == nil || owner.DisabledAt != nil {
-		return nil, Errorf(EFORBIDDEN, "Only active users can have tasks.")
+		return nil, E(EFORBIDDEN, "core.task.owner_inactive")
 	}
 	now := s.now()
 	t := &Task{OwnerID: owner.ID, RemindMinutes: DefaultRemindMinutes, CreatedAt: now, UpdatedAt: now}
@@ -110,7 +112,7 @@ func taskOf(ctx context.Context, db bun.IDB, owner *User, id int64) (*Task, erro
 	t := new(Task)
 	err := db.NewSelect().Model(t).Where("id = ? AND owner_id = ?", id, owner.ID).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENOTFOUND, "You have no task #%d.", id)
+		return nil, E(ENOTFOUND, "core.task.not_found", i18n.Args{"ID": id})
 	}
 	return t, err
 }
@@ -143,7 +145,7 @@ func (s *Store) DeleteTask(ctx context.Context, owner *User, id int64) error {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return Errorf(ENOTFOUND, "You have no task #%d.", id)
+		return E(ENOTFOUND, "core.task.not_found", i18n.Args{"ID": id})
 	}
 	return nil
 }

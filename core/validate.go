@@ -24,21 +24,22 @@ var (
 // text (see plainText) without bidirectional controls (see isBidiControl):
 // everything a person types into the product (names, titles, comments) is
 // shown inside other text, in cards, lists and the panel. required makes
-// an empty value an error. field names the input in the error.
+// an empty value an error. field names the input in the error; label is
+// the catalog ID of its name (core.field.*), shown in the message.
 func text(field, label, s string, max int, required bool) (string, error) {
 	s, err := plainText(field, label, s)
 	if err != nil {
 		return "", err
 	}
 	if strings.IndexFunc(s, isBidiControl) >= 0 {
-		return "", InvalidE(field, "core.text.bidi", i18n.Args{"Label": label})
+		return "", InvalidE(field, "core.text.bidi", i18n.Args{"Label": i18n.M(label)})
 	}
 	s = strings.TrimSpace(s)
 	if required && s == "" {
-		return "", Invalid(field, "%s is required.", label)
+		return "", InvalidE(field, "core.text.required", i18n.Args{"Field": i18n.M(label)})
 	}
 	if utf8.RuneCountInString(s) > max {
-		return "", Invalid(field, "%s must be at most %d characters.", label, max)
+		return "", InvalidN(field, "core.text.too_long", max, i18n.Args{"Field": i18n.M(label)})
 	}
 	return s, nil
 }
@@ -49,11 +50,11 @@ func text(field, label, s string, max int, required bool) (string, error) {
 // browsers send a textarea) become LF. Errors: EINVALID naming field.
 func plainText(field, label, s string) (string, error) {
 	if !utf8.ValidString(s) {
-		return "", Invalid(field, "%s is not valid text (it must be UTF-8).", label)
+		return "", InvalidE(field, "core.text.not_utf8", i18n.Args{"Field": i18n.M(label)})
 	}
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	if strings.IndexFunc(s, isForbiddenControl) >= 0 {
-		return "", Invalid(field, "%s must not contain control characters (such as NUL); only line breaks and tabs are allowed.", label)
+		return "", InvalidE(field, "core.text.control", i18n.Args{"Field": i18n.M(label)})
 	}
 	return s, nil
 }
@@ -112,7 +113,7 @@ func validEmail(field, s string) (string, error) {
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") || len(s) > 254 {
-		return "", Invalid(field, "%q is not a valid email address.", s)
+		return "", InvalidE(field, "core.text.email_invalid", i18n.Args{"Value": s})
 	}
 	return s, nil
 }
@@ -123,7 +124,7 @@ func validPhone(field, s string) (string, error) {
 		return "", nil
 	}
 	if !phoneRE.MatchString(s) {
-		return "", Invalid(field, "%q is not a valid phone number (digits, spaces, + ( ) . - only).", s)
+		return "", InvalidE(field, "core.text.phone_invalid", i18n.Args{"Value": s})
 	}
 	return s, nil
 }
@@ -139,7 +140,7 @@ func validWebsite(field, s string) (string, error) {
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || !strings.Contains(u.Hostname(), ".") || len(s) > 500 {
-		return "", Invalid(field, "%q is not a valid web address.", s)
+		return "", InvalidE(field, "core.text.website_invalid", i18n.Args{"Value": s})
 	}
 	return s, nil
 }
@@ -150,7 +151,7 @@ func validTimeZone(field, s string) (string, error) {
 		return "UTC", nil
 	}
 	if _, err := time.LoadLocation(s); err != nil || s == "Local" {
-		return "", Invalid(field, "%q is not a known time zone (use an IANA name such as Europe/Paris).", s)
+		return "", InvalidE(field, "core.text.time_zone_invalid", i18n.Args{"Value": s})
 	}
 	return s, nil
 }

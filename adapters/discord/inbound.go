@@ -11,6 +11,7 @@ import (
 
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // maxSubjectRunes bounds a subject taken from a message's first line.
@@ -59,7 +60,7 @@ func (a *Adapter) handleMessage(ctx context.Context, m *discordgo.Message) {
 		}
 		a.Metrics.InboundOutcome(core.PlatformDiscord, res.Outcome)
 		if res.Outcome == bot.Refused {
-			a.refuse(ctx, m.Author.ID, res.Reason)
+			a.refuse(ctx, m.Author.ID, res)
 		}
 		return
 	}
@@ -73,7 +74,7 @@ func (a *Adapter) handleMessage(ctx context.Context, m *discordgo.Message) {
 	}
 	a.Metrics.InboundOutcome(core.PlatformDiscord, res.Outcome)
 	if res.Outcome == bot.Refused {
-		a.refuse(ctx, m.Author.ID, res.Reason)
+		a.refuse(ctx, m.Author.ID, res)
 	}
 	log.Debug("inbound message", "outcome", res.Outcome)
 }
@@ -118,16 +119,15 @@ func authorName(m *discordgo.Message) string {
 	return m.Author.Username
 }
 
-// subjectOf takes a ticket subject from a message's first line.
+// subjectOf takes a ticket subject from a message's first line ("" when
+// it has no text: the relay then names the ticket in its opener's
+// language).
 func subjectOf(m *discordgo.Message) string {
 	line, _, _ := strings.Cut(strings.TrimSpace(messageText(m)), "\n")
 	line = strings.Join(strings.Fields(line), " ")
 	if utf8.RuneCountInString(line) > maxSubjectRunes {
 		r := []rune(line)
 		line = strings.TrimSpace(string(r[:maxSubjectRunes-1])) + "…"
-	}
-	if line == "" {
-		return "New ticket"
 	}
 	return line
 }
@@ -172,8 +172,10 @@ func (a *Adapter) onMessageDelete(_ *discordgo.Session, ev *discordgo.MessageDel
 	})
 }
 
-// refuse tells a user, once a day, in a DM, why nothing happened.
-func (a *Adapter) refuse(ctx context.Context, userID, reason string) {
+// refuse tells a user, once a day, in a DM and in their language, why
+// nothing happened (res.Reason).
+func (a *Adapter) refuse(ctx context.Context, userID string, res bot.Result) {
+	reason := i18n.For(a.relay.ReaderLocale(res.User, core.PlatformDiscord, "")).Msg(res.Reason)
 	key := "refusal:" + userID + ":" + time.Now().UTC().Format("2006-01-02")
 	seen, err := a.store.SeenEvent(ctx, nil, core.PlatformDiscord, key)
 	if err != nil || seen {

@@ -49,6 +49,9 @@ type Interactive interface {
 	Command(ctx context.Context, a bot.Actor, text string) bot.Reply
 	Action(ctx context.Context, a bot.Actor, action, value string) bot.Reply
 	Submit(ctx context.Context, a bot.Actor, formID, meta string, values map[string][]string) bot.FormResult
+	// LocaleOf is the language the actor reads, for what the adapter
+	// says itself; it must answer fast (no platform call).
+	LocaleOf(ctx context.Context, a bot.Actor) i18n.Locale
 }
 
 // Adapter connects JayayaCRM to one Slack workspace.

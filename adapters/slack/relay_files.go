@@ -15,6 +15,7 @@ import (
 
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
@@ -108,12 +109,12 @@ func fileError(err error) error {
 // attachmentText is the text of a relayed message's last part: text, then
 // a line per attachment: its link when link(i), its name otherwise (the
 // file itself follows in the thread).
-func attachmentText(text string, files []core.Attachment, link func(i int) bool) string {
+func attachmentText(lang i18n.Locale, text string, files []core.Attachment, link func(i int) bool) string {
 	var lines []string
 	for i, f := range files {
 		name := f.Name
 		if name == "" {
-			name = "attachment"
+			name = i18n.T(lang, "adapters.slack.attachment")
 		}
 		if link(i) {
 			lines = append(lines, fmt.Sprintf("📎 <%s|%s>", linkTarget(f.URL), escapeText(name)))
@@ -289,7 +290,7 @@ func (a *Adapter) showLinks(ctx context.Context, d *core.Delivery, m *core.Messa
 	link := func(i int) bool { return linked[i] }
 	if targets := bot.TargetIDs(m); len(targets) == p.Parts {
 		_, _, _, err := a.api.UpdateMessageContext(ctx, channel, targets[len(targets)-1],
-			slack.MsgOptionText(attachmentText(p.LastText, p.Files, link), false))
+			slack.MsgOptionText(attachmentText(a.channelLocale(channel), p.LastText, p.Files, link), false))
 		if slackCode(err) == "message_not_found" {
 			return nil
 		}
@@ -302,7 +303,7 @@ func (a *Adapter) showLinks(ctx context.Context, d *core.Delivery, m *core.Messa
 		}
 	}
 	all := func(int) bool { return true }
-	_, err := a.postParts(ctx, d, channel, threadTS, []string{attachmentText("", only, all)}, slack.MsgOptionUsername(clip(m.AuthorName, 80)))
+	_, err := a.postParts(ctx, d, channel, threadTS, []string{attachmentText(a.channelLocale(channel), "", only, all)}, slack.MsgOptionUsername(clip(m.AuthorName, 80)))
 	return err
 }
 

@@ -182,12 +182,15 @@ func (a *app) wire(ctx context.Context) error {
 	a.router.Get("/healthz", a.healthz)
 
 	a.ui = bot.NewRouter(a.store, a.log)
+	// Whoever has no language of their own, and whom their platform says
+	// nothing about, reads JAYAYA_LOCALE.
+	a.ui.Locale = a.cfg.Locale
 
 	// The outbox, and the ticket relay queuing through it: a platform's
 	// threads exist only when it is on.
 	a.worker = outbox.NewWorker(a.store, a.log.With("component", "delivery"))
 	a.worker.Metrics = metrics
-	a.relay = &bot.Relay{Store: a.store, Log: a.log.With("component", "relay"), Outbox: a.worker, Metrics: metrics}
+	a.relay = &bot.Relay{Store: a.store, Log: a.log.With("component", "relay"), Outbox: a.worker, Metrics: metrics, Locale: a.cfg.Locale}
 	if a.cfg.SlackEnabled() {
 		a.relay.SlackChannel = a.cfg.SlackStaffChannel
 		a.relay.SlackOverflow = a.cfg.SlackOverflowChannels
@@ -214,7 +217,7 @@ func (a *app) wire(ctx context.Context) error {
 	// /crm company, person, comment, interests, tickets, ticket. Ticket
 	// close/reopen goes through the relay (*bot.Relay satisfies
 	// bot.TicketStatusSetter).
-	bot.RegisterCRM(a.ui, bot.CRMDeps{Tickets: a.relay, ThreadURL: slackad.ThreadURL, Locale: a.cfg.Locale})
+	bot.RegisterCRM(a.ui, bot.CRMDeps{Tickets: a.relay, ThreadURL: slackad.ThreadURL})
 
 	if a.cfg.SlackEnabled() {
 		a.slack = slackad.New(slackad.Config{
@@ -223,6 +226,8 @@ func (a *app) wire(ctx context.Context) error {
 			Pacer: pacer,
 		}, a.store, a.ui, a.log)
 		postBudget[core.PlatformSlack] = a.slack.PostBudget
+		// Staff without a language setting read the one Slack gives them.
+		a.ui.Languages = a.slack
 		a.slack.Metrics, a.slack.Ready = metrics, ready
 		// Routing rules name channels the bot must be able to post in.
 		a.store.SlackChannels = a.slack
@@ -237,7 +242,7 @@ func (a *app) wire(ctx context.Context) error {
 		// reminder scheduler (cron, every minute). Every replica runs one;
 		// the database claims make each reminder and digest leave once.
 		bot.RegisterTasks(a.ui, bot.TaskDeps{Zones: a.slack})
-		reminders := &bot.Reminders{Store: a.store, Log: a.log.With("component", "reminders"), Zones: a.slack, Outbox: a.worker}
+		reminders := &bot.Reminders{Store: a.store, Log: a.log.With("component", "reminders"), Zones: a.slack, Outbox: a.worker, Locale: a.cfg.Locale}
 		a.goWorker(ctx, "reminders", reminders.Run)
 		a.goWorker(ctx, "slack-whoami", func(ctx context.Context) error { a.slack.LearnBotUser(ctx); return nil })
 		// Staff replies written while no replica was receiving events:
