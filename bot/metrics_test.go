@@ -258,15 +258,18 @@ func TestMetricsLabelsStayInTheirSets(t *testing.T) {
 			t.Fatal(err)
 		}
 		pacer.Refused("slack:"+junk, 0)
+		m.TicketRouted(junk)
+		m.RoutingFallback(junk)
 	}
 	allowed := map[string][]string{
 		"method":   {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE", bot.LabelOther},
 		"code":     {bot.LabelOther},
-		"route":    {"/healthz"},
 		"platform": {core.PlatformSlack, core.PlatformDiscord, bot.LabelOther},
 		"outcome":  {bot.OutcomeDone, bot.OutcomeRetry, bot.OutcomeParked, bot.LabelOther},
 		"result":   {bot.InboundAccepted, bot.InboundDuplicate, bot.InboundRefused, bot.InboundBadSignature, bot.InboundReplayed, bot.LabelOther},
 		"budget":   {"slack", "slack.post", "slack.tier3", "discord.webhook", "discord.messages", "discord.reactions"},
+		"route":    {"/healthz", core.RuleCompany, core.RuleInterest, core.RuleDiscord, core.RouteOverflow, core.RouteDefault, bot.LabelOther},
+		"reason":   {core.FallbackArchived, core.FallbackNotInChannel, core.FallbackNotFound, bot.LabelOther},
 	}
 	fams, err := m.Registry().Gather()
 	if err != nil {
