@@ -97,7 +97,7 @@ func New(cfg Config) (*Server, error) {
 // are absolute /admin/… paths).
 func (s *Server) Routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(securityHeaders, s.cop.Handler, s.loadSession)
+	r.Use(SecurityHeaders, noStore, s.cop.Handler, s.loadSession)
 	r.NotFound(s.notFound)
 	r.MethodNotAllowed(s.methodNotAllowed)
 

@@ -10,20 +10,33 @@ import (
 	"github.com/jayaya/jayayacrm/core"
 )
 
-// contentSecurityPolicy allows only the panel's own files: no inline script
-// or style, no framing, forms post only to the panel.
+// contentSecurityPolicy allows only the process's own files: no inline
+// script or style, no framing, forms post only to the same origin.
 const contentSecurityPolicy = "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'"
 
-// securityHeaders sets the headers every panel response carries.
-func securityHeaders(next http.Handler) http.Handler {
+// SecurityHeaders sets the headers every response of JayayaCRM carries,
+// before the handler runs: the panel's pages, the health and metrics
+// endpoints, redirects, 404s and errors alike (cmd/jayaya puts it in
+// front of every route; the panel puts it in front of its own too, so it
+// is safe on its own). A handler that needs a stricter policy (the file
+// proxy's sandbox) sets its own header over it.
+func SecurityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// noStore keeps the panel's pages (but not its static files) out of
+// every cache.
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !strings.HasPrefix(r.URL.Path, "/admin/static/") {
-			h.Set("Cache-Control", "no-store")
+			w.Header().Set("Cache-Control", "no-store")
 		}
 		next.ServeHTTP(w, r)
 	})

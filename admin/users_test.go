@@ -113,6 +113,8 @@ func TestUserFormKeepsInputAndShowsErrorsBesideFields(t *testing.T) {
 			{"short password", map[string]string{"password": "short"}, http.StatusUnprocessableEntity, "password", "at least 8"},
 			{"login taken", map[string]string{"login": "taken"}, http.StatusConflict, "login", "already used"},
 			{"no name", map[string]string{"name": " "}, http.StatusUnprocessableEntity, "name", "Name is required"},
+			{"bidi override in the name", map[string]string{"name": "Nina\u202Eanin"}, http.StatusUnprocessableEntity, "name", "must not contain bidirectional control characters"},
+			{"bidi isolate in the name", map[string]string{"name": "\u2067Nina\u2069"}, http.StatusUnprocessableEntity, "name", "must not contain bidirectional control characters"},
 		}
 		for _, c := range cases {
 			f := userForm("newbie", "Nina Newbie", "staff")

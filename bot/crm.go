@@ -2,7 +2,7 @@ package bot
 
 import (
 	"context"
-	"fmt"
+	"errors"
 	"strconv"
 	"strings"
 	"unicode"
@@ -31,9 +31,6 @@ type CRMDeps struct {
 	// ThreadURL returns the link to a ticket's staff-side thread, or "" when
 	// it has none yet. Nil: ticket lists show no links.
 	ThreadURL func(t *core.Ticket) string
-	// Locale is JAYAYA_LOCALE, the language of staff who have none of
-	// their own.
-	Locale i18n.Locale
 }
 
 // Form IDs of the /crm forms.
@@ -65,17 +62,18 @@ type crm struct {
 // comment.*) and forms.
 func RegisterCRM(r *Router, deps CRMDeps) {
 	c := &crm{r: r, st: r.Store, deps: deps}
-	r.HandleCommand("company", "/crm company <name> [share] · /crm company add [name] · /crm company edit <name>",
-		"find a company and show its card (`share` posts it in the channel), add one, or edit it. Example: `/crm company acme share`", c.company)
-	r.HandleCommand("person", "/crm person <name> · /crm person add [First Last] [at <company>] · /crm person edit <name>",
-		"find, add or edit a person. Example: `/crm person add Jane Roe at \"Dupont & Fils\"`", c.person)
-	r.HandleCommand("comment", "/crm comment <company> <text>",
-		"leave a comment on a company under your name. Example: `/crm comment acme Called, they want a quote`", c.comment)
-	r.HandleCommand("interests", "/crm interests", "the interests companies can have, with their colours", c.interests)
-	r.HandleCommand("tickets", "/crm tickets [mine|all] [open|closed]",
-		"tickets you take part in (default) or all of them, with links to their threads. Example: `/crm tickets all open`", c.tickets)
-	r.HandleCommand("ticket", "/crm ticket <number> · /crm ticket close|reopen <number>",
-		"a ticket's summary, or close or reopen it. Example: `/crm ticket close 42`", c.ticket)
+	r.HandleCommand(Command{Name: "company", Words: []string{"entreprise", "société"},
+		Usage: "crm.company.usage", Help: "crm.company.help", Fn: c.company})
+	r.HandleCommand(Command{Name: "person", Words: []string{"personne"},
+		Usage: "crm.person.usage", Help: "crm.person.help", Fn: c.person})
+	r.HandleCommand(Command{Name: "comment", Words: []string{"commentaire", "commenter"},
+		Usage: "crm.comment.usage", Help: "crm.comment.help", Fn: c.comment})
+	r.HandleCommand(Command{Name: "interests", Words: []string{"intérêts", "intérêt", "centres"},
+		Usage: "crm.interests.usage", Help: "crm.interests.help", Fn: c.interests})
+	r.HandleCommand(Command{Name: "tickets", Words: []string{"billets"},
+		Usage: "crm.tickets.usage", Help: "crm.tickets.help", Fn: c.tickets})
+	r.HandleCommand(Command{Name: "ticket", Words: []string{"billet"},
+		Usage: "crm.ticket.usage", Help: "crm.ticket.help", Fn: c.ticket})
 	r.HandleAction("company", c.companyAction)
 	r.HandleAction("person", c.personAction)
 	r.HandleAction("comment", c.commentAction)
@@ -84,13 +82,22 @@ func RegisterCRM(r *Router, deps CRMDeps) {
 	r.HandleForm(FormComment, c.submitComment)
 }
 
-// usage is a reply explaining a command's correct use after a mistake.
-func usage(problem, use string) Reply {
-	return Reply{Text: problem + "\nUsage: `" + use + "`"}
+// Words of the /crm contact commands, English first.
+var (
+	addWords   = []string{"add", "new", "create", "ajouter", "nouveau", "nouvelle", "créer"}
+	editWords  = []string{"edit", "modifier"}
+	shareWords = []string{"share", "partager"}
+	crmWords   = newVocabulary(addWords, editWords, shareWords)
+)
+
+// usage is a reply explaining a command's correct use after a mistake:
+// problem, then the usage line of catalog ID use.
+func usage(p i18n.Printer, problem, use string) Reply {
+	return Reply{Text: p.T("crm.usage", i18n.Args{"Problem": problem, "Usage": p.T(use)})}
 }
 
-// fail turns an error into a reply (logged when internal).
-func (c *crm) fail(err error) Reply { return c.r.ErrorReply(err) }
+// fail turns an error into a reply in p's language (logged when internal).
+func (c *crm) fail(p i18n.Printer, err error) Reply { return c.r.ErrorReply(p, err) }
 
 // parseID reads an ID from a button value or form meta.
 func parseID(s string) (int64, bool) {
@@ -98,10 +105,10 @@ func parseID(s string) (int64, bool) {
 	return id, err == nil && id > 0
 }
 
-// takeShare removes a trailing "share" word: it asks for the reply to be
-// posted in the channel.
+// takeShare removes a trailing "share" (or "partager") word: it asks for
+// the reply to be posted in the channel.
 func takeShare(args []string) ([]string, bool) {
-	if len(args) > 1 && strings.EqualFold(args[len(args)-1], "share") {
+	if len(args) > 1 && crmWords.of(args[len(args)-1]) == "share" {
 		return args[:len(args)-1], true
 	}
 	return args, false
@@ -156,53 +163,58 @@ func (c *crm) resolvePerson(ctx context.Context, query string) (*core.Person, []
 }
 
 // moreLine says how many candidates were not shown.
-func moreLine(shown, found int) string {
+func moreLine(p i18n.Printer, shown, found int) string {
 	if found > shown {
 		if found >= candidateLimit {
-			return fmt.Sprintf("Showing %d of more than %d: type more of the name to narrow it down.", shown, found-1)
+			return p.N("crm.search.showing_more", found-1, i18n.Args{"Shown": shown})
 		}
-		return fmt.Sprintf("Showing %d of %d: type more of the name to narrow it down.", shown, found)
+		return p.N("crm.search.showing", found, i18n.Args{"Shown": shown})
 	}
 	return ""
 }
 
-// matchCount says how many candidates a search found: the number, or
-// "More than 25" when it stopped counting.
-func matchCount(n int) string {
+// matches says how many candidates a search for query found, with the
+// question that follows: the message id (with plural forms), or more
+// when the search stopped counting.
+func matches(p i18n.Printer, id, more string, n int, query string) string {
 	if n >= candidateLimit {
-		return fmt.Sprintf("More than %d", candidateLimit-1)
+		return p.N(more, candidateLimit-1, i18n.Args{"Query": query})
 	}
-	return fmt.Sprintf("%d", n)
+	return p.N(id, n, i18n.Args{"Query": query})
 }
 
 // joinLines joins non-empty lines.
-func joinLines(lines ...string) string {
+func joinLines(lines ...string) string { return joinNonEmpty("\n", lines) }
+
+// joinSentences joins the non-empty sentences with a space.
+func joinSentences(ss ...string) string { return joinNonEmpty(" ", ss) }
+
+// joinNonEmpty joins the non-empty strings of ss with sep.
+func joinNonEmpty(sep string, ss []string) string {
 	var out []string
-	for _, l := range lines {
-		if l != "" {
-			out = append(out, l)
+	for _, s := range ss {
+		if s != "" {
+			out = append(out, s)
 		}
 	}
-	return strings.Join(out, "\n")
+	return strings.Join(out, sep)
 }
 
 // interests answers /crm interests.
 func (c *crm) interests(ctx context.Context, call *Call) Reply {
+	p := call.P
 	list, err := c.st.ListInterests(ctx)
 	if err != nil {
-		return c.fail(err)
+		return c.fail(p, err)
 	}
 	if len(list) == 0 {
-		return Reply{Text: "There are no interests yet. An admin can add them in the web panel."}
+		return Reply{Text: p.T("crm.interests.none")}
 	}
-	rep := Reply{Text: fmt.Sprintf("*Interests* (%d) — admins edit them in the web panel:", len(list))}
+	rep := Reply{Text: p.N("crm.interests.title", len(list))}
 	for _, in := range list {
-		n := "no company"
-		switch {
-		case in.Companies == 1:
-			n = "1 company"
-		case in.Companies > 1:
-			n = fmt.Sprintf("%d companies", in.Companies)
+		n := p.T("crm.interests.no_company")
+		if in.Companies > 0 {
+			n = p.N("crm.interests.companies", in.Companies)
 		}
 		rep.Sections = append(rep.Sections, Section{Title: in.Name, Color: in.Color, Text: in.Color + " · " + n})
 	}
@@ -247,7 +259,7 @@ func splitWords(s string) ([]word, error) {
 		}
 	}
 	if inQ {
-		return nil, fmt.Errorf("A quote is not closed.")
+		return nil, errQuote
 	}
 	if have {
 		out = append(out, word{cur.String(), wasQ})
@@ -265,13 +277,17 @@ func afterFirstWord(s string) string {
 	return strings.TrimSpace(s[i:])
 }
 
+// errQuote is a command line with an unclosed quote ("crm.quote_unclosed"
+// says it to the user).
+var errQuote = errors.New("a quote is not closed")
+
 // shortHint explains why a query of only short words found nothing inside
 // names: such words only match the start of a name.
-func shortHint(query string) string {
+func shortHint(p i18n.Printer, query string) string {
 	for _, w := range strings.Fields(core.Fold(query)) {
 		if utf8.RuneCountInString(w) >= 3 {
 			return ""
 		}
 	}
-	return " Type at least 3 letters to search inside names; shorter words only match the start of a name."
+	return p.T("crm.search.short_hint")
 }

@@ -2,15 +2,13 @@ package bot
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"unicode"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
-
-const commentUse = "/crm comment <company> <text>"
 
 // cutWord splits a command line into its first word (unquoted) and the raw
 // text after it.
@@ -23,7 +21,7 @@ func cutWord(s string) (first, rest string, err error) {
 		if after, ok := strings.CutPrefix(s, q[0]); ok {
 			i := strings.Index(after, q[1])
 			if i < 0 {
-				return "", "", fmt.Errorf("A quote is not closed.")
+				return "", "", errQuote
 			}
 			return after[:i], strings.TrimSpace(after[i+len(q[1]):]), nil
 		}
@@ -37,22 +35,23 @@ func cutWord(s string) (first, rest string, err error) {
 
 // comment answers /crm comment <company> <text>.
 func (c *crm) comment(ctx context.Context, call *Call) Reply {
+	p := call.P
 	name, text, err := cutWord(call.Rest)
 	if err != nil {
-		return usage(err.Error(), commentUse)
+		return usage(p, p.T("crm.quote_unclosed"), "crm.comment.usage")
 	}
 	if name == "" || text == "" {
-		return usage("Say which company and what to note; quote names with spaces.", commentUse+"` · example: `/crm comment \"Dupont & Fils\" Sent the quote")
+		return usage(p, p.T("crm.comment.what"), "crm.comment.usage_example")
 	}
 	co, found, err := c.resolveCompany(ctx, name)
 	if err != nil {
-		return c.fail(err)
+		return c.fail(p, err)
 	}
 	if co == nil && len(found) == 0 {
-		return Reply{Text: fmt.Sprintf("No company matches “%s”; nothing was saved. Quote names with spaces: `/crm comment \"Dupont & Fils\" …`", name)}
+		return Reply{Text: p.T("crm.comment.no_match", i18n.Args{"Query": name})}
 	}
 	if co == nil {
-		rep := companyList(found, fmt.Sprintf("Several companies match “%s”; nothing was saved. Comment on which one?", name), "Comment here", "comment.new")
+		rep := companyList(p, found, p.T("crm.comment.which", i18n.Args{"Query": name}), p.T("crm.comment.here"), "comment.new")
 		// Carry the text so the form opens with it.
 		for i := range rep.Sections {
 			for j := range rep.Sections[i].Buttons {
@@ -65,49 +64,51 @@ func (c *crm) comment(ctx context.Context, call *Call) Reply {
 	}
 	cm, err := c.st.AddComment(ctx, co.ID, call.User, text)
 	if core.ErrorCode(err) == core.EINVALID {
-		return usage(core.ErrorMessage(err), commentUse)
+		return usage(p, core.ErrorMessageIn(err, p.Locale()), "crm.comment.usage")
 	}
 	if err != nil {
-		return c.fail(err)
+		return c.fail(p, err)
 	}
-	return Reply{Text: fmt.Sprintf("Comment added to *%s*: %s", co.Name, clip(cm.Body, 300)),
-		Sections: []Section{{Buttons: []Button{{Label: "Show " + clip(co.Name, 40), Action: "company.show", Value: strconv.FormatInt(co.ID, 10)}}}}}
+	return Reply{Text: p.T("crm.comment.added", i18n.Args{"Company": co.Name, "Text": clip(cm.Body, 300)}),
+		Sections: []Section{{Buttons: []Button{{Label: p.T("crm.show_named", i18n.Args{"Name": clip(co.Name, 40)}),
+			Action: "company.show", Value: strconv.FormatInt(co.ID, 10)}}}}}
 }
 
 // commentAction answers comment.new: it opens the comment form of a
 // company (value "ID" or "ID\ntext"), loaded again to check it exists.
 func (c *crm) commentAction(ctx context.Context, call *Call, action, value string) Reply {
+	p := call.P
 	if action != "comment.new" {
-		return Reply{Text: "That button no longer works here."}
+		return Reply{Text: p.T("crm.button_gone")}
 	}
 	idv, text, _ := strings.Cut(value, "\n")
 	id, ok := parseID(idv)
 	if !ok {
-		return Reply{Text: "That button no longer works here."}
+		return Reply{Text: p.T("crm.button_gone")}
 	}
 	co, err := c.st.Company(ctx, id)
 	if err != nil {
-		return c.fail(err)
+		return c.fail(p, err)
 	}
-	return Reply{Form: &Form{ID: FormComment, Title: "Comment", Submit: "Add", Meta: strconv.FormatInt(co.ID, 10),
-		Inputs: []Input{{Name: "body", Label: "Comment on " + clip(co.Name, 60), Kind: InputTextarea, Value: text}}}}
+	return Reply{Form: &Form{ID: FormComment, Title: p.T("crm.comment.form.title"), Submit: p.T("crm.form.add"), Meta: strconv.FormatInt(co.ID, 10),
+		Inputs: []Input{{Name: "body", Label: p.T("crm.comment.form.body", i18n.Args{"Company": clip(co.Name, 60)}), Kind: InputTextarea, Value: text}}}}
 }
 
 // submitComment saves the comment form; the company is loaded again by core.
 func (c *crm) submitComment(ctx context.Context, call *Call, meta string, values map[string][]string) FormResult {
+	p := call.P
 	id, ok := parseID(meta)
 	if !ok {
-		return FormResult{Reply: &Reply{Text: "That form is no longer valid; open it again."}}
+		return FormResult{Reply: &Reply{Text: p.T("crm.form_stale")}}
 	}
 	cm, err := c.st.AddComment(ctx, id, call.User, first(values["body"]))
-	if res, failed := c.formError(err, "body"); failed {
+	if res, failed := c.formError(p, err, "body"); failed {
 		return res
 	}
 	co, err := c.st.Company(ctx, cm.CompanyID)
-	name := "the company"
-	if err == nil {
-		name = co.Name
+	if err != nil {
+		return FormResult{Reply: &Reply{Text: p.T("crm.comment.added_gone", i18n.Args{"Text": clip(cm.Body, 300)})}}
 	}
-	return FormResult{Reply: &Reply{Text: fmt.Sprintf("Comment added to *%s*: %s", name, clip(cm.Body, 300)),
-		Sections: []Section{{Buttons: []Button{{Label: "Show " + clip(name, 40), Action: "company.show", Value: meta}}}}}}
+	return FormResult{Reply: &Reply{Text: p.T("crm.comment.added", i18n.Args{"Company": co.Name, "Text": clip(cm.Body, 300)}),
+		Sections: []Section{{Buttons: []Button{{Label: p.T("crm.show_named", i18n.Args{"Name": clip(co.Name, 40)}), Action: "company.show", Value: meta}}}}}}
 }

@@ -5,14 +5,26 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
-const (
-	ticketsUse = "/crm tickets [mine|all] [open|closed]"
-	ticketUse  = "/crm ticket <number>` · `/crm ticket close <number>` · `/crm ticket reopen <number>"
+// Words of /crm tickets and /crm ticket, English first. "les" in "les
+// miens" is skipped.
+var (
+	ticketsWords = newVocabulary(
+		[]string{"mine", "my", "miens", "mes", "moi"},
+		[]string{"all", "tous", "toutes"},
+		[]string{"open", "ouverts", "ouvert", "ouvertes", "ouverte"},
+		[]string{"closed", "fermés", "fermé", "fermées", "fermée", "clos"},
+		[]string{"les"},
+	)
+	ticketWords = newVocabulary(
+		[]string{"close", "fermer", "clore"},
+		[]string{"reopen", "open", "rouvrir", "réouvrir", "ouvrir"},
+	)
 )
 
 // TicketsQuery is what `/crm tickets` asks for: the tickets the user takes
@@ -22,29 +34,31 @@ type TicketsQuery struct {
 	Status string
 }
 
-// ParseTickets reads the words after `/crm tickets`. No word means "mine";
-// "open" or "closed" alone mean every ticket with that status (the team's
-// queue); "mine open" narrows to one's own.
+// ParseTickets reads the words after `/crm tickets` (or `/crm billets`).
+// No word means "mine" ("les miens"); "open" or "closed" ("ouverts",
+// "fermés") alone mean every ticket with that status (the team's queue);
+// "mine open" narrows to one's own. Errors: EINVALID.
 func ParseTickets(args []string) (TicketsQuery, error) {
 	q := TicketsQuery{Mine: true}
 	scope := ""
 	for _, a := range args {
-		switch w := strings.ToLower(a); w {
-		case "mine", "my", "all":
+		switch w := ticketsWords.of(a); w {
+		case "les":
+		case "mine", "all":
 			if scope != "" && scope != w {
-				return q, fmt.Errorf("Choose mine or all, not both.")
+				return q, core.InvalidE("scope", "crm.tickets.mine_or_all")
 			}
 			scope = w
 		case "open", "closed":
 			if q.Status != "" && q.Status != w {
-				return q, fmt.Errorf("Choose open or closed, not both.")
+				return q, core.InvalidE("status", "crm.tickets.open_or_closed")
 			}
 			q.Status = w
 		default:
-			return q, fmt.Errorf("I don't understand “%s” here.", a)
+			return q, core.InvalidE("scope", "crm.tickets.word_unknown", i18n.Args{"Word": a})
 		}
 	}
-	q.Mine = scope == "mine" || scope == "my" || (scope == "" && q.Status == "")
+	q.Mine = scope == "mine" || (scope == "" && q.Status == "")
 	return q, nil
 }
 
@@ -56,9 +70,10 @@ func ParseTicketNumber(s string) (int64, bool) {
 
 // tickets answers /crm tickets.
 func (c *crm) tickets(ctx context.Context, call *Call) Reply {
+	p := call.P
 	q, err := ParseTickets(call.Args)
 	if err != nil {
-		return usage(err.Error(), ticketsUse)
+		return usage(p, core.ErrorMessageIn(err, p.Locale()), "crm.tickets.usage")
 	}
 	f := core.TicketFilter{Limit: ticketsLimit + 1}
 	if q.Mine {
@@ -69,29 +84,29 @@ func (c *crm) tickets(ctx context.Context, call *Call) Reply {
 	}
 	list, err := c.st.ListTickets(ctx, f)
 	if err != nil {
-		return c.fail(err)
+		return c.fail(p, err)
 	}
-	what := "All tickets"
+	title, none := "crm.tickets.all_title", "crm.tickets.all_none"
 	if q.Mine {
-		what = "Tickets you take part in"
+		title, none = "crm.tickets.mine_title", "crm.tickets.mine_none"
 	}
-	if q.Status != "" {
-		what += " (" + q.Status + ")"
+	status := ""
+	switch q.Status {
+	case core.TicketOpen:
+		status = p.T("tickets.filter.open")
+	case core.TicketClosed:
+		status = p.T("tickets.filter.closed")
 	}
 	if len(list) == 0 {
-		hint := ""
-		if q.Mine {
-			hint = " Try `/crm tickets all`."
-		}
-		return Reply{Text: what + ": none." + hint}
+		return Reply{Text: p.T(none, i18n.Args{"Status": status})}
 	}
 	var lines []string
 	for i, t := range list {
 		if i == ticketsLimit {
-			lines = append(lines, fmt.Sprintf("…and more; only the latest %d are shown.", ticketsLimit))
+			lines = append(lines, p.N("crm.tickets.more", ticketsLimit))
 			break
 		}
-		line := "• " + c.ticketRef(t) + " — " + t.Status
+		line := "• " + c.ticketRef(t) + " — " + TicketStatus(p, t.Status)
 		if ch := TicketChannel(t); ch != "" {
 			line += " · " + ch
 		}
@@ -100,7 +115,24 @@ func (c *crm) tickets(ctx context.Context, call *Call) Reply {
 		}
 		lines = append(lines, line)
 	}
-	return Reply{Text: "*" + what + "*", Sections: []Section{{Text: strings.Join(lines, "\n")}}}
+	return Reply{Text: p.T(title, i18n.Args{"Status": status}), Sections: []Section{{Text: strings.Join(lines, "\n")}}}
+}
+
+// TicketStatus names a ticket status (core.TicketOpen, core.TicketClosed)
+// in p's language.
+func TicketStatus(p i18n.Printer, status string) string {
+	if status == core.TicketClosed {
+		return p.T("tickets.status.closed")
+	}
+	return p.T("tickets.status.open")
+}
+
+// ticketVisibility names a ticket visibility in p's language.
+func ticketVisibility(p i18n.Printer, visibility string) string {
+	if visibility == core.TicketPublic {
+		return p.T("tickets.visibility.public")
+	}
+	return p.T("tickets.visibility.private")
 }
 
 // ticketRef is "#42 Subject", linked to the staff thread when it has one.
@@ -124,60 +156,69 @@ func participantNames(users []*core.User) string {
 
 // ticket answers /crm ticket <n> and /crm ticket close|reopen <n>.
 func (c *crm) ticket(ctx context.Context, call *Call) Reply {
+	p := call.P
 	args := call.Args
 	status := ""
 	if len(args) > 0 {
-		switch strings.ToLower(args[0]) {
+		switch ticketWords.of(args[0]) {
 		case "close":
 			status, args = core.TicketClosed, args[1:]
-		case "reopen", "open":
+		case "reopen":
 			status, args = core.TicketOpen, args[1:]
 		}
 	}
 	if len(args) != 1 {
-		return usage("Which ticket? Give its number.", ticketUse)
+		return usage(p, p.T("crm.ticket.which"), "crm.ticket.usage")
 	}
 	n, ok := ParseTicketNumber(args[0])
 	if !ok {
-		return usage(fmt.Sprintf("“%s” is not a ticket number.", args[0]), ticketUse)
+		return usage(p, p.T("crm.ticket.not_number", i18n.Args{"Word": args[0]}), "crm.ticket.usage")
 	}
 	t, err := c.st.TicketByNumber(ctx, n)
 	if err != nil {
-		return c.fail(err)
+		return c.fail(p, err)
 	}
 	if status == "" {
-		return c.ticketSummary(ctx, t, i18n.For(i18n.Pick(c.deps.Locale, call.User.Locale)))
+		return c.ticketSummary(ctx, call, t)
 	}
 	if c.deps.Tickets == nil {
-		return Reply{Text: "Sorry, ticket actions are not available here yet: use the buttons on the ticket's card in its thread."}
+		return Reply{Text: p.T("crm.ticket.actions_off")}
 	}
 	changed, err := c.deps.Tickets.SetStatus(ctx, t.ID, status, call.User)
 	if err != nil {
-		return c.fail(err)
+		return c.fail(p, err)
 	}
-	if !changed {
-		return Reply{Text: fmt.Sprintf("Ticket #%d is already %s.", t.Number, status)}
+	return Reply{Text: statusReply(p, c.ticketRef(t), status, changed)}
+}
+
+// statusReply tells who closed or reopened a ticket (ref) what happened.
+func statusReply(p i18n.Printer, ref, status string, changed bool) string {
+	args := i18n.Args{"Ticket": ref}
+	switch {
+	case !changed && status == core.TicketClosed:
+		return p.T("crm.ticket.already_closed", args)
+	case !changed:
+		return p.T("crm.ticket.already_open", args)
+	case status == core.TicketClosed:
+		return p.T("crm.ticket.closed", args)
 	}
-	verb := "closed"
-	if status == core.TicketOpen {
-		verb = "reopened"
-	}
-	return Reply{Text: fmt.Sprintf("Ticket %s %s.", c.ticketRef(t), verb)}
+	return p.T("crm.ticket.reopened", args)
 }
 
 // ticketSummary shows a ticket's status, client, participants on both
-// sides and message count.
-func (c *crm) ticketSummary(ctx context.Context, t *core.Ticket, p i18n.Printer) Reply {
+// sides and message count, times in the reader's time zone.
+func (c *crm) ticketSummary(ctx context.Context, call *Call, t *core.Ticket) Reply {
+	p := call.P
 	people, err := c.st.TicketPeople(ctx, t.ID)
 	if err != nil {
-		return c.fail(err)
+		return c.fail(p, err)
 	}
 	total, notes, err := c.st.TicketMessageCount(ctx, t.ID)
 	if err != nil {
-		return c.fail(err)
+		return c.fail(p, err)
 	}
 	var staff, clients []*core.User
-	client := "unknown"
+	client := ""
 	for _, u := range people {
 		if u.Role == core.RoleClient {
 			clients = append(clients, u)
@@ -188,26 +229,34 @@ func (c *crm) ticketSummary(ctx context.Context, t *core.Ticket, p i18n.Printer)
 			client = u.Name
 		}
 	}
-	if client == "unknown" && t.OpenerID != nil {
+	if client == "" && t.OpenerID != nil {
 		if u, err := c.st.UserByID(ctx, *t.OpenerID); err == nil {
 			client = u.Name
 		}
 	}
+	if client == "" {
+		client = p.T("crm.ticket.client_unknown")
+	}
 	none := func(s string) string {
 		if s == "" {
-			return "nobody yet"
+			return p.T("crm.ticket.nobody")
 		}
 		return s
 	}
-	msgs := fmt.Sprintf("%d", total)
+	msgs := p.N("crm.ticket.messages_count", total)
 	if notes > 0 {
-		msgs += fmt.Sprintf(" (%d internal notes)", notes)
+		msgs = p.N("crm.ticket.messages_with_notes", notes, i18n.Args{"Messages": msgs})
 	}
-	sec := Section{Title: fmt.Sprintf("Ticket #%d: %s", t.Number, t.Subject), Fields: []Field{
-		{"Status", t.Status}, {"Visibility", t.Visibility}, {"Client", client},
-		{"Opened", t.CreatedAt.Format("2 Jan 2006 15:04 MST")},
-		{"Clients taking part", none(participantNames(clients))}, {"Staff taking part", none(participantNames(staff))},
-		{"Messages", msgs},
+	loc := time.UTC
+	if call.User != nil {
+		loc = call.User.Location()
+	}
+	sec := Section{Title: p.T("crm.ticket.title", i18n.Args{"Number": t.Number, "Subject": t.Subject}), Fields: []Field{
+		{p.T("crm.ticket.field.status"), TicketStatus(p, t.Status)}, {p.T("crm.ticket.field.visibility"), ticketVisibility(p, t.Visibility)},
+		{p.T("crm.ticket.field.client"), client},
+		{p.T("crm.ticket.field.opened"), p.DateTime(t.CreatedAt.In(loc))},
+		{p.T("crm.ticket.field.clients"), none(participantNames(clients))}, {p.T("crm.ticket.field.staff"), none(participantNames(staff))},
+		{p.T("crm.ticket.field.messages"), msgs},
 	}}
 	if ch := TicketChannel(t); ch != "" {
 		if note := FallbackNote(p, t); note != "" {
@@ -218,8 +267,8 @@ func (c *crm) ticketSummary(ctx context.Context, t *core.Ticket, p i18n.Printer)
 	if c.deps.ThreadURL != nil {
 		if u := c.deps.ThreadURL(t); u != "" {
 			sec.Link = u
-			sec.Buttons = []Button{{Label: "Open thread", URL: u}}
+			sec.Buttons = []Button{{Label: p.T("crm.ticket.open_thread"), URL: u}}
 		}
 	}
-	return Reply{Text: fmt.Sprintf("Ticket #%d", t.Number), Sections: []Section{sec}}
+	return Reply{Text: p.T("crm.ticket.heading", i18n.Args{"Number": t.Number}), Sections: []Section{sec}}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // DM purposes carried in DMPayload.Purpose.
@@ -23,6 +24,9 @@ type DMPayload struct {
 	SlackUserID string    `json:"slack_user_id"` // their Slack ID (U…)
 	Text        string    `json:"text"`
 	Sections    []Section `json:"sections,omitempty"`
+	// Lang is the language Text and Sections are written in; the
+	// adapter's own words around them follow it.
+	Lang i18n.Locale `json:"lang,omitempty"`
 
 	// Purpose is DMReminder or DMDigest; with TaskID, DueAt and Kind it lets
 	// the sender re-check at send time that the DM is still wanted.
@@ -44,11 +48,12 @@ func NewDMDelivery(p DMPayload) (*core.Delivery, error) {
 	return &core.Delivery{Stream: DMStream(p.UserID), Kind: KindSlackDM, Platform: core.PlatformSlack, Payload: string(b)}, nil
 }
 
-// DecodeDM reads a KindSlackDM payload. Errors: EINVALID when it is not one.
+// DecodeDM reads a KindSlackDM payload. Errors: EINTERNAL when it is not
+// one.
 func DecodeDM(d *core.Delivery) (DMPayload, error) {
 	var p DMPayload
 	if err := json.Unmarshal([]byte(d.Payload), &p); err != nil || p.SlackUserID == "" {
-		return p, core.Errorf(core.EINVALID, "delivery %d is not a valid DM payload", d.ID)
+		return p, core.Errorf(core.EINTERNAL, "delivery %d is not a valid DM payload", d.ID)
 	}
 	return p, nil
 }

@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -130,11 +131,11 @@ func NewMetrics(store *core.Store) *Metrics {
 	}
 	// Create the label combinations ahead, so that dashboards and alerts
 	// see zeros instead of missing series.
-	for _, p := range []string{core.PlatformSlack, core.PlatformDiscord} {
-		for _, o := range []string{OutcomeDone, OutcomeRetry, OutcomeParked} {
+	for _, p := range platforms {
+		for _, o := range outcomes {
 			m.deliveries.WithLabelValues(p, o)
 		}
-		for _, r := range []string{InboundAccepted, InboundDuplicate, InboundRefused, InboundBadSignature, InboundReplayed} {
+		for _, r := range inboundResults {
 			m.inbound.WithLabelValues(p, r)
 		}
 		m.latency.WithLabelValues(p)
@@ -160,12 +161,13 @@ func (m *Metrics) Delivery(d *core.Delivery, outcome string, now time.Time) {
 	if m == nil || d == nil {
 		return
 	}
-	m.deliveries.WithLabelValues(d.Platform, outcome).Inc()
+	platform := closed(d.Platform, platforms)
+	m.deliveries.WithLabelValues(platform, closed(outcome, outcomes)).Inc()
 	if outcome != OutcomeDone {
 		return
 	}
 	if !d.CreatedAt.IsZero() {
-		m.latency.WithLabelValues(d.Platform).Observe(max(0, now.Sub(d.CreatedAt).Seconds()))
+		m.latency.WithLabelValues(platform).Observe(max(0, now.Sub(d.CreatedAt).Seconds()))
 	}
 	if d.Kind == KindSlackDM {
 		m.ReminderSent()
@@ -179,7 +181,7 @@ func (m *Metrics) Inbound(platform, result string) {
 	if m == nil {
 		return
 	}
-	m.inbound.WithLabelValues(platform, result).Inc()
+	m.inbound.WithLabelValues(closed(platform, platforms), closed(result, inboundResults)).Inc()
 }
 
 // InboundOutcome counts what the relay made of an inbound event from
@@ -212,6 +214,7 @@ func (m *Metrics) GatewayConnected(platform string, up bool) {
 	if m == nil {
 		return
 	}
+	platform = closed(platform, platforms)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if up && !m.isUpNow[platform] && m.everUp[platform] {
@@ -227,12 +230,50 @@ func (m *Metrics) GatewayConnected(platform string, up bool) {
 }
 
 // HTTPRequest observes one HTTP request. route is the router's pattern
-// (like /slack/events), never the raw path, to keep the series few.
+// (like /slack/events, or "unmatched"), never the raw path. The method
+// and the status code are labels only when they are standard ones (the
+// methods of RFC 9110 and PATCH, codes 100 to 599); anything else a client
+// made up is counted as "other", so requests cannot add series at will.
 func (m *Metrics) HTTPRequest(route, method string, code int, d time.Duration) {
 	if m == nil {
 		return
 	}
-	m.httpDur.WithLabelValues(route, method, strconv.Itoa(code)).Observe(d.Seconds())
+	if !httpMethods[method] {
+		method = LabelOther
+	}
+	status := LabelOther
+	if code >= 100 && code <= 599 {
+		status = strconv.Itoa(code)
+	}
+	m.httpDur.WithLabelValues(route, method, status).Observe(d.Seconds())
+}
+
+// LabelOther is the label value of whatever is not in a label's closed set
+// of values (a made-up HTTP method, an unknown platform).
+const LabelOther = "other"
+
+// The closed sets of label values. Every label of these metrics takes its
+// value from one of them, or from the router's route patterns and the
+// pacer's rules, all fixed in code: nothing a request or a platform sends
+// (an ID, a name, an error text) becomes a label value.
+var (
+	platforms      = []string{core.PlatformSlack, core.PlatformDiscord}
+	outcomes       = []string{OutcomeDone, OutcomeRetry, OutcomeParked}
+	inboundResults = []string{InboundAccepted, InboundDuplicate, InboundRefused, InboundBadSignature, InboundReplayed}
+)
+
+// closed returns v when it is one of values, else LabelOther.
+func closed(v string, values []string) string {
+	if slices.Contains(values, v) {
+		return v
+	}
+	return LabelOther
+}
+
+// httpMethods are the HTTP methods counted under their own name.
+var httpMethods = map[string]bool{
+	"GET": true, "HEAD": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true,
+	"CONNECT": true, "OPTIONS": true, "TRACE": true,
 }
 
 // outboxCollector reads the outbox from the database at scrape time.

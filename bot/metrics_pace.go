@@ -10,8 +10,8 @@ import (
 
 // paceMetrics are the series of the Pacer and of coalescing, labelled by
 // budget class (slack.post, slack.tier3, discord.webhook,
-// discord.messages, discord.reactions: the Pacer's keys before their
-// ':'; bounded, unlike the channels themselves).
+// discord.messages, discord.reactions: the prefixes of the Pacer's
+// rules without their ':'; bounded, unlike the channels themselves).
 type paceMetrics struct {
 	depth    *prometheus.GaugeVec
 	wait     *prometheus.HistogramVec
@@ -55,7 +55,7 @@ func newPaceMetrics(reg *prometheus.Registry) *paceMetrics {
 		m.deferred.WithLabelValues(c)
 		m.refused.WithLabelValues(c)
 	}
-	for _, p := range []string{core.PlatformSlack, core.PlatformDiscord} {
+	for _, p := range platforms {
 		m.merged.WithLabelValues(p)
 	}
 	return m
@@ -99,5 +99,5 @@ func (m *Metrics) Merged(d *core.Delivery, n int) {
 	if m == nil || d == nil {
 		return
 	}
-	m.pace.merged.WithLabelValues(d.Platform).Add(float64(n))
+	m.pace.merged.WithLabelValues(closed(d.Platform, platforms)).Add(float64(n))
 }

@@ -54,7 +54,7 @@ func (m *Metrics) TicketRouted(route string) {
 	if m == nil || route == "" {
 		return
 	}
-	m.routing.routed.WithLabelValues(route).Inc()
+	m.routing.routed.WithLabelValues(closed(route, routeLabels)).Inc()
 }
 
 // RoutingFallback counts a ticket whose routed channel could not take its
@@ -64,5 +64,5 @@ func (m *Metrics) RoutingFallback(reason string) {
 	if m == nil {
 		return
 	}
-	m.routing.fallbacks.WithLabelValues(reason).Inc()
+	m.routing.fallbacks.WithLabelValues(closed(reason, fallbackLabels)).Inc()
 }

@@ -2,6 +2,8 @@ package bot_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -233,4 +235,67 @@ func TestMetricsReadOutboxAtScrape(t *testing.T) {
 			t.Fatalf("gather with a closed database: %v", err)
 		}
 	})
+}
+
+// TestMetricsLabelsStayInTheirSets: whatever reaches the metrics (a
+// made-up HTTP method or status, an unknown platform, outcome or result,
+// a pacing key full of IDs), every label value comes from a closed set;
+// the rest counts as "other" (issue 22, defect 1).
+func TestMetricsLabelsStayInTheirSets(t *testing.T) {
+	m := bot.NewMetrics(nil)
+	pacer := bot.NewPacer(bot.Rule{Prefix: "slack", Rate: bot.Rate{Burst: 100, Every: time.Second}})
+	pacer.Metrics = m
+	now := time.Now()
+	for i := range 20 {
+		junk := fmt.Sprintf("junk%d", i)
+		m.HTTPRequest("/healthz", "X"+junk, 1000+i, time.Millisecond)
+		m.Inbound(junk, junk)
+		m.Delivery(&core.Delivery{Platform: junk, CreatedAt: now}, bot.OutcomeDone, now)
+		m.Delivery(&core.Delivery{Platform: core.PlatformSlack}, junk, now)
+		m.GatewayConnected(junk, i%2 == 0)
+		m.Merged(&core.Delivery{Platform: junk}, 1)
+		if err := pacer.Wait(context.Background(), "slack.post:C"+junk); err != nil {
+			t.Fatal(err)
+		}
+		pacer.Refused("slack:"+junk, 0)
+		m.TicketRouted(junk)
+		m.RoutingFallback(junk)
+	}
+	allowed := map[string][]string{
+		"method":   {"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE", bot.LabelOther},
+		"code":     {bot.LabelOther},
+		"platform": {core.PlatformSlack, core.PlatformDiscord, bot.LabelOther},
+		"outcome":  {bot.OutcomeDone, bot.OutcomeRetry, bot.OutcomeParked, bot.LabelOther},
+		"result":   {bot.InboundAccepted, bot.InboundDuplicate, bot.InboundRefused, bot.InboundBadSignature, bot.InboundReplayed, bot.LabelOther},
+		"budget":   {"slack", "slack.post", "slack.tier3", "discord.webhook", "discord.messages", "discord.reactions"},
+		"route":    {"/healthz", core.RuleCompany, core.RuleInterest, core.RuleDiscord, core.RouteOverflow, core.RouteDefault, bot.LabelOther},
+		"reason":   {core.FallbackArchived, core.FallbackNotInChannel, core.FallbackNotFound, bot.LabelOther},
+	}
+	fams, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, f := range fams {
+		if !strings.HasPrefix(f.GetName(), "jayaya_") {
+			continue
+		}
+		for _, s := range f.GetMetric() {
+			for _, l := range s.GetLabel() {
+				seen++
+				if !slices.Contains(allowed[l.GetName()], l.GetValue()) {
+					t.Errorf("%s: label %s=%q is outside its set", f.GetName(), l.GetName(), l.GetValue())
+				}
+			}
+		}
+	}
+	if seen == 0 {
+		t.Fatal("no labelled series gathered")
+	}
+	if got := mustValue(t, m.Registry(), "jayaya_inbound_events_total", map[string]string{"platform": bot.LabelOther, "result": bot.LabelOther}); got != 20 {
+		t.Errorf("inbound events of unknown platforms and results: %v, want 20", got)
+	}
+	if got := mustValue(t, m.Registry(), "jayaya_pace_refused_total", map[string]string{"budget": "slack"}); got != 20 {
+		t.Errorf("refusals of the rule \"slack\": %v, want 20", got)
+	}
 }

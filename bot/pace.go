@@ -114,7 +114,8 @@ type Pacer struct {
 	Now       func() time.Time
 	AfterFunc func(d time.Duration, f func())
 	// Metrics, when set, receives each budget's waits, deferrals and
-	// refusals, by budget class (the key before its ':').
+	// refusals, by budget class (the prefix of the key's rule, without
+	// its ':').
 	Metrics *Metrics
 
 	rules   []Rule
@@ -271,7 +272,9 @@ func (p *Pacer) budget(key string) *budget {
 	}
 	for _, r := range p.rules {
 		if strings.HasPrefix(key, r.Prefix) {
-			class, _, _ := strings.Cut(key, ":")
+			// The class is the rule's, not the key's: keys carry
+			// channel and webhook IDs, classes are a fixed few.
+			class := strings.TrimSuffix(r.Prefix, ":")
 			b := &budget{key: key, class: class, rate: r.Rate, tokens: float64(r.Rate.Burst), at: p.Now()}
 			p.budgets[key] = b
 			return b

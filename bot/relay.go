@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
@@ -55,6 +56,14 @@ type Relay struct {
 	// claim, and the rest is announced to every replica. When nil, a
 	// worker that never runs is used: it only queues and announces.
 	Outbox *outbox.Worker
+	// Locale is the language of whoever has none of their own
+	// (JAYAYA_LOCALE); i18n.Default when empty. See ReaderLocale and
+	// ChannelLocale.
+	Locale i18n.Locale
+	// DiscordGuildLocale, when set, returns the preferred locale of the
+	// clients' Discord guild ("fr"), "" when unknown: the language of a
+	// client Discord has said nothing about.
+	DiscordGuildLocale func() string
 
 	queueOnce sync.Once
 	queue     *outbox.Worker
@@ -101,22 +110,27 @@ type Result struct {
 	Message *core.Message
 	// User is the resolved author, when registered.
 	User *core.User
-	// Reason is the polite explanation for the author when Refused.
-	Reason string
+	// Reason is the polite explanation for the author when Refused, to
+	// be translated into their language (ReaderLocale).
+	Reason i18n.Msg
 	// Note is set when a Slack reply was stored as an internal note.
 	Note bool
 }
 
-// Refusals shown to platform users who may not use the relay.
+// Refusals shown to platform users who may not use the relay: catalog
+// IDs.
 const (
 	// RefusalClient is told to an unregistered Discord user.
-	RefusalClient = "Sorry, I can only open tickets for registered clients. Please ask us to link your Discord account, then try again."
+	RefusalClient = "tickets.refusal.client"
 	// RefusalStaff is told to a Slack user who is not registered staff
 	// replying in a ticket thread.
-	RefusalStaff = "Your reply was not sent to the client: only registered JayayaCRM staff can answer tickets. Ask an admin to link your Slack account."
+	RefusalStaff = "tickets.refusal.staff"
 	// RefusalNoAccess is told to a registered client writing in a ticket
 	// they may not read.
-	RefusalNoAccess = "Sorry, you do not take part in this ticket."
+	RefusalNoAccess = "tickets.refusal.no_access"
+	// RefusalClosed is told to someone writing to the other side of a
+	// closed ticket ({{.Ticket}}: its number and subject).
+	RefusalClosed = "tickets.refusal.closed"
 )
 
 // NotePrefix starts a Slack reply that is an internal note: it stays in
@@ -216,7 +230,7 @@ func (r *Relay) userByPlatform(ctx context.Context, platform, id string) (*core.
 	case core.PlatformSlack:
 		u, err = r.Store.UserBySlackID(ctx, id)
 	default:
-		return nil, core.Errorf(core.EINVALID, "Unknown platform %q.", platform)
+		return nil, core.Errorf(core.EINTERNAL, "unknown platform %q", platform)
 	}
 	if core.ErrorCode(err) == core.ENOTFOUND || (u != nil && u.DisabledAt != nil) {
 		return nil, nil
@@ -237,7 +251,7 @@ func (r *Relay) ticketOf(ctx context.Context, in *InboundMessage) (*core.Ticket,
 	case core.PlatformSlack:
 		t, err = r.Store.TicketBySlackThread(ctx, in.ChannelID, in.ThreadID)
 	default:
-		return nil, core.Errorf(core.EINVALID, "Unknown platform %q.", in.Platform)
+		return nil, core.Errorf(core.EINTERNAL, "unknown platform %q", in.Platform)
 	}
 	if core.ErrorCode(err) == core.ENOTFOUND {
 		return nil, nil
@@ -247,14 +261,14 @@ func (r *Relay) ticketOf(ctx context.Context, in *InboundMessage) (*core.Ticket,
 
 // ListForClient returns the tickets a platform user may see: a client's
 // own and public ones, every ticket for staff. Errors: EFORBIDDEN
-// (unregistered; the message is RefusalClient).
+// (unregistered; the message is RefusalClient's).
 func (r *Relay) ListForClient(ctx context.Context, platform, platformUserID string) ([]*core.Ticket, error) {
 	u, err := r.userByPlatform(ctx, platform, platformUserID)
 	if err != nil {
 		return nil, err
 	}
 	if u == nil {
-		return nil, core.Errorf(core.EFORBIDDEN, "%s", RefusalClient)
+		return nil, core.E(core.EFORBIDDEN, RefusalClient)
 	}
 	f := core.TicketFilter{Limit: 25}
 	if !u.IsStaff() {
@@ -276,3 +290,45 @@ func displayName(in *InboundMessage, u *core.User) string {
 
 // ticketLabel is "#12 Subject".
 func ticketLabel(t *core.Ticket) string { return fmt.Sprintf("#%d %s", t.Number, t.Subject) }
+
+// ReaderLocale returns the language u reads on platform: their setting;
+// else said (what the platform says with this action, such as a Discord
+// interaction's locale) or what it said last; else, on Discord, the
+// guild's preferred locale; else Locale. u may be nil (unregistered).
+func (r *Relay) ReaderLocale(u *core.User, platform, said string) i18n.Locale {
+	place := ""
+	if platform == core.PlatformDiscord && r.DiscordGuildLocale != nil {
+		place = r.DiscordGuildLocale()
+	}
+	return u.Language(platform, said, place, r.Locale)
+}
+
+// ChannelLocale returns the language of what several people read in a
+// channel: a ticket card and the notices in the ticket threads of a
+// Slack staff channel. It is JAYAYA_LOCALE (Locale) for every channel
+// for now; a channel setting or a routing rule's language can decide it
+// here later.
+func (r *Relay) ChannelLocale(platform, channelID string) i18n.Locale {
+	return i18n.Pick(r.Locale)
+}
+
+// threadLocale is the language of a ticket's Discord thread: the
+// language of the client who opened it (ReaderLocale), else Locale.
+func (r *Relay) threadLocale(ctx context.Context, t *core.Ticket) i18n.Locale {
+	if t.OpenerID != nil {
+		if u, err := r.Store.UserByID(ctx, *t.OpenerID); err == nil {
+			return r.ReaderLocale(u, core.PlatformDiscord, "")
+		}
+	}
+	return r.ReaderLocale(nil, core.PlatformDiscord, "")
+}
+
+// slackThreadLocale is the language of a ticket's Slack thread: its
+// channel's (ChannelLocale).
+func (r *Relay) slackThreadLocale(t *core.Ticket) i18n.Locale {
+	channel := r.SlackChannel
+	if t.SlackChannelID != nil && *t.SlackChannelID != "" {
+		channel = *t.SlackChannelID
+	}
+	return r.ChannelLocale(core.PlatformSlack, channel)
+}

@@ -55,3 +55,34 @@ func TestRelayCleansControlCharacters(t *testing.T) {
 		}
 	})
 }
+
+// TestRelayBidiControls: a client whose display name, subject or file
+// name holds bidirectional controls still opens the ticket (issue 22,
+// defect 6): the controls are dropped from those names, which the
+// product shows beside other text; the message's own text keeps them,
+// since right-to-left writers use them and the text is shown on its own.
+func TestRelayBidiControls(t *testing.T) {
+	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
+		ctx := context.Background()
+		r := newRelayRig(t, st)
+		const text = "The part \u202Bשלום\u202C is \u2067written\u2069 right to left"
+		res, err := r.relay.OpenTicket(ctx, bot.InboundOpen{
+			Platform: core.PlatformDiscord, ClientPlatformUserID: "100000000000000001", Subject: "Invoice \u202Efdp.exe",
+			First: &bot.InboundMessage{Platform: core.PlatformDiscord, SourceID: "D-1", ChannelID: "D-SUPPORT",
+				AuthorPlatformID: "100000000000000001", AuthorName: "\u202Enimda", Text: text,
+				Attachments: []core.Attachment{{Name: "invoice\u202Efdp.exe", URL: "https://cdn.example/a"}}},
+		})
+		if err != nil || res.Outcome != bot.Stored {
+			t.Fatalf("open ticket: %v %v", res.Outcome, err)
+		}
+		m := res.Message
+		if res.Ticket.Subject != "Invoice fdp.exe" || m.AuthorName != "nimda" || m.Body != text ||
+			len(m.Attachments) != 1 || m.Attachments[0].Name != "invoicefdp.exe" {
+			t.Fatalf("stored subject %q, author %q, body %q, files %+v", res.Ticket.Subject, m.AuthorName, m.Body, m.Attachments)
+		}
+		stored, err := st.MessageBySource(ctx, core.PlatformDiscord, "D-1")
+		if err != nil || stored.Body != text || stored.AuthorName != "nimda" {
+			t.Fatalf("read back: %+v %v", stored, err)
+		}
+	})
+}

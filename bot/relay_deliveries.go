@@ -1,10 +1,10 @@
 package bot
 
 import (
-	"fmt"
 	"unicode/utf8"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // Builders of the relay's outbox rows. Every row of a ticket goes to the
@@ -33,8 +33,9 @@ func (r *Relay) slackOn() bool   { return r.SlackChannel != "" }
 func (r *Relay) discordOn() bool { return r.DiscordChannel != "" }
 
 // openDeliveries opens the ticket's threads on both sides, where the
-// ticket was routed, and welcomes the client in theirs.
-func (r *Relay) openDeliveries(t *core.Ticket, client *core.User, clientDiscordID string) []*core.Delivery {
+// ticket was routed, and welcomes the client in theirs, in their
+// language (lang).
+func (r *Relay) openDeliveries(t *core.Ticket, client *core.User, clientDiscordID string, lang i18n.Locale) []*core.Delivery {
 	var out []*core.Delivery
 	if r.discordOn() {
 		parent := r.DiscordChannel
@@ -48,8 +49,7 @@ func (r *Relay) openDeliveries(t *core.Ticket, client *core.User, clientDiscordI
 			}),
 			delivery(t, KindDiscordNotice, core.PlatformDiscord, DiscordNoticePayload{
 				TicketID: t.ID,
-				Text: fmt.Sprintf("Hello %s, this is ticket #%d: %s. Write here and our team will answer in this thread.",
-					client.Name, t.Number, t.Subject),
+				Text:     neutralizeMass(i18n.T(lang, "tickets.welcome", i18n.Args{"Name": client.Name, "Number": t.Number, "Subject": t.Subject})),
 			}))
 	}
 	if r.slackOn() {

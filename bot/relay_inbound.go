@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
@@ -18,7 +19,7 @@ import (
 // message already stored is a Duplicate. Errors: EINVALID (subject,
 // visibility), EINTERNAL.
 func (r *Relay) OpenTicket(ctx context.Context, in InboundOpen) (Result, error) {
-	in.Subject = core.CleanText(in.Subject)
+	in.Subject = core.CleanName(in.Subject)
 	if in.First != nil {
 		first := *in.First
 		first.Text = core.CleanText(first.Text)
@@ -29,7 +30,10 @@ func (r *Relay) OpenTicket(ctx context.Context, in InboundOpen) (Result, error) 
 		return Result{}, err
 	}
 	if u == nil {
-		return Result{Outcome: Refused, Reason: RefusalClient}, nil
+		return Result{Outcome: Refused, Reason: i18n.M(RefusalClient)}, nil
+	}
+	if strings.TrimSpace(in.Subject) == "" {
+		in.Subject = i18n.T(r.ReaderLocale(u, in.Platform, ""), "tickets.subject_default")
 	}
 	if in.First != nil {
 		if m, err := r.Store.MessageBySource(ctx, in.Platform, in.First.SourceID); err == nil {
@@ -54,7 +58,7 @@ func (r *Relay) OpenTicket(ctx context.Context, in InboundOpen) (Result, error) 
 			return err
 		}
 		res.Ticket = t
-		if err := tx.Enqueue(ctx, r.openDeliveries(t, u, clientDiscordID)...); err != nil {
+		if err := tx.Enqueue(ctx, r.openDeliveries(t, u, clientDiscordID, r.ReaderLocale(u, core.PlatformDiscord, ""))...); err != nil {
 			return err
 		}
 		if in.First == nil {
@@ -182,21 +186,21 @@ func (r *Relay) Inbound(ctx context.Context, in InboundMessage) (Result, error) 
 	}
 	switch {
 	case u == nil && in.Platform == core.PlatformSlack:
-		return refuse(Result{Outcome: Refused, Ticket: t, Reason: RefusalStaff})
+		return refuse(Result{Outcome: Refused, Ticket: t, Reason: i18n.M(RefusalStaff)})
 	case u == nil:
-		return refuse(Result{Outcome: Refused, Ticket: t, Reason: RefusalClient})
+		return refuse(Result{Outcome: Refused, Ticket: t, Reason: i18n.M(RefusalClient)})
 	case in.Platform == core.PlatformSlack && !u.IsStaff():
-		return refuse(Result{Outcome: Refused, Ticket: t, User: u, Reason: RefusalStaff})
+		return refuse(Result{Outcome: Refused, Ticket: t, User: u, Reason: i18n.M(RefusalStaff)})
 	}
 	if ok, err := r.Store.CanRead(ctx, u, t); err != nil {
 		return Result{}, err
 	} else if !ok {
-		return refuse(Result{Outcome: Refused, Ticket: t, User: u, Reason: RefusalNoAccess})
+		return refuse(Result{Outcome: Refused, Ticket: t, User: u, Reason: i18n.M(RefusalNoAccess)})
 	}
 	note := in.Platform == core.PlatformSlack && IsNote(in.Text)
 	if t.Status == core.TicketClosed && !note {
 		return refuse(Result{Outcome: Refused, Ticket: t, User: u,
-			Reason: "Ticket " + ticketLabel(t) + " is closed: reopen it before writing to the client."})
+			Reason: i18n.M(RefusalClosed, i18n.Args{"Ticket": ticketLabel(t)})})
 	}
 	m := &core.Message{TicketID: t.ID, AuthorID: &u.ID, AuthorName: displayName(&in, u), Body: in.Text,
 		Attachments: in.Attachments, Internal: note, SourcePlatform: in.Platform, SourceID: in.SourceID}

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 
 	"github.com/jayaya/jayayacrm/core"
@@ -27,6 +26,7 @@ func RegisterTicketActions(r *Router, relay *Relay) {
 }
 
 func ticketAction(ctx context.Context, r *Router, relay *Relay, c *Call, action, value string) Reply {
+	p := c.P
 	status := ""
 	switch action {
 	case ActionTicketClose:
@@ -34,26 +34,19 @@ func ticketAction(ctx context.Context, r *Router, relay *Relay, c *Call, action,
 	case ActionTicketReopen:
 		status = core.TicketOpen
 	default:
-		return Reply{Text: "That button no longer works here."}
+		return Reply{Text: p.T("crm.button_gone")}
 	}
 	id, err := strconv.ParseInt(value, 10, 64)
 	if err != nil || id <= 0 {
-		return Reply{Text: "That button does not name a ticket."}
+		return Reply{Text: p.T("crm.ticket.button_bad")}
 	}
 	changed, err := relay.SetStatus(ctx, id, status, c.User)
 	if err != nil {
-		return r.ErrorReply(err)
+		return r.ErrorReply(p, err)
 	}
 	t, err := r.Store.Ticket(ctx, id)
 	if err != nil {
-		return r.ErrorReply(err)
+		return r.ErrorReply(p, err)
 	}
-	verb := "closed"
-	if status == core.TicketOpen {
-		verb = "reopened"
-	}
-	if !changed {
-		return Reply{Text: fmt.Sprintf("Ticket %s is already %s.", ticketLabel(t), status)}
-	}
-	return Reply{Text: fmt.Sprintf("Ticket %s %s.", ticketLabel(t), verb)}
+	return Reply{Text: statusReply(p, ticketLabel(t), status, changed)}
 }

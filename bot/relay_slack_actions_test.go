@@ -9,6 +9,7 @@ import (
 
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 func TestTicketCardButtons(t *testing.T) {
@@ -74,7 +75,7 @@ func TestTicketCardButtons(t *testing.T) {
 			}
 		}
 		// Someone who is not staff is refused by the router; nothing moves.
-		if rep := r.Action(ctx, Actor{Platform: core.PlatformSlack, UserID: "U0NOBODY1"}, ActionTicketClose, id); rep.Text != Refusal || status() != core.TicketOpen {
+		if rep := r.Action(ctx, Actor{Platform: core.PlatformSlack, UserID: "U0NOBODY1"}, ActionTicketClose, id); rep.Text != i18n.T(i18n.EN, Refusal) || status() != core.TicketOpen {
 			t.Errorf("stranger: %q, status %s", rep.Text, status())
 		}
 	})

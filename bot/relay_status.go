@@ -2,9 +2,9 @@ package bot
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
@@ -27,26 +27,31 @@ func (r *Relay) SetStatus(ctx context.Context, ticketID int64, status string, by
 			}
 		}
 		if !ok {
-			return false, core.Errorf(core.EFORBIDDEN, "Only staff or the ticket's participants can close or reopen it.")
+			return false, core.E(core.EFORBIDDEN, "tickets.status.forbidden")
 		}
 	}
 	who := "JayayaCRM"
 	if by != nil {
 		who = by.Name
 	}
+	// Each thread's line in its readers' language: the client's who
+	// opened the ticket on Discord, the staff channel's on Slack.
+	discordLang, slackLang := r.threadLocale(ctx, t), r.slackThreadLocale(t)
 	changed := false
 	err = r.inTx(ctx, func(ctx context.Context, tx *outbox.Tx) error {
 		if changed, err = r.Store.SetTicketStatus(ctx, tx.Bun(), t.ID, status); err != nil || !changed {
 			return err
 		}
 		closed := status == core.TicketClosed
-		line := fmt.Sprintf("Ticket #%d was reopened by %s.", t.Number, who)
+		id := "tickets.notice.reopened"
 		if closed {
-			line = fmt.Sprintf("Ticket #%d was closed by %s.", t.Number, who)
+			id = "tickets.notice.closed"
 		}
+		args := i18n.Args{"Number": t.Number, "Name": who}
 		var ds []*core.Delivery
 		if r.discordOn() {
-			notice := delivery(t, KindDiscordNotice, core.PlatformDiscord, DiscordNoticePayload{TicketID: t.ID, Text: neutralizeMass(line)})
+			notice := delivery(t, KindDiscordNotice, core.PlatformDiscord, DiscordNoticePayload{TicketID: t.ID,
+				Text: neutralizeMass(i18n.T(discordLang, id, args))})
 			status := delivery(t, KindDiscordStatus, core.PlatformDiscord, DiscordStatusPayload{TicketID: t.ID, Closed: closed})
 			if closed {
 				ds = append(ds, notice, status) // say it, then archive and lock
@@ -56,7 +61,7 @@ func (r *Relay) SetStatus(ctx context.Context, ticketID int64, status string, by
 		}
 		if r.slackOn() {
 			ds = append(ds,
-				delivery(t, KindSlackNotice, core.PlatformSlack, SlackNoticePayload{TicketID: t.ID, Text: DiscordToSlack(line)}),
+				delivery(t, KindSlackNotice, core.PlatformSlack, SlackNoticePayload{TicketID: t.ID, Text: DiscordToSlack(i18n.T(slackLang, id, args))}),
 				delivery(t, KindSlackCard, core.PlatformSlack, SlackCardPayload{TicketID: t.ID}))
 		}
 		return tx.Enqueue(ctx, ds...)

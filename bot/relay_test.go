@@ -68,8 +68,8 @@ func TestRelayRefusesUnregisteredAndStoresNothing(t *testing.T) {
 		r := newRelayRig(t, st)
 		res, err := r.relay.OpenTicket(ctx, bot.InboundOpen{Platform: core.PlatformDiscord, ClientPlatformUserID: "100000000000000099", Subject: "hi",
 			First: &bot.InboundMessage{Platform: core.PlatformDiscord, SourceID: "D-X", AuthorPlatformID: "100000000000000099", Text: "hi"}})
-		if err != nil || res.Outcome != bot.Refused || res.Reason != bot.RefusalClient {
-			t.Fatalf("got %v %q %v", res.Outcome, res.Reason, err)
+		if err != nil || res.Outcome != bot.Refused || res.Reason.ID != bot.RefusalClient {
+			t.Fatalf("got %v %v %v", res.Outcome, res.Reason, err)
 		}
 		open := r.open(t, "D-1", "hello")
 		r.start(t)
@@ -79,8 +79,8 @@ func TestRelayRefusesUnregisteredAndStoresNothing(t *testing.T) {
 			tk, _ := st.Ticket(ctx, open.Ticket.ID)
 			res, err := r.relay.Inbound(ctx, bot.InboundMessage{Platform: core.PlatformSlack, SourceID: "9.9", ChannelID: "CSTAFF",
 				ThreadID: *tk.SlackThreadTS, AuthorPlatformID: u, Text: "let me in"})
-			if err != nil || res.Outcome != bot.Refused || res.Reason != bot.RefusalStaff {
-				t.Fatalf("slack %s: %v %q %v", u, res.Outcome, res.Reason, err)
+			if err != nil || res.Outcome != bot.Refused || res.Reason.ID != bot.RefusalStaff {
+				t.Fatalf("slack %s: %v %v %v", u, res.Outcome, res.Reason, err)
 			}
 		}
 		tickets, _ := st.ListTickets(ctx, core.TicketFilter{})

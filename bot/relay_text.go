@@ -20,6 +20,11 @@ var massMention = regexp.MustCompile(`(?i)(^|[^\w.+-])@(everyone|here|channel)\b
 // discordRoleMention matches Discord role mentions <@&123>.
 var discordRoleMention = regexp.MustCompile(`<@&(\d+)>`)
 
+// discordEntity matches what Discord renders from plain text: user, role
+// and channel mentions, slash command mentions, custom emoji and
+// timestamps (<@1>, <@!1>, <@&1>, <#1>, </close:1>, <:name:1>, <t:1:R>).
+var discordEntity = regexp.MustCompile(`<(@[!&]?\d+|#\d+|/[^\s<>:]+:\d+|a?:\w+:\d+|t:-?\d+(:[tTdDfFR])?)>`)
+
 // slackEntity matches Slack's <…> entities: <!here>, <@U123|name>,
 // <#C123|name>, <https://x|label>, <!subteam^S1|@team>.
 var slackEntity = regexp.MustCompile(`<([^<>]+)>`)
@@ -42,41 +47,104 @@ func DiscordToSlack(text string) string {
 // SlackToDiscord turns Slack mrkdwn into Discord text that pings nobody:
 // <!channel>, <!here>, <!everyone> and user-group mentions become inert
 // words, <@U…|name> becomes @name, links become "label (url)" or the bare
-// URL, and Slack's escapes are undone. Discord's own @everyone/@here and
-// role mentions are broken too (the webhook also sends no mentions).
+// URL (set apart by spaces when they would otherwise run on into the
+// text beside them and make another address), and Slack's escapes are
+// undone. Discord's own @everyone/@here and
+// role mentions are broken too (the webhook also sends no mentions), and
+// so is whatever else of Discord's syntax staff typed as text: a <@123>,
+// <#123> or </close:1> gets a zero-width space after its "<", and a
+// masked link [label](url), which would show the label and hide where it
+// leads, one between "]" and "(". In Slack these were text; they stay
+// text.
 func SlackToDiscord(text string) string {
-	text = slackEntity.ReplaceAllStringFunc(text, func(m string) string {
-		inner := m[1 : len(m)-1]
-		target, label, hasLabel := strings.Cut(inner, "|")
-		switch {
-		case strings.HasPrefix(target, "@&"):
-			return "@" + zwsp + "role"
-		case strings.HasPrefix(target, "!subteam^"):
-			if hasLabel {
-				return "@" + zwsp + strings.TrimPrefix(label, "@")
-			}
-			return "@" + zwsp + "team"
-		case strings.HasPrefix(target, "!"):
-			name, _, _ := strings.Cut(target[1:], "^")
-			return "@" + zwsp + name
-		case strings.HasPrefix(target, "@"):
-			if hasLabel {
-				return "@" + label
-			}
-			return "@" + target[1:]
-		case strings.HasPrefix(target, "#"):
-			if hasLabel {
-				return "#" + label
-			}
-			return target
-		case hasLabel && label != target:
-			return label + " (" + target + ")"
+	out := slackToDiscord(text, false)
+	if hasNewLink(out, text) {
+		// An entity's text ran into its neighbours and made an address
+		// Slack never showed ("<https://a.example>b.example" reads as one
+		// address on Discord): set the entities apart with spaces.
+		out = slackToDiscord(text, true)
+	}
+	return out
+}
+
+// slackToDiscord is SlackToDiscord; spaced puts a space between each
+// entity's text and a neighbour that is not white space.
+func slackToDiscord(text string, spaced bool) string {
+	var b strings.Builder
+	last := 0
+	for _, at := range slackEntity.FindAllStringIndex(text, -1) {
+		b.WriteString(text[last:at[0]])
+		prev, _ := utf8.DecodeLastRuneInString(b.String())
+		next, _ := utf8.DecodeRuneInString(text[at[1]:])
+		if spaced && b.Len() > 0 && !unicode.IsSpace(prev) {
+			b.WriteByte(' ')
 		}
-		return target
-	})
+		b.WriteString(slackEntityText(text[at[0]+1 : at[1]-1]))
+		if spaced && at[1] < len(text) && !unicode.IsSpace(next) {
+			b.WriteByte(' ')
+		}
+		last = at[1]
+	}
+	b.WriteString(text[last:])
+	text = b.String()
 	text = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(text)
 	text = discordRoleMention.ReplaceAllString(text, "@"+zwsp+"role")
+	text = discordEntity.ReplaceAllStringFunc(text, func(m string) string { return "<" + zwsp + m[1:] })
+	text = strings.ReplaceAll(text, "](", "]"+zwsp+"(")
 	return neutralizeMass(text)
+}
+
+// slackEntityText is the Discord text of one Slack entity, inner being
+// what stands between its < and >.
+func slackEntityText(inner string) string {
+	target, label, hasLabel := strings.Cut(inner, "|")
+	switch {
+	case strings.HasPrefix(target, "@&"):
+		return "@" + zwsp + "role"
+	case strings.HasPrefix(target, "!subteam^"):
+		if hasLabel {
+			return "@" + zwsp + strings.TrimPrefix(label, "@")
+		}
+		return "@" + zwsp + "team"
+	case strings.HasPrefix(target, "!"):
+		name, _, _ := strings.Cut(target[1:], "^")
+		return "@" + zwsp + name
+	case strings.HasPrefix(target, "@"):
+		if hasLabel {
+			return "@" + label
+		}
+		return "@" + target[1:]
+	case strings.HasPrefix(target, "#"):
+		if hasLabel {
+			return "#" + label
+		}
+		return target
+	case hasLabel && label != target:
+		return label + " (" + target + ")"
+	}
+	return target
+}
+
+// discordLink matches what Discord makes a link of by itself: <https://…>,
+// and a bare http(s) address (up to white space or <, not ending in
+// punctuation).
+var discordLink = regexp.MustCompile(`(?i)<https?://[^\s>]+>|https?://[^\s<]*[^<.,:;"')\]\s]`)
+
+// hasNewLink reports whether out holds a link that slack, the Slack text
+// it was made from, did not (as written, or with its escapes undone).
+// Its rules are Discord's, so it may see an address where Slack showed
+// none; then the entities are merely set apart.
+func hasNewLink(out, slack string) bool {
+	plain := strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(slack)
+	for _, l := range discordLink.FindAllString(out, -1) {
+		// The zero-width spaces that break mentions may sit inside an
+		// address; it is still the Slack text's own.
+		l = strings.ReplaceAll(strings.TrimSuffix(strings.TrimPrefix(l, "<"), ">"), zwsp, "")
+		if !strings.Contains(slack, l) && !strings.Contains(plain, l) {
+			return true
+		}
+	}
+	return false
 }
 
 // AttachmentLinks lists attachments as links for a Discord text, one a

@@ -23,6 +23,11 @@ func TestSlackToDiscordNeutralisesMentions(t *testing.T) {
 		{"bare link", "<https://x.test/a>", "https://x.test/a"},
 		{"escapes", "a &lt; b &amp;&amp; c &gt; d", "a < b && c > d"},
 		{"channel ref", "in <#C1|general>", "in #general"},
+		{"typed discord user mention", "ask &lt;@123456789012345678&gt;", "ask <" + zw + "@123456789012345678>"},
+		{"typed discord channel and command", "&lt;#987&gt; or &lt;/close:1&gt;", "<" + zw + "#987> or <" + zw + "/close:1>"},
+		{"typed masked link", "[click](<https://evil.example>)", "[click]" + zw + "(https://evil.example)"},
+		{"link against the next word", "<https://a.example>b.example and <https://a.example|here>x", "https://a.example b.example and here (https://a.example) x"},
+		{"link against a word, in parentheses", "(see <https://a.example>)", "(see https://a.example)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
@@ -26,9 +27,13 @@ const DefaultReminderSpec = "0 * * * * *"
 type Reminders struct {
 	Store *core.Store
 	Log   *slog.Logger
-	// Zones, when set, refreshes staff time zones from Slack once an hour
-	// so that digests follow a user who travels.
+	// Zones, when set, refreshes staff time zones (and the language
+	// Slack gives them) once an hour so that digests follow a user who
+	// travels.
 	Zones Zones
+	// Locale is the language of staff with none of their own
+	// (JAYAYA_LOCALE); i18n.Default when empty.
+	Locale i18n.Locale
 	// Spec is the cron schedule of ticks (with seconds); DefaultReminderSpec
 	// when empty.
 	Spec string
@@ -101,7 +106,7 @@ func (r *Reminders) claimReminders(ctx context.Context, batch int, res *TickResu
 			if d.Owner == nil || !d.Owner.IsStaff() || d.Owner.SlackID == nil {
 				continue // no one to remind on Slack
 			}
-			del, err := NewDMDelivery(ReminderDM(d.Task, d.Owner, d.Kind, now))
+			del, err := NewDMDelivery(ReminderDM(d.Task, d.Owner, d.Kind, now, r.Locale))
 			if err != nil {
 				return err
 			}
@@ -130,7 +135,7 @@ func (r *Reminders) claimDigests(ctx context.Context) (int, error) {
 			if err != nil || !ok {
 				return err
 			}
-			del, err := NewDMDelivery(DigestDM(d, r.Store.Now()))
+			del, err := NewDMDelivery(DigestDM(d, r.Store.Now(), r.Locale))
 			if err != nil {
 				return err
 			}

@@ -9,6 +9,7 @@ import (
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 func TestSplitArgs(t *testing.T) {
@@ -43,20 +44,22 @@ func TestRouterRefusesNonStaffAndDispatches(t *testing.T) {
 	}
 	r := bot.NewRouter(st, nil)
 	var got *bot.Call
-	r.HandleCommand("echo", "/crm echo <x>", "echoes", func(ctx context.Context, c *bot.Call) bot.Reply {
-		got = c
-		return bot.Reply{Text: "echo " + c.Rest}
-	})
+	// Any catalog IDs do for the help lines of a test command.
+	r.HandleCommand(bot.Command{Name: "echo", Words: []string{"écho"}, Usage: "crm.comment.usage", Help: "crm.comment.help",
+		Fn: func(ctx context.Context, c *bot.Call) bot.Reply {
+			got = c
+			return bot.Reply{Text: "echo " + c.Rest}
+		}})
 	r.HandleAction("thing", func(ctx context.Context, c *bot.Call, action, value string) bot.Reply {
 		return bot.Reply{Text: action + "=" + value + " by " + c.User.Login}
 	})
 	sam := bot.Actor{Platform: core.PlatformSlack, UserID: "U0SAM"}
 	for _, who := range []string{"U0CARL", "U0NOBODY"} {
 		rep := r.Command(ctx, bot.Actor{Platform: core.PlatformSlack, UserID: who}, "echo hi")
-		if rep.Text != bot.Refusal || got != nil {
+		if rep.Text != i18n.T(i18n.EN, bot.Refusal) || got != nil {
 			t.Fatalf("%s: reply %q, handler called: %v", who, rep.Text, got != nil)
 		}
-		if rep := r.Action(ctx, bot.Actor{Platform: core.PlatformSlack, UserID: who}, "thing.x", "1"); rep.Text != bot.Refusal {
+		if rep := r.Action(ctx, bot.Actor{Platform: core.PlatformSlack, UserID: who}, "thing.x", "1"); rep.Text != i18n.T(i18n.EN, bot.Refusal) {
 			t.Fatalf("%s pressed a button: %q", who, rep.Text)
 		}
 	}
@@ -70,8 +73,15 @@ func TestRouterRefusesNonStaffAndDispatches(t *testing.T) {
 	if rep := r.Command(ctx, sam, `echo "x`); !strings.Contains(rep.Text, "quote") {
 		t.Fatalf("malformed command reply %q", rep.Text)
 	}
-	if rep := r.Command(ctx, sam, "help"); !strings.Contains(rep.Text, "/crm echo <x>") {
+	if rep := r.Command(ctx, sam, "help"); !strings.Contains(rep.Text, i18n.T(i18n.EN, "crm.comment.usage")) {
 		t.Fatalf("help = %q", rep.Text)
+	}
+	// A French word calls the command too, accents optional.
+	if rep := r.Command(ctx, sam, "ECHO x"); rep.Text != "echo x" {
+		t.Fatalf("ECHO: %q", rep.Text)
+	}
+	if rep := r.Command(ctx, sam, "écho x"); rep.Text != "echo x" {
+		t.Fatalf("écho: %q", rep.Text)
 	}
 	if rep := r.Action(ctx, sam, "thing.close", "42"); rep.Text != "thing.close=42 by sam" {
 		t.Fatalf("action reply %q", rep.Text)

@@ -2,12 +2,12 @@ package bot
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // Zones tells a user's time zone as their chat platform knows it (the
@@ -43,10 +43,8 @@ type tasks struct {
 // owner only: another user's task ID answers "not found".
 func RegisterTasks(r *Router, deps TaskDeps) {
 	tk := &tasks{r: r, st: r.Store, deps: deps}
-	r.HandleCommand("task", "/crm task add <title> due <YYYY-MM-DD> <HH:MM> [at <place>] [remind <N>m|h] [-- <description>] · /crm task done|edit|delete <id>",
-		"add a task (`/crm task add` alone opens a form), finish, edit or delete one. Times are in your Slack time zone. Example: `/crm task add Call Dupont due 2026-04-01 14:30 at Office remind 30m`", tk.command)
-	r.HandleCommand("tasks", "/crm tasks [today|upcoming|past|all]",
-		"your tasks: by default today's and overdue ones, then upcoming ones", tk.list)
+	r.HandleCommand(Command{Name: "task", Words: []string{"tâche"}, Usage: "tasks.task.usage", Help: "tasks.task.help", Fn: tk.command})
+	r.HandleCommand(Command{Name: "tasks", Words: []string{"tâches"}, Usage: "tasks.list.usage", Help: "tasks.list.help", Fn: tk.list})
 	r.HandleAction("task", tk.action)
 	r.HandleForm(FormTaskAdd, tk.submit)
 	r.HandleForm(FormTaskEdit, tk.submit)
@@ -63,50 +61,59 @@ func (tk *tasks) loc(ctx context.Context, u *core.User) *time.Location {
 
 func (tk *tasks) now() time.Time { return tk.st.Now() }
 
+// taskWords are the subcommands of /crm task, English first.
+var taskWords = newVocabulary(
+	[]string{"add", "new", "ajouter", "nouvelle"},
+	[]string{"done", "faite", "fait", "terminer", "terminée"},
+	[]string{"edit", "modifier"},
+	[]string{"delete", "del", "rm", "supprimer", "effacer"},
+)
+
 func (tk *tasks) command(ctx context.Context, c *Call) Reply {
+	p := c.P
 	if len(c.Args) == 0 {
-		return Reply{Text: "Usage: `" + TaskAddUsage + "`, `/crm task done|edit|delete <id>`, or `/crm tasks`."}
+		return Reply{Text: p.T("tasks.task.usage_full", i18n.Args{"Add": p.T(TaskAddUsage)})}
 	}
-	sub := strings.ToLower(c.Args[0])
+	sub := taskWords.of(c.Args[0])
 	switch sub {
-	case "add", "new":
+	case "add":
 		rest := strings.TrimSpace(c.Rest)
 		if len(rest) >= len(c.Args[0]) {
 			rest = strings.TrimSpace(rest[len(c.Args[0]):])
 		}
 		if rest == "" {
-			return tk.form(ctx, c.User, nil)
+			return tk.form(ctx, p, c.User, nil)
 		}
-		return tk.add(ctx, c.User, rest)
-	case "done", "edit", "delete", "del", "rm":
+		return tk.add(ctx, p, c.User, rest)
+	case "done", "edit", "delete":
 		if len(c.Args) != 2 {
-			return Reply{Text: fmt.Sprintf("Usage: `/crm task %s <id>`, for example `/crm task %s 12`.", sub, sub)}
+			return Reply{Text: p.T("tasks.task.usage_id", i18n.Args{"Word": c.Args[0]})}
 		}
 		id, ok := taskID(c.Args[1])
 		if !ok {
-			return Reply{Text: fmt.Sprintf("%q is not a task number. See `/crm tasks`.", c.Args[1])}
+			return Reply{Text: p.T("tasks.task.not_number", i18n.Args{"Value": c.Args[1]})}
 		}
 		switch sub {
 		case "done":
-			return tk.done(ctx, c.User, id, false)
+			return tk.done(ctx, p, c.User, id, false)
 		case "edit":
 			t, err := tk.st.Task(ctx, c.User, id)
 			if err != nil {
-				return tk.r.ErrorReply(err)
+				return tk.r.ErrorReply(p, err)
 			}
-			return tk.form(ctx, c.User, t)
+			return tk.form(ctx, p, c.User, t)
 		default:
 			t, err := tk.st.Task(ctx, c.User, id)
 			if err == nil {
 				err = tk.st.DeleteTask(ctx, c.User, id)
 			}
 			if err != nil {
-				return tk.r.ErrorReply(err)
+				return tk.r.ErrorReply(p, err)
 			}
-			return Reply{Text: fmt.Sprintf("🗑 Deleted %s.", taskTitle(t))}
+			return Reply{Text: p.T("tasks.task.deleted", i18n.Args{"Task": taskTitle(t)})}
 		}
 	}
-	return Reply{Text: fmt.Sprintf("I don't know `/crm task %s`. Usage: `%s`, `/crm task done|edit|delete <id>`.", c.Args[0], TaskAddUsage)}
+	return Reply{Text: p.T("tasks.task.unknown", i18n.Args{"Word": c.Args[0], "Add": p.T(TaskAddUsage)})}
 }
 
 // taskID reads "12" or "#12".
@@ -115,61 +122,68 @@ func taskID(s string) (int64, bool) {
 	return id, err == nil && id > 0
 }
 
-func (tk *tasks) add(ctx context.Context, u *core.User, text string) Reply {
+func (tk *tasks) add(ctx context.Context, p i18n.Printer, u *core.User, text string) Reply {
 	a, err := ParseTaskAdd(text)
 	if err != nil {
-		return Reply{Text: core.ErrorMessage(err) + "\nUsage: `" + TaskAddUsage + "`"}
+		return usage(p, core.ErrorMessageIn(err, p.Locale()), TaskAddUsage)
 	}
 	loc := tk.loc(ctx, u)
 	due, err := TaskDue(a.Date, a.Time, loc, tk.now())
 	if err != nil {
-		return Reply{Text: core.ErrorMessage(err)}
+		return Reply{Text: core.ErrorMessageIn(err, p.Locale())}
 	}
 	t, err := tk.st.CreateTask(ctx, u, core.TaskInput{Title: a.Title, Place: a.Place, DueAt: due, RemindMinutes: a.Remind, Description: a.Description})
 	if err != nil {
-		return tk.r.ErrorReply(err)
+		return tk.r.ErrorReply(p, err)
 	}
-	return tk.created(t, loc, "Added")
+	return tk.created(p, t, loc, false)
 }
 
-// created confirms a new or edited task, saying when it will be reminded.
-func (tk *tasks) created(t *core.Task, loc *time.Location, verb string) Reply {
+// created confirms a new (or, saved, an edited) task, saying when it will
+// be reminded.
+func (tk *tasks) created(p i18n.Printer, t *core.Task, loc *time.Location, saved bool) Reply {
 	now := tk.now()
-	text := fmt.Sprintf("%s %s, due %s (%s).", verb, taskTitle(t), FormatDue(t.DueAt, loc, now), loc.String())
+	args := i18n.Args{"Task": taskTitle(t), "Due": FormatDue(p, t.DueAt, loc, now), "Zone": loc.String()}
+	first := p.T("tasks.task.added", args)
+	if saved {
+		first = p.T("tasks.task.saved", args)
+	}
+	var then string
 	switch {
 	case t.RemindAt != nil:
-		text += fmt.Sprintf(" I'll remind you %s and at the deadline.", FormatDue(*t.RemindAt, loc, now))
+		then = p.T("tasks.task.remind_before", i18n.Args{"When": FormatDue(p, *t.RemindAt, loc, now)})
 	case t.DeadlineNotifiedAt == nil:
-		text += " I'll remind you at the deadline."
+		then = p.T("tasks.task.remind_deadline")
 	default:
-		text += " Its deadline has passed, so no reminder."
+		then = p.T("tasks.task.remind_none")
 	}
-	return Reply{Text: text, Sections: []Section{taskSection(t, loc, now, false)}}
+	return Reply{Text: joinSentences(first, then), Sections: []Section{taskSection(p, t, loc, now, false)}}
 }
 
-func (tk *tasks) done(ctx context.Context, u *core.User, id int64, replace bool) Reply {
+func (tk *tasks) done(ctx context.Context, p i18n.Printer, u *core.User, id int64, replace bool) Reply {
 	t, err := tk.st.UpdateTask(ctx, u, id, core.TaskUpdate{Done: new(true)})
 	if err != nil {
-		return tk.r.ErrorReply(err)
+		return tk.r.ErrorReply(p, err)
 	}
-	return Reply{Text: fmt.Sprintf("✅ Done: %s.", taskTitle(t)), ReplaceOriginal: replace}
+	return Reply{Text: p.T("tasks.task.done", i18n.Args{"Task": taskTitle(t)}), ReplaceOriginal: replace}
 }
 
 func (tk *tasks) action(ctx context.Context, c *Call, action, value string) Reply {
+	p := c.P
 	idPart, choice, _ := strings.Cut(value, ":")
 	id, ok := taskID(idPart)
 	if !ok {
-		return Reply{Text: "That button no longer works here."}
+		return Reply{Text: p.T("crm.button_gone")}
 	}
 	switch action {
 	case ActionTaskDone:
-		return tk.done(ctx, c.User, id, true)
+		return tk.done(ctx, p, c.User, id, true)
 	case ActionTaskEdit:
 		t, err := tk.st.Task(ctx, c.User, id)
 		if err != nil {
-			return tk.r.ErrorReply(err)
+			return tk.r.ErrorReply(p, err)
 		}
-		return tk.form(ctx, c.User, t)
+		return tk.form(ctx, p, c.User, t)
 	case ActionTaskSnooze:
 		loc := tk.loc(ctx, c.User)
 		now := tk.now()
@@ -182,21 +196,22 @@ func (tk *tasks) action(ctx context.Context, c *Call, action, value string) Repl
 			tomorrow := time.Date(l.Year(), l.Month(), l.Day()+1, 0, 0, 0, 0, time.UTC)
 			until = core.LocalTime(tomorrow.Year(), tomorrow.Month(), tomorrow.Day(), SnoozeTomorrowAt/60, SnoozeTomorrowAt%60, loc)
 		default:
-			return Reply{Text: "That button no longer works here."}
+			return Reply{Text: p.T("crm.button_gone")}
 		}
 		t, err := tk.st.SnoozeTask(ctx, c.User, id, until)
 		if err != nil {
-			return tk.r.ErrorReply(err)
+			return tk.r.ErrorReply(p, err)
 		}
-		return Reply{Text: fmt.Sprintf("💤 Snoozed %s: I'll remind you again %s.", taskTitle(t), FormatDue(until, loc, now)), ReplaceOriginal: true}
+		return Reply{Text: p.T("tasks.task.snoozed", i18n.Args{"Task": taskTitle(t), "When": FormatDue(p, until, loc, now)}), ReplaceOriginal: true}
 	}
-	return Reply{Text: "That button no longer works here."}
+	return Reply{Text: p.T("crm.button_gone")}
 }
 
 func (tk *tasks) list(ctx context.Context, c *Call) Reply {
+	p := c.P
 	scope, err := ParseTasksScope(c.Args)
 	if err != nil {
-		return Reply{Text: core.ErrorMessage(err)}
+		return Reply{Text: core.ErrorMessageIn(err, p.Locale())}
 	}
 	loc := tk.loc(ctx, c.User)
 	now := tk.now()
@@ -208,43 +223,43 @@ func (tk *tasks) list(ctx context.Context, c *Call) Reply {
 	case TasksDefault, TasksToday:
 		overdueAndToday, err := tk.st.ListTasks(ctx, c.User, core.TaskFilter{Done: &open, DueBefore: &endOfDay})
 		if err != nil {
-			return tk.r.ErrorReply(err)
+			return tk.r.ErrorReply(p, err)
 		}
 		doneToday, err := tk.st.ListTasks(ctx, c.User, core.TaskFilter{Done: &done, DueAfter: &startOfDay, DueBefore: &endOfDay})
 		if err != nil {
-			return tk.r.ErrorReply(err)
+			return tk.r.ErrorReply(p, err)
 		}
-		groups = append(groups, taskGroup{"Today and overdue", append(overdueAndToday, doneToday...)})
+		groups = append(groups, taskGroup{p.T("tasks.list.today"), append(overdueAndToday, doneToday...)})
 		if scope == TasksDefault {
 			upcoming, err := tk.st.ListTasks(ctx, c.User, core.TaskFilter{Done: &open, DueAfter: &endOfDay})
 			if err != nil {
-				return tk.r.ErrorReply(err)
+				return tk.r.ErrorReply(p, err)
 			}
-			groups = append(groups, taskGroup{"Upcoming", upcoming})
+			groups = append(groups, taskGroup{p.T("tasks.list.upcoming"), upcoming})
 		}
 	case TasksUpcoming:
 		upcoming, err := tk.st.ListTasks(ctx, c.User, core.TaskFilter{Done: &open, DueAfter: &endOfDay})
 		if err != nil {
-			return tk.r.ErrorReply(err)
+			return tk.r.ErrorReply(p, err)
 		}
-		groups = append(groups, taskGroup{"Upcoming", upcoming})
+		groups = append(groups, taskGroup{p.T("tasks.list.upcoming"), upcoming})
 	case TasksPast:
 		past, err := tk.st.ListTasks(ctx, c.User, core.TaskFilter{DueBefore: &now})
 		if err != nil {
-			return tk.r.ErrorReply(err)
+			return tk.r.ErrorReply(p, err)
 		}
 		for i, j := 0, len(past)-1; i < j; i, j = i+1, j-1 {
 			past[i], past[j] = past[j], past[i]
 		}
-		groups = append(groups, taskGroup{"Past (latest first)", past})
+		groups = append(groups, taskGroup{p.T("tasks.list.past"), past})
 	case TasksAll:
 		all, err := tk.st.ListTasks(ctx, c.User, core.TaskFilter{})
 		if err != nil {
-			return tk.r.ErrorReply(err)
+			return tk.r.ErrorReply(p, err)
 		}
-		groups = append(groups, taskGroup{"All tasks", all})
+		groups = append(groups, taskGroup{p.T("tasks.list.all"), all})
 	}
-	return tasksReply(groups, loc, now)
+	return tasksReply(p, groups, loc, now)
 }
 
 type taskGroup struct {
@@ -253,18 +268,18 @@ type taskGroup struct {
 }
 
 // tasksReply shows groups of tasks, tasksShown lines at most in all.
-func tasksReply(groups []taskGroup, loc *time.Location, now time.Time) Reply {
+func tasksReply(p i18n.Printer, groups []taskGroup, loc *time.Location, now time.Time) Reply {
 	var rep Reply
 	shown, total := 0, 0
 	var heads []string
 	for _, g := range groups {
 		total += len(g.tasks)
-		heads = append(heads, fmt.Sprintf("%s: %d", g.name, len(g.tasks)))
+		heads = append(heads, p.T("tasks.list.group_count", i18n.Args{"Group": g.name, "Count": len(g.tasks)}))
 		for i, t := range g.tasks {
 			if shown == tasksShown {
 				break
 			}
-			s := taskSection(t, loc, now, false)
+			s := taskSection(p, t, loc, now, false)
 			if i == 0 {
 				s.Title = g.name + " — " + s.Title
 			}
@@ -273,12 +288,12 @@ func tasksReply(groups []taskGroup, loc *time.Location, now time.Time) Reply {
 		}
 	}
 	if total == 0 {
-		rep.Text = "No tasks here. Add one with `" + TaskAddUsage + "`."
+		rep.Text = p.T("tasks.list.none", i18n.Args{"Add": p.T(TaskAddUsage)})
 		return rep
 	}
-	rep.Text = fmt.Sprintf("*Your tasks* (times in %s) — %s.", loc.String(), strings.Join(heads, ", "))
+	rep.Text = p.T("tasks.list.title", i18n.Args{"Zone": loc.String(), "Groups": strings.Join(heads, ", ")})
 	if shown < total {
-		rep.Text += fmt.Sprintf(" Showing %d of %d; try `/crm tasks upcoming`, `past` or `all`.", shown, total)
+		rep.Text = joinSentences(rep.Text, p.N("tasks.list.showing", total, i18n.Args{"Shown": shown}))
 	}
 	return rep
 }

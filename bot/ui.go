@@ -1,5 +1,7 @@
 package bot
 
+import "github.com/jayaya/jayayacrm/core/i18n"
+
 // The neutral UI: what a command, button or form answers, described without
 // any platform's vocabulary. The Slack adapter renders it as Block Kit
 // (sections, buttons, modals); another adapter could render it otherwise.
@@ -14,6 +16,9 @@ type Actor struct {
 	UserID    string // the platform's user ID (Slack U…, Discord snowflake)
 	ChannelID string // where the action happened, when known
 	ThreadID  string // the thread (Slack thread_ts, Discord thread ID), when inside one
+	// Locale is the language the platform gives the actor with this very
+	// action ("fr", a Discord interaction's locale), "" when it gives none.
+	Locale string
 }
 
 // Reply is an answer to a command or a button.
@@ -28,6 +33,9 @@ type Reply struct {
 	ReplaceOriginal bool
 	// Form, when set, opens a form (a Slack modal) instead of replying.
 	Form *Form
+	// Lang is the language the reply is written in: the adapter's own
+	// words around it ("…more not shown") follow it.
+	Lang i18n.Locale
 }
 
 // Section is one card-like block: a title, text, labelled fields, an
@@ -87,6 +95,9 @@ type Form struct {
 	Submit string
 	Meta   string
 	Inputs []Input
+	// Lang is the language the form is written in (its Cancel button
+	// follows it).
+	Lang i18n.Locale
 }
 
 // Input is one field of a form.

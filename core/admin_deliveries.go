@@ -11,7 +11,7 @@ func (s *Store) RetryDeliveryAs(ctx context.Context, a Actor, ticketID, delivery
 		return err
 	}
 	if d.TicketID == nil || *d.TicketID != ticketID {
-		return Errorf(ENOTFOUND, "No such delivery on this ticket.")
+		return E(ENOTFOUND, "core.delivery.not_on_ticket")
 	}
 	if err := s.RequeueDelivery(ctx, deliveryID); err != nil {
 		return err

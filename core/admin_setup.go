@@ -17,7 +17,7 @@ type setupToken struct {
 	CreatedAt time.Time `bun:"created_at,notnull"`
 }
 
-const setupGoneMessage = "This setup link is no longer valid: an admin exists already, so log in instead (or ask an admin)."
+const setupGone = "core.setup.gone"
 
 // NewSetupToken returns a fresh one-time setup token when the database has
 // no enabled admin at all, and "" otherwise. Every token stays valid until
@@ -45,7 +45,7 @@ func (s *Store) CheckSetupToken(ctx context.Context, token string) error {
 
 func (s *Store) checkSetupToken(ctx context.Context, db bun.IDB, token string) error {
 	if token == "" {
-		return Errorf(EFORBIDDEN, setupGoneMessage)
+		return E(EFORBIDDEN, setupGone)
 	}
 	n, err := db.NewSelect().Model((*setupToken)(nil)).Where("token_hash = ?", tokenHash(token)).Count(ctx)
 	if err != nil {
@@ -56,7 +56,7 @@ func (s *Store) checkSetupToken(ctx context.Context, db bun.IDB, token string) e
 		return err
 	}
 	if n == 0 || admins > 0 {
-		return Errorf(EFORBIDDEN, setupGoneMessage)
+		return E(EFORBIDDEN, setupGone)
 	}
 	return nil
 }
@@ -67,7 +67,7 @@ func (s *Store) checkSetupToken(ctx context.Context, db bun.IDB, token string) e
 // or an admin exists), EINVALID, ECONFLICT.
 func (s *Store) CreateFirstAdmin(ctx context.Context, token string, in NewUser, remoteAddr string) (*User, error) {
 	if strings.TrimSpace(in.Password) == "" {
-		return nil, Invalid("password", "A password is required: you will log in with it.")
+		return nil, InvalidE("password", "core.setup.password_required")
 	}
 	in.Role = RoleAdmin
 	var u *User

@@ -2,18 +2,21 @@ package core
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/uptrace/bun"
 )
 
-// Messages of the self-lockout rule: an admin cannot remove their own
-// access from the web panel; another admin has to do it.
+// Messages of the self-lockout rule (an admin cannot remove their own
+// access from the web panel; another admin has to do it) and of the
+// last-admin rule.
 const (
-	selfDemoteMessage  = "You cannot take away your own admin rights: another admin must do it, so that nobody locks themselves out by accident."
-	selfDisableMessage = "You cannot disable your own account: another admin must do it, so that nobody locks themselves out by accident."
-	selfDeleteMessage  = "You cannot delete your own account: another admin must do it, so that nobody locks themselves out by accident."
+	selfDemote  = "core.user.self_demote"
+	selfDisable = "core.user.self_disable"
+	selfDelete  = "core.user.self_delete"
+	lastAdmin   = "core.user.last_admin"
 )
 
 // CreateUserAs creates a user on behalf of an admin and records it in the
@@ -48,16 +51,16 @@ func (s *Store) UpdateUserAs(ctx context.Context, a Actor, id int64, up UserUpda
 			demote := up.Role != nil && strings.ToLower(strings.TrimSpace(*up.Role)) != RoleAdmin && before.Role == RoleAdmin
 			disable := up.Disabled != nil && *up.Disabled && before.DisabledAt == nil
 			if demote || disable {
-				field, msg := "role", selfDemoteMessage
+				field, msg := "role", selfDemote
 				if !demote {
-					field, msg = "disabled", selfDisableMessage
+					field, msg = "disabled", selfDisable
 				}
 				if before.IsAdmin() {
 					if err := s.keepOneAdmin(ctx, tx, id); err != nil {
-						return &Error{Code: EFORBIDDEN, Field: field, Message: ErrorMessage(err)}
+						return onField(err, field)
 					}
 				}
-				return &Error{Code: EFORBIDDEN, Field: field, Message: msg}
+				return FieldE(EFORBIDDEN, field, msg)
 			}
 		}
 		if after, err = s.UpdateUserTx(ctx, tx, id, up); err != nil {
@@ -66,7 +69,7 @@ func (s *Store) UpdateUserAs(ctx context.Context, a Actor, id int64, up UserUpda
 				if up.Role == nil || strings.ToLower(strings.TrimSpace(*up.Role)) == RoleAdmin {
 					field = "disabled"
 				}
-				return &Error{Code: EFORBIDDEN, Field: field, Message: ErrorMessage(err)}
+				return onField(err, field)
 			}
 			return err
 		}
@@ -133,7 +136,7 @@ func (s *Store) DeleteUserAs(ctx context.Context, a Actor, id int64) error {
 			}
 		}
 		if a.User != nil && a.User.ID == id {
-			return Errorf(EFORBIDDEN, selfDeleteMessage)
+			return E(EFORBIDDEN, selfDelete)
 		}
 		if _, err := s.DeleteUserTx(ctx, tx, id); err != nil {
 			return err
@@ -142,25 +145,49 @@ func (s *Store) DeleteUserAs(ctx context.Context, a Actor, id int64) error {
 	})
 }
 
-// CanDeleteUser says whether DeleteUserAs would refuse, and why, so that the
-// confirmation page can explain it before anyone presses the button.
-// Errors: ENOTFOUND; the refusal itself is returned as reason.
+// CanDeleteUser says whether DeleteUserAs would refuse, and why (in
+// English), so that the confirmation page can explain it before anyone
+// presses the button. Errors: ENOTFOUND; the refusal itself is returned
+// as reason. DeleteRefusal gives the refusal in any language.
 func (s *Store) CanDeleteUser(ctx context.Context, a Actor, id int64) (reason string, err error) {
+	refusal, err := s.DeleteRefusal(ctx, a, id)
+	if refusal == nil || err != nil {
+		return "", err
+	}
+	return refusal.Message, nil
+}
+
+// DeleteRefusal returns the EFORBIDDEN error DeleteUserAs would refuse
+// with (show it with ErrorMessageIn), nil when it would not. Errors:
+// ENOTFOUND.
+func (s *Store) DeleteRefusal(ctx context.Context, a Actor, id int64) (*Error, error) {
 	u, err := s.UserByID(ctx, id)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	if u.IsAdmin() {
 		n, err := s.CountAdmins(ctx)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		if n <= 1 {
-			return "This is the last admin: create or promote another admin first.", nil
+			return E(EFORBIDDEN, lastAdmin), nil
 		}
 	}
 	if a.User != nil && a.User.ID == id {
-		return selfDeleteMessage, nil
+		return E(EFORBIDDEN, selfDelete), nil
 	}
-	return "", nil
+	return nil, nil
+}
+
+// onField returns err's *Error about field: the same message and code,
+// shown beside that input.
+func onField(err error, field string) error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	cp := *e
+	cp.Field = field
+	return &cp
 }

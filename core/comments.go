@@ -8,9 +8,9 @@ import (
 // ENOTFOUND (company), EFORBIDDEN (author is not staff).
 func (s *Store) AddComment(ctx context.Context, companyID int64, author *User, body string) (*Comment, error) {
 	if !author.IsStaff() {
-		return nil, Errorf(EFORBIDDEN, "Only staff can comment on companies.")
+		return nil, E(EFORBIDDEN, "core.comment.staff_only")
 	}
-	b, err := text("body", "Comment", body, 4000, true)
+	b, err := text("body", "core.field.comment", body, 4000, true)
 	if err != nil {
 		return nil, err
 	}

@@ -6,6 +6,8 @@ import (
 	"errors"
 
 	"github.com/uptrace/bun"
+
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // CompanyInput holds a company's editable details.
@@ -30,13 +32,13 @@ type CompanyUpdate struct {
 }
 
 func (c *Company) setName(name string) error {
-	n, err := text("name", "Company name", name, 200, true)
+	n, err := text("name", "core.field.company_name", name, 200, true)
 	if err != nil {
 		return err
 	}
 	c.Name, c.NameKey, c.Search = n, Fold(n), Fold(n)
 	if c.NameKey == "" {
-		return Invalid("name", "Company name needs at least one letter or digit.")
+		return InvalidE("name", "core.company.name_letters")
 	}
 	return nil
 }
@@ -49,7 +51,7 @@ func (c *Company) apply(up CompanyUpdate) error {
 		}
 	}
 	if up.Address != nil {
-		if c.Address, err = text("address", "Address", *up.Address, 500, false); err != nil {
+		if c.Address, err = text("address", "core.field.address", *up.Address, 500, false); err != nil {
 			return err
 		}
 	}
@@ -72,7 +74,7 @@ func (c *Company) apply(up CompanyUpdate) error {
 }
 
 func companyConflict(c *Company) error {
-	return &Error{Code: ECONFLICT, Field: "name", Message: "A company named " + c.Name + " already exists."}
+	return FieldE(ECONFLICT, "name", "core.company.name_taken", i18n.Args{"Name": c.Name})
 }
 
 // CreateCompany adds a company with its interests. Errors: EINVALID,
@@ -127,7 +129,7 @@ func (s *Store) UpdateCompany(ctx context.Context, id int64, up CompanyUpdate) (
 		return nil
 	})
 	if isUniqueViolation(err) {
-		return nil, Errorf(ECONFLICT, "Another company already has that name.")
+		return nil, E(ECONFLICT, "core.company.taken")
 	}
 	if err != nil {
 		return nil, err
@@ -150,7 +152,7 @@ func setCompanyInterests(ctx context.Context, tx bun.IDB, companyID int64, ids [
 			return err
 		}
 		if n == 0 {
-			return &Error{Code: ENOTFOUND, Field: "interests", Message: "One of the chosen interests no longer exists."}
+			return FieldE(ENOTFOUND, "interests", "core.company.interest_gone")
 		}
 		if _, err := tx.NewInsert().Model(&CompanyInterest{CompanyID: companyID, InterestID: id}).Exec(ctx); err != nil {
 			return err
@@ -167,7 +169,7 @@ func (s *Store) DeleteCompany(ctx context.Context, id int64) error {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return Errorf(ENOTFOUND, "No such company.")
+		return E(ENOTFOUND, "core.company.not_found")
 	}
 	return nil
 }
@@ -176,7 +178,7 @@ func companyByID(ctx context.Context, db bun.IDB, id int64) (*Company, error) {
 	c := new(Company)
 	err := db.NewSelect().Model(c).Where("id = ?", id).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENOTFOUND, "No such company.")
+		return nil, E(ENOTFOUND, "core.company.not_found")
 	}
 	return c, err
 }
@@ -188,7 +190,7 @@ func (s *Store) Company(ctx context.Context, id int64) (*Company, error) {
 		Relation("Interests", func(q *bun.SelectQuery) *bun.SelectQuery { return q.OrderExpr("interest.name_key") }).
 		Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENOTFOUND, "No such company.")
+		return nil, E(ENOTFOUND, "core.company.not_found")
 	}
 	return c, err
 }
@@ -198,7 +200,7 @@ func (s *Store) Company(ctx context.Context, id int64) (*Company, error) {
 func (s *Store) SearchCompanies(ctx context.Context, query string, limit int) ([]*Company, error) {
 	toks := searchTokens(query)
 	if len(toks) == 0 {
-		return nil, Invalid("query", "Type part of a company name to search for.")
+		return nil, InvalidE("query", "core.company.query_empty")
 	}
 	if limit <= 0 || limit > 200 {
 		limit = 25
@@ -220,7 +222,7 @@ func (s *Store) CompanyByName(ctx context.Context, name string) (*Company, error
 	var id int64
 	err := s.DB.NewSelect().Model((*Company)(nil)).Column("id").Where("name_key = ?", Fold(name)).Scan(ctx, &id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENOTFOUND, "No company is named %q.", name)
+		return nil, E(ENOTFOUND, "core.company.not_named", i18n.Args{"Name": name})
 	}
 	if err != nil {
 		return nil, err

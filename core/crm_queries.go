@@ -77,7 +77,7 @@ type searchHit struct {
 func (s *Store) findIDs(ctx context.Context, table, query string, limit int) ([]int64, error) {
 	toks := searchTokens(query)
 	if len(toks) == 0 {
-		return nil, Invalid("query", "Type part of a name to search for.")
+		return nil, InvalidE("query", "core.search.query_empty")
 	}
 	if limit <= 0 || limit > 200 {
 		limit = 25

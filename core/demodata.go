@@ -11,6 +11,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/uptrace/bun"
+
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // Generated contacts for load tests, benchmarks and `jayaya demo-data`.
@@ -80,12 +82,12 @@ func GeneratedCompanyName(i int) string {
 // have no companies yet, so generated names cannot clash (ECONFLICT).
 func (s *Store) GenerateContacts(ctx context.Context, companies, people int, seed uint64) error {
 	if companies < 1 || people < 0 {
-		return Invalid("companies", "Generate at least one company.")
+		return InvalidE("companies", "core.demo.companies_min")
 	}
 	if n, err := s.CountCompanies(ctx); err != nil {
 		return err
 	} else if n > 0 {
-		return Errorf(ECONFLICT, "The database already has %d companies; generated contacts go only into an empty one.", n)
+		return EMsg(ECONFLICT, i18n.MN("core.demo.not_empty", n))
 	}
 	interests, err := s.ensureDemoInterests(ctx)
 	if err != nil {
@@ -235,11 +237,11 @@ func (s *Store) ensureDemoInterests(ctx context.Context) ([]*Interest, error) {
 // ImportComment records a comment as written by someone who need not be a
 // user (imports and demo data), at a given time. Errors: EINVALID, ENOTFOUND.
 func (s *Store) ImportComment(ctx context.Context, companyID int64, authorName, body string, at time.Time) (*Comment, error) {
-	b, err := text("body", "Comment", body, 4000, true)
+	b, err := text("body", "core.field.comment", body, 4000, true)
 	if err != nil {
 		return nil, err
 	}
-	name, err := text("author_name", "Author", authorName, 200, true)
+	name, err := text("author_name", "core.field.author", authorName, 200, true)
 	if err != nil {
 		return nil, err
 	}

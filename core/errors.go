@@ -54,26 +54,45 @@ func (e *Error) Error() string {
 // E returns an *Error with the given code whose message is the catalog's
 // id with args.
 func E(code, id string, args ...i18n.Args) *Error {
-	m := i18n.M(id, args...)
+	return EMsg(code, i18n.M(id, args...))
+}
+
+// EMsg returns an *Error with the given code whose message is m (built
+// with i18n.M, or i18n.MN for a message with plural forms).
+func EMsg(code string, m i18n.Msg) *Error {
 	return &Error{Code: code, Msg: m, Message: i18n.For(i18n.EN).Msg(m)}
+}
+
+// FieldE returns an *Error with the given code about one input field
+// (the input shows it beside itself) whose message is the catalog's id
+// with args.
+func FieldE(code, field, id string, args ...i18n.Args) *Error {
+	e := E(code, id, args...)
+	e.Field = field
+	return e
+}
+
+// InvalidN is InvalidE for a message with plural forms, chosen by count
+// (given to the message as {{.Count}}).
+func InvalidN(field, id string, count int, args ...i18n.Args) *Error {
+	e := EMsg(EINVALID, i18n.MN(id, count, args...))
+	e.Field = field
+	return e
 }
 
 // InvalidE returns an EINVALID error about one input field whose message
 // is the catalog's id with args.
 func InvalidE(field, id string, args ...i18n.Args) *Error {
-	e := E(EINVALID, id, args...)
-	e.Field = field
-	return e
+	return FieldE(EINVALID, field, id, args...)
 }
 
-// Errorf returns an *Error with the given code and a formatted message.
+// Errorf returns an *Error with the given code and a formatted English
+// message that no person is meant to read: an internal error, a
+// programming error, a line for the logs. What a person reads comes from
+// the catalog (E, InvalidE, FieldE, EMsg); ErrorMessageIn shows the
+// message of an Errorf error as it is, in English, whatever the language.
 func Errorf(code, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
-}
-
-// Invalid returns an EINVALID error about one input field.
-func Invalid(field, format string, args ...any) *Error {
-	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
 // ErrorCode returns the code of err's *Error, EINTERNAL for any other

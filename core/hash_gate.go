@@ -37,7 +37,7 @@ func newGate(slots int) *gate {
 }
 
 // gateBusy is the answer when a queue is full.
-var gateBusy = &Error{Code: EBUSY, Message: "The server is busy. Try again in a moment.", RetryAfter: time.Second}
+var gateBusy = func() *Error { e := E(EBUSY, "core.login.busy"); e.RetryAfter = time.Second; return e }()
 
 // run runs f in a slot, waiting in queue q (gateFresh, gateClean,
 // gateDirty) for one. It returns gateBusy, without running f, when the

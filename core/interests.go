@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/uptrace/bun"
+
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // InterestUpdate is a partial update of an interest. SlackChannel, when
@@ -19,7 +21,7 @@ type InterestUpdate struct {
 }
 
 func interestName(s string) (name, key string, err error) {
-	if name, err = text("name", "Interest name", s, 60, true); err != nil {
+	if name, err = text("name", "core.field.interest_name", s, 60, true); err != nil {
 		return "", "", err
 	}
 	return name, strings.ToLower(name), nil
@@ -28,7 +30,7 @@ func interestName(s string) (name, key string, err error) {
 func interestColor(s string) (string, error) {
 	s = strings.TrimSpace(s)
 	if !ValidColor(s) {
-		return "", Invalid("color", "Colour must look like #RRGGBB, not %q.", s)
+		return "", InvalidE("color", "core.interest.color_invalid", i18n.Args{"Value": s})
 	}
 	return strings.ToUpper(s), nil
 }
@@ -65,7 +67,7 @@ func (s *Store) CreateInterestTx(ctx context.Context, db bun.IDB, name, color st
 }
 
 func interestConflict(in *Interest) error {
-	return &Error{Code: ECONFLICT, Field: "name", Message: "An interest named " + in.Name + " already exists."}
+	return FieldE(ECONFLICT, "name", "core.interest.name_taken", i18n.Args{"Name": in.Name})
 }
 
 // interestNameFree checks the name before the unique index does, because a
@@ -154,7 +156,7 @@ func interestByID(ctx context.Context, db bun.IDB, id int64) (*Interest, error) 
 	in := new(Interest)
 	err := db.NewSelect().Model(in).Where("id = ?", id).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENOTFOUND, "No such interest.")
+		return nil, E(ENOTFOUND, "core.interest.not_found")
 	}
 	return in, err
 }

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // Login throttling, counted in the database so that every replica sees
@@ -34,8 +36,13 @@ const (
 	LoginLockout       = 15 * time.Minute
 )
 
-// BadLoginMessage is the one answer to an unknown login, a wrong password,
-// a locked login and a user who may not log in.
+// BadLoginID is the catalog ID of the one answer to an unknown login, a
+// wrong password, a locked login and a user who may not log in;
+// BadLoginMessage is that answer in English.
+const BadLoginID = "core.login.bad"
+
+// BadLoginMessage is the English text of BadLoginID (a test keeps the
+// two equal).
 const BadLoginMessage = "Wrong login or password."
 
 // loginKey is the throttling key of a typed login: the login as UserByLogin
@@ -55,7 +62,7 @@ func loginKey(login string) string {
 // ELIMITED (too many failures from remoteAddr), EBUSY (too many logins
 // being checked at once), EFORBIDDEN.
 func (s *Store) Authenticate(ctx context.Context, login, password, remoteAddr string) (*User, error) {
-	if _, err := plainText("login", "Login", login); err != nil {
+	if _, err := plainText("login", "core.field.login", login); err != nil {
 		return nil, err
 	}
 	key := loginKey(login)
@@ -70,8 +77,9 @@ func (s *Store) Authenticate(ctx context.Context, login, password, remoteAddr st
 	}
 	if ipFailures.count >= LoginIPMaxFailures {
 		wait := ipFailures.since.Add(LoginLockout).Sub(now)
-		return nil, &Error{Code: ELIMITED, RetryAfter: wait,
-			Message: fmt.Sprintf("Too many failed logins from your address. Try again in %d minutes.", int(wait.Minutes())+1)}
+		e := EMsg(ELIMITED, i18n.MN("core.login.too_many", int(wait.Minutes())+1))
+		e.RetryAfter = wait
+		return nil, e
 	}
 	var lockedUntil *time.Time
 	err = s.DB.NewSelect().Table("login_failures").Column("locked_until").Where("login_key = ?", key).Scan(ctx, &lockedUntil)
@@ -148,7 +156,7 @@ func (s *Store) Authenticate(ctx context.Context, login, password, remoteAddr st
 	if err != nil {
 		return nil, err
 	}
-	return nil, Errorf(EFORBIDDEN, BadLoginMessage)
+	return nil, E(EFORBIDDEN, BadLoginID)
 }
 
 // addressWindow is an address's failed logins in its current window.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/uptrace/bun"
@@ -16,7 +17,9 @@ const MaxMessageLen = 40000
 // RecordMessage stores an inbound message and its outbox deliveries in one
 // transaction. A message whose (SourcePlatform, SourceID) is already stored
 // is a redelivery: nothing changes and duplicate is true. Deliveries get the
-// new message's ID. Errors: EINVALID (no source, a body too long or with
+// new message's ID. The author's name and the attachments' names are
+// cleaned (CleanName): they come from the platforms and are shown beside
+// other text. Errors: EINVALID (no source, a body too long or with
 // control characters: relays clean what they receive first, CleanText).
 func (s *Store) RecordMessage(ctx context.Context, m *Message, deliveries ...*Delivery) (duplicate bool, err error) {
 	err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
@@ -29,20 +32,27 @@ func (s *Store) RecordMessage(ctx context.Context, m *Message, deliveries ...*De
 // RecordMessageTx is RecordMessage inside the caller's transaction.
 func (s *Store) RecordMessageTx(ctx context.Context, tx bun.IDB, m *Message, deliveries ...*Delivery) (duplicate bool, err error) {
 	if m.SourcePlatform == "" || m.SourceID == "" {
-		return false, Invalid("source", "A message needs its source platform and ID.")
+		return false, InvalidE("source", "core.message.source_missing")
 	}
 	if len([]rune(m.Body)) > MaxMessageLen {
-		return false, Invalid("body", "Message is longer than %d characters.", MaxMessageLen)
+		return false, InvalidN("body", "core.message.too_long", MaxMessageLen)
 	}
-	if m.Body, err = plainText("body", "Message", m.Body); err != nil {
+	if m.Body, err = plainText("body", "core.field.message", m.Body); err != nil {
 		return false, err
 	}
-	m.AuthorName = CleanText(m.AuthorName)
+	m.AuthorName = CleanName(m.AuthorName)
 	if strings.TrimSpace(m.AuthorName) == "" {
 		m.AuthorName = "unknown"
 	}
 	if m.Attachments == nil {
 		m.Attachments = []Attachment{}
+	}
+	if slices.ContainsFunc(m.Attachments, func(a Attachment) bool { return CleanName(a.Name) != a.Name }) {
+		atts := slices.Clone(m.Attachments)
+		for i := range atts {
+			atts[i].Name = CleanName(atts[i].Name)
+		}
+		m.Attachments = atts
 	}
 	if m.CreatedAt.IsZero() {
 		m.CreatedAt = s.now()
@@ -95,7 +105,7 @@ func messageWhere(ctx context.Context, db bun.IDB, where string, args ...any) (*
 	m := new(Message)
 	err := selectOneWhere(ctx, db, m, where, args...)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENOTFOUND, "No such message.")
+		return nil, E(ENOTFOUND, "core.message.not_found")
 	}
 	return m, err
 }

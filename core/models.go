@@ -28,11 +28,16 @@ type User struct {
 	DiscordID *string `bun:"discord_id"`
 	TimeZone  string  `bun:"time_zone,notnull"`
 	// Locale is the user's language setting ("en", "fr"), "" when unset.
-	Locale       string     `bun:"locale,notnull"`
-	PasswordHash string     `bun:"password_hash,notnull"`
-	DisabledAt   *time.Time `bun:"disabled_at"`
-	CreatedAt    time.Time  `bun:"created_at,notnull"`
-	UpdatedAt    time.Time  `bun:"updated_at,notnull"`
+	Locale string `bun:"locale,notnull"`
+	// SlackLocale and DiscordLocale are the languages those platforms
+	// last said the user speaks ("fr-FR", "fr"), "" when unknown: see
+	// Language.
+	SlackLocale   string     `bun:"slack_locale,notnull"`
+	DiscordLocale string     `bun:"discord_locale,notnull"`
+	PasswordHash  string     `bun:"password_hash,notnull"`
+	DisabledAt    *time.Time `bun:"disabled_at"`
+	CreatedAt     time.Time  `bun:"created_at,notnull"`
+	UpdatedAt     time.Time  `bun:"updated_at,notnull"`
 }
 
 // IsStaff reports whether the user may work as staff (staff or admin) and is

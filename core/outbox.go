@@ -13,7 +13,7 @@ func (s *Store) Delivery(ctx context.Context, id int64) (*Delivery, error) {
 	d := new(Delivery)
 	err := s.DB.NewSelect().Model(d).Where("id = ?", id).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENOTFOUND, "No such delivery.")
+		return nil, E(ENOTFOUND, "core.delivery.not_found")
 	}
 	if err != nil {
 		return nil, err

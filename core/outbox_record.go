@@ -136,7 +136,7 @@ func (s *Store) RequeueDelivery(ctx context.Context, id int64) error {
 		if _, err := s.Delivery(ctx, id); err != nil {
 			return err
 		}
-		return Errorf(ECONFLICT, "Only a parked delivery can be retried.")
+		return E(ECONFLICT, "core.delivery.not_parked")
 	}
 	return nil
 }

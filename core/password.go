@@ -92,10 +92,10 @@ func checkPasswordGated(ctx context.Context, q int, hash, password string) (ok b
 
 func validatePassword(pw string) error {
 	if len(pw) < MinPasswordLen {
-		return Invalid("password", "Password must be at least %d characters.", MinPasswordLen)
+		return InvalidN("password", "core.password.too_short", MinPasswordLen)
 	}
 	if len(pw) > MaxPasswordLen {
-		return Invalid("password", "Password must be at most %d characters.", MaxPasswordLen)
+		return InvalidN("password", "core.password.too_long", MaxPasswordLen)
 	}
 	return nil
 }

@@ -52,12 +52,12 @@ type Affiliation struct {
 func (p *Person) apply(up PersonUpdate) error {
 	var err error
 	if up.FirstName != nil {
-		if p.FirstName, err = text("first_name", "First name", *up.FirstName, 100, true); err != nil {
+		if p.FirstName, err = text("first_name", "core.field.first_name", *up.FirstName, 100, true); err != nil {
 			return err
 		}
 	}
 	if up.LastName != nil {
-		if p.LastName, err = text("last_name", "Last name", *up.LastName, 100, false); err != nil {
+		if p.LastName, err = text("last_name", "core.field.last_name", *up.LastName, 100, false); err != nil {
 			return err
 		}
 	}
@@ -72,7 +72,7 @@ func (p *Person) apply(up PersonUpdate) error {
 		}
 	}
 	if up.JobTitle != nil {
-		if p.JobTitle, err = text("job_title", "Job title", *up.JobTitle, 100, false); err != nil {
+		if p.JobTitle, err = text("job_title", "core.field.job_title", *up.JobTitle, 100, false); err != nil {
 			return err
 		}
 	}
@@ -136,9 +136,9 @@ func setPersonCompanies(ctx context.Context, tx bun.IDB, personID int64, links [
 		}
 		seen[l.CompanyID] = true
 		if _, err := companyByID(ctx, tx, l.CompanyID); err != nil {
-			return &Error{Code: ENOTFOUND, Field: "companies", Message: "One of the chosen companies no longer exists."}
+			return FieldE(ENOTFOUND, "companies", "core.person.company_gone")
 		}
-		title, err := text("job_title", "Job title", l.JobTitle, 100, false)
+		title, err := text("job_title", "core.field.job_title", l.JobTitle, 100, false)
 		if err != nil {
 			return err
 		}
@@ -155,7 +155,7 @@ func setPersonCompanies(ctx context.Context, tx bun.IDB, personID int64, links [
 // LinkPerson links a person to a company (or changes the job title held
 // there). Errors: ENOTFOUND, EINVALID.
 func (s *Store) LinkPerson(ctx context.Context, companyID, personID int64, jobTitle string) error {
-	title, err := text("job_title", "Job title", jobTitle, 100, false)
+	title, err := text("job_title", "core.field.job_title", jobTitle, 100, false)
 	if err != nil {
 		return err
 	}
@@ -179,7 +179,7 @@ func (s *Store) UnlinkPerson(ctx context.Context, companyID, personID int64) err
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return Errorf(ENOTFOUND, "That person is not linked to that company.")
+		return E(ENOTFOUND, "core.person.not_linked")
 	}
 	return nil
 }
@@ -191,7 +191,7 @@ func (s *Store) DeletePerson(ctx context.Context, id int64) error {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return Errorf(ENOTFOUND, "No such person.")
+		return E(ENOTFOUND, "core.person.not_found")
 	}
 	return nil
 }
@@ -200,7 +200,7 @@ func personByID(ctx context.Context, db bun.IDB, id int64) (*Person, error) {
 	p := new(Person)
 	err := db.NewSelect().Model(p).Where("id = ?", id).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENOTFOUND, "No such person.")
+		return nil, E(ENOTFOUND, "core.person.not_found")
 	}
 	return p, err
 }
@@ -215,7 +215,7 @@ func (s *Store) Person(ctx context.Context, id int64) (*Person, error) {
 func (s *Store) SearchPeople(ctx context.Context, query string, limit int) ([]*Person, error) {
 	toks := searchTokens(query)
 	if len(toks) == 0 {
-		return nil, Invalid("query", "Type part of a name to search for.")
+		return nil, InvalidE("query", "core.search.query_empty")
 	}
 	if limit <= 0 || limit > 200 {
 		limit = 25

@@ -40,7 +40,7 @@ func (s *Store) AppendMessageTarget(ctx context.Context, tx bun.IDB, messageID i
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return Errorf(ENOTFOUND, "No such message.")
+		return E(ENOTFOUND, "core.message.not_found")
 	}
 	return nil
 }
@@ -50,9 +50,9 @@ func (s *Store) AppendMessageTarget(ctx context.Context, tx bun.IDB, messageID i
 // Errors: EINVALID (a body too long or with control characters).
 func (s *Store) EditMessageTx(ctx context.Context, tx bun.IDB, messageID int64, body string) (bool, error) {
 	if len([]rune(body)) > MaxMessageLen {
-		return false, Invalid("body", "Message is longer than %d characters.", MaxMessageLen)
+		return false, InvalidN("body", "core.message.too_long", MaxMessageLen)
 	}
-	body, err := plainText("body", "Message", body)
+	body, err := plainText("body", "core.field.message", body)
 	if err != nil {
 		return false, err
 	}

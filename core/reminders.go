@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // Task reminders. A task has at most two kinds of reminder pending:
@@ -206,10 +208,10 @@ func (s *Store) SnoozeTask(ctx context.Context, owner *User, id int64, until tim
 		}
 		now := s.now()
 		if t.DoneAt != nil {
-			return Errorf(ECONFLICT, "Task #%d is already done.", id)
+			return E(ECONFLICT, "core.task.done_already", i18n.Args{"ID": id})
 		}
 		if !until.After(now) {
-			return Invalid("until", "A snooze must end in the future.")
+			return InvalidE("until", "core.task.snooze_past")
 		}
 		t.snooze(until.UTC().Truncate(time.Second), now)
 		t.UpdatedAt = now
@@ -234,7 +236,7 @@ func (s *Store) lockedTaskOf(ctx context.Context, tx bun.IDB, owner *User, id in
 	t := new(Task)
 	err := s.forUpdate(tx.NewSelect().Model(t).Where("id = ? AND owner_id = ?", id, owner.ID)).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENOTFOUND, "You have no task #%d.", id)
+		return nil, E(ENOTFOUND, "core.task.not_found", i18n.Args{"ID": id})
 	}
 	return t, err
 }

@@ -37,7 +37,7 @@ func (s *Store) ReminderSettings(ctx context.Context, userID int64) (*ReminderSe
 	rs := new(ReminderSettings)
 	err := s.DB.NewSelect().Model(rs).Where("id = ?", userID).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENOTFOUND, "No such user.")
+		return nil, E(ENOTFOUND, "core.user.not_found")
 	}
 	return rs, err
 }
@@ -46,7 +46,7 @@ func (s *Store) ReminderSettings(ctx context.Context, userID int64) (*ReminderSe
 // morning digest. Errors: ENOTFOUND, EINVALID.
 func (s *Store) SetDigestTime(ctx context.Context, userID int64, minute int) error {
 	if minute < 0 || minute >= 24*60 {
-		return Invalid("digest", "The digest time must be between 00:00 and 23:59.")
+		return InvalidE("digest", "core.digest.time_invalid")
 	}
 	res, err := s.DB.NewUpdate().Model((*ReminderSettings)(nil)).Set("digest_minute = ?", minute).
 		Where("id = ?", userID).Exec(ctx)
@@ -54,7 +54,8 @@ func (s *Store) SetDigestTime(ctx context.Context, userID int64, minute int) err
 }
 
 // CacheTimeZone records the time zone a chat platform reported for a user
-// and when it was read; an unknown or empty zone is stored as UTC.
+// and when it was read; an unknown or empty zone is stored as UTC. The
+// language it reported stays as it was (CacheSlackProfile records both).
 // Errors: ENOTFOUND.
 func (s *Store) CacheTimeZone(ctx context.Context, userID int64, tz string) error {
 	if _, err := time.LoadLocation(tz); err != nil || tz == "" || tz == "Local" {
@@ -70,7 +71,7 @@ func oneRow(res sql.Result, err error) error {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return Errorf(ENOTFOUND, "No such user.")
+		return E(ENOTFOUND, "core.user.not_found")
 	}
 	return nil
 }

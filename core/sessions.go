@@ -84,7 +84,7 @@ func (s *Store) CreateSession(ctx context.Context, userID int64, replace, remote
 // user was since disabled or is no longer staff is refused like an unknown
 // one. Errors: ENOTFOUND (no such live session).
 func (s *Store) SessionUser(ctx context.Context, token string) (*User, error) {
-	gone := Errorf(ENOTFOUND, "Your session has ended: please log in again.")
+	gone := E(ENOTFOUND, "core.session.ended")
 	if token == "" {
 		return nil, gone
 	}

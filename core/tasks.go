@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // DefaultRemindMinutes is how long before its deadline a task is reminded
@@ -43,29 +45,29 @@ type TaskFilter struct {
 func (t *Task) apply(up TaskUpdate, now time.Time) error {
 	var err error
 	if up.Title != nil {
-		if t.Title, err = text("title", "Title", *up.Title, 200, true); err != nil {
+		if t.Title, err = text("title", "core.field.title", *up.Title, 200, true); err != nil {
 			return err
 		}
 	}
 	if up.Place != nil {
-		if t.Place, err = text("place", "Place", *up.Place, 200, false); err != nil {
+		if t.Place, err = text("place", "core.field.place", *up.Place, 200, false); err != nil {
 			return err
 		}
 	}
 	if up.Description != nil {
-		if t.Description, err = text("description", "Description", *up.Description, 4000, false); err != nil {
+		if t.Description, err = text("description", "core.field.details", *up.Description, 4000, false); err != nil {
 			return err
 		}
 	}
 	if up.DueAt != nil {
 		if up.DueAt.IsZero() {
-			return Invalid("due", "Deadline is required.")
+			return InvalidE("due", "core.task.due_required")
 		}
 		t.DueAt = up.DueAt.UTC().Truncate(time.Second)
 	}
 	if up.RemindMinutes != nil {
 		if *up.RemindMinutes < 0 || *up.RemindMinutes > 60*24*14 {
-			return Invalid("remind", "Reminder lead time must be between 0 minutes and 14 days.")
+			return InvalidE("remind", "core.task.remind_range")
 		}
 		t.RemindMinutes = *up.RemindMinutes
 	}
@@ -87,7 +89,7 @@ func (t *Task) apply(up TaskUpdate, now time.Time) error {
 // CreateTask adds a task owned by owner. Errors: EINVALID, EFORBIDDEN.
 func (s *Store) CreateTask(ctx context.Context, owner *User, in TaskInput) (*Task, error) {
 	if owner == nil || owner.DisabledAt != nil {
-		return nil, Errorf(EFORBIDDEN, "Only active users can have tasks.")
+		return nil, E(EFORBIDDEN, "core.task.owner_inactive")
 	}
 	now := s.now()
 	t := &Task{OwnerID: owner.ID, RemindMinutes: DefaultRemindMinutes, CreatedAt: now, UpdatedAt: now}
@@ -110,7 +112,7 @@ func taskOf(ctx context.Context, db bun.IDB, owner *User, id int64) (*Task, erro
 	t := new(Task)
 	err := db.NewSelect().Model(t).Where("id = ? AND owner_id = ?", id, owner.ID).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENOTFOUND, "You have no task #%d.", id)
+		return nil, E(ENOTFOUND, "core.task.not_found", i18n.Args{"ID": id})
 	}
 	return t, err
 }
@@ -143,7 +145,7 @@ func (s *Store) DeleteTask(ctx context.Context, owner *User, id int64) error {
 		return err
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
-		return Errorf(ENOTFOUND, "You have no task #%d.", id)
+		return E(ENOTFOUND, "core.task.not_found", i18n.Args{"ID": id})
 	}
 	return nil
 }
@@ -171,18 +173,26 @@ func (s *Store) ListTasks(ctx context.Context, owner *User, f TaskFilter) ([]*Ta
 // LocalTime turns a wall-clock date and time in loc into an instant. On a
 // spring-forward day a time that does not exist (02:30 when clocks jump from
 // 02:00 to 03:00) moves forward by the gap (03:30); on a fall-back day a time
-// that happens twice means its first occurrence (the earlier instant).
+// that happens twice means its first occurrence (the earlier instant). Gaps
+// and repeats of any length count (30 minutes on Lord Howe Island, 2 hours
+// at Troll, a whole day on Samoa in 2011), at any hour (midnight in Cuba).
 func LocalTime(year int, month time.Month, day, hour, minute int, loc *time.Location) time.Time {
-	t := time.Date(year, month, day, hour, minute, 0, 0, loc)
-	if t.Hour() != hour || t.Minute() != minute {
-		// Nonexistent wall time: Go normalised it; make it "after the gap".
-		before := time.Date(year, month, day, hour, minute, 0, 0, time.UTC)
-		_, off1 := time.Date(year, month, day, 0, 0, 0, 0, loc).Zone()
-		return before.Add(-time.Duration(off1) * time.Second)
+	naive := time.Date(year, month, day, hour, minute, 0, 0, time.UTC)
+	offset := func(u time.Time) time.Duration { _, o := u.In(loc).Zone(); return time.Duration(o) * time.Second }
+	// The offsets in force around that day: any instant showing the wall
+	// time is naive minus the offset in force at it.
+	var best time.Time
+	highest := offset(naive)
+	for _, o := range []time.Duration{offset(naive.Add(-24 * time.Hour)), highest, offset(naive.Add(24 * time.Hour))} {
+		highest = max(highest, o)
+		if u := naive.Add(-o); offset(u) == o && (best.IsZero() || u.Before(best)) {
+			best = u
+		}
 	}
-	// Go picks one of two instants for an ambiguous wall time; prefer the earlier.
-	if earlier := t.Add(-time.Hour); earlier.Hour() == hour && earlier.Minute() == minute && earlier.Day() == day {
-		return earlier
+	if !best.IsZero() {
+		return best
 	}
-	return t
+	// No instant shows it: clocks jumped over it. Read it with the offset
+	// in force before the jump, which shows as the same time after it.
+	return naive.Add(-offset(naive.Add(-highest)))
 }

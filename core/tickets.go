@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // TicketFilter selects tickets in ListTickets. ParticipantID limits to the
@@ -22,7 +24,7 @@ type TicketFilter struct {
 
 func ticketSubject(s string) (string, error) {
 	s = strings.Join(strings.Fields(s), " ")
-	return text("subject", "Subject", s, 90, true)
+	return text("subject", "core.field.subject", s, 90, true)
 }
 
 // nextCounter increments a named counter and returns its new value. The row
@@ -50,7 +52,7 @@ func (s *Store) OpenTicket(ctx context.Context, opener *User, subject, visibilit
 // ticket, its first message and their deliveries commit together.
 func (s *Store) OpenTicketTx(ctx context.Context, tx bun.IDB, opener *User, subject, visibility string) (*Ticket, error) {
 	if opener == nil || opener.DisabledAt != nil {
-		return nil, Errorf(EFORBIDDEN, "Only registered users can open tickets.")
+		return nil, E(EFORBIDDEN, "core.ticket.opener_required")
 	}
 	subj, err := ticketSubject(subject)
 	if err != nil {
@@ -61,7 +63,7 @@ func (s *Store) OpenTicketTx(ctx context.Context, tx bun.IDB, opener *User, subj
 		visibility = TicketPrivate
 	case TicketPrivate, TicketPublic:
 	default:
-		return nil, Invalid("visibility", "Visibility must be private or public, not %q.", visibility)
+		return nil, InvalidE("visibility", "core.ticket.visibility_invalid", i18n.Args{"Value": visibility})
 	}
 	now := s.now()
 	t := &Ticket{Subject: subj, Status: TicketOpen, Visibility: visibility, OpenerID: &opener.ID, CreatedAt: now, UpdatedAt: now}
@@ -133,7 +135,7 @@ func (s *Store) SetTicketStatus(ctx context.Context, tx bun.IDB, ticketID int64,
 		tx = s.DB
 	}
 	if status != TicketOpen && status != TicketClosed {
-		return false, Invalid("status", "Status must be open or closed.")
+		return false, InvalidE("status", "core.ticket.status_invalid")
 	}
 	now := s.now()
 	q := tx.NewUpdate().Model((*Ticket)(nil)).Set("status = ?", status).Set("updated_at = ?", now).
@@ -179,7 +181,7 @@ func ticketWhere(ctx context.Context, db bun.IDB, where string, args ...any) (*T
 	t := new(Ticket)
 	err := selectOneWhere(ctx, db, t, where, args...)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENOTFOUND, "No such ticket.")
+		return nil, E(ENOTFOUND, "core.ticket.not_found")
 	}
 	return t, err
 }
@@ -193,7 +195,7 @@ func (s *Store) Ticket(ctx context.Context, id int64) (*Ticket, error) {
 func (s *Store) TicketByNumber(ctx context.Context, number int64) (*Ticket, error) {
 	t, err := ticketWhere(ctx, s.DB, "number = ?", number)
 	if ErrorCode(err) == ENOTFOUND {
-		return nil, Errorf(ENOTFOUND, "There is no ticket #%d.", number)
+		return nil, E(ENOTFOUND, "core.ticket.number_not_found", i18n.Args{"Number": number})
 	}
 	return t, err
 }

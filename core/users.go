@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // NewUser is the input of CreateUser. Password may be empty: such a user
@@ -54,16 +56,16 @@ func validRole(r string) error {
 	case RoleAdmin, RoleStaff, RoleClient:
 		return nil
 	}
-	return Invalid("role", "Role must be admin, staff or client, not %q.", r)
+	return InvalidE("role", "core.user.role_invalid", i18n.Args{"Value": r})
 }
 
 func normLogin(s string) (string, error) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	if s == "" {
-		return "", Invalid("login", "Login is required.")
+		return "", InvalidE("login", "core.user.login_required")
 	}
 	if !loginRE.MatchString(s) {
-		return "", Invalid("login", "Login must be 2-64 characters: letters, digits, '.', '_', '-', '@'.")
+		return "", InvalidE("login", "core.user.login_invalid")
 	}
 	return s, nil
 }
@@ -74,7 +76,7 @@ func optID(field, label, s string, re interface{ MatchString(string) bool }) (*s
 		return nil, nil
 	}
 	if !re.MatchString(s) {
-		return nil, Invalid(field, "%q is not a valid %s.", s, label)
+		return nil, InvalidE(field, "core.user.id_invalid", i18n.Args{"Value": s, "Field": i18n.M(label)})
 	}
 	return &s, nil
 }
@@ -103,7 +105,7 @@ func (s *Store) CreateUserTx(ctx context.Context, tx bun.IDB, in NewUser) (*User
 	if u.Login, err = normLogin(in.Login); err != nil {
 		return nil, err
 	}
-	if u.Name, err = text("name", "Name", in.Name, 200, true); err != nil {
+	if u.Name, err = text("name", "core.field.name", in.Name, 200, true); err != nil {
 		return nil, err
 	}
 	if u.Email, err = validEmail("email", in.Email); err != nil {
@@ -117,10 +119,10 @@ func (s *Store) CreateUserTx(ctx context.Context, tx bun.IDB, in NewUser) (*User
 			return nil, err
 		}
 	}
-	if u.SlackID, err = optID("slack_id", "Slack user ID (like U0123ABCD)", in.SlackID, slackIDRE); err != nil {
+	if u.SlackID, err = optID("slack_id", "core.field.slack_user_id", in.SlackID, slackIDRE); err != nil {
 		return nil, err
 	}
-	if u.DiscordID, err = optID("discord_id", "Discord user ID (a number of 15 to 21 digits)", in.DiscordID, discordIDRE); err != nil {
+	if u.DiscordID, err = optID("discord_id", "core.field.discord_user_id", in.DiscordID, discordIDRE); err != nil {
 		return nil, err
 	}
 	if u.TimeZone, err = validTimeZone("time_zone", in.TimeZone); err != nil {
@@ -144,7 +146,7 @@ func (s *Store) CreateUserTx(ctx context.Context, tx bun.IDB, in NewUser) (*User
 	}
 	_, err = tx.NewInsert().Model(u).Returning("id").Exec(ctx)
 	if isUniqueViolation(err) {
-		return nil, Errorf(ECONFLICT, "That login, Slack ID or Discord ID is already used by another user.")
+		return nil, E(ECONFLICT, "core.user.taken")
 	}
 	if err != nil {
 		return nil, err
@@ -159,9 +161,9 @@ func checkUserUnique(ctx context.Context, db bun.IDB, u *User) error {
 		field, col, label string
 		val               *string
 	}{
-		{"login", "login", "login", &u.Login},
-		{"slack_id", "slack_id", "Slack ID", u.SlackID},
-		{"discord_id", "discord_id", "Discord ID", u.DiscordID},
+		{"login", "login", "core.field.login", &u.Login},
+		{"slack_id", "slack_id", "core.field.slack_id", u.SlackID},
+		{"discord_id", "discord_id", "core.field.discord_id", u.DiscordID},
 	}
 	for _, c := range checks {
 		if c.val == nil {
@@ -172,7 +174,7 @@ func checkUserUnique(ctx context.Context, db bun.IDB, u *User) error {
 			return err
 		}
 		if n > 0 {
-			return &Error{Code: ECONFLICT, Field: c.field, Message: "The " + c.label + " " + *c.val + " is already used by another user."}
+			return FieldE(ECONFLICT, c.field, "core.user.value_taken", i18n.Args{"Field": i18n.M(c.label), "Value": *c.val})
 		}
 	}
 	return nil
@@ -202,7 +204,7 @@ func userWhere(ctx context.Context, db bun.IDB, where string, arg any) (*User, e
 	u := new(User)
 	err := selectOneWhere(ctx, db, u, where, arg)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENOTFOUND, "No such user.")
+		return nil, E(ENOTFOUND, "core.user.not_found")
 	}
 	if err != nil {
 		return nil, err
@@ -274,7 +276,7 @@ func (s *Store) UpdateUserTx(ctx context.Context, tx bun.IDB, id int64, up UserU
 	u.UpdatedAt = s.now()
 	if _, err := tx.NewUpdate().Model(u).WherePK().Exec(ctx); err != nil {
 		if isUniqueViolation(err) {
-			return nil, Errorf(ECONFLICT, "That login, Slack ID or Discord ID is already used by another user.")
+			return nil, E(ECONFLICT, "core.user.taken")
 		}
 		return nil, err
 	}
@@ -294,7 +296,7 @@ func applyUserUpdate(u *User, up UserUpdate, now time.Time) error {
 		}
 	}
 	if up.Name != nil {
-		if u.Name, err = text("name", "Name", *up.Name, 200, true); err != nil {
+		if u.Name, err = text("name", "core.field.name", *up.Name, 200, true); err != nil {
 			return err
 		}
 	}
@@ -316,12 +318,12 @@ func applyUserUpdate(u *User, up UserUpdate, now time.Time) error {
 		u.Role = r
 	}
 	if up.SlackID != nil {
-		if u.SlackID, err = optID("slack_id", "Slack user ID (like U0123ABCD)", *up.SlackID, slackIDRE); err != nil {
+		if u.SlackID, err = optID("slack_id", "core.field.slack_user_id", *up.SlackID, slackIDRE); err != nil {
 			return err
 		}
 	}
 	if up.DiscordID != nil {
-		if u.DiscordID, err = optID("discord_id", "Discord user ID (a number of 15 to 21 digits)", *up.DiscordID, discordIDRE); err != nil {
+		if u.DiscordID, err = optID("discord_id", "core.field.discord_user_id", *up.DiscordID, discordIDRE); err != nil {
 			return err
 		}
 	}
@@ -400,7 +402,7 @@ func (s *Store) lockUser(ctx context.Context, tx bun.IDB, id int64) (*User, erro
 	u := new(User)
 	err := tx.NewSelect().Model(u).Where("id = ?", id).Scan(ctx)
 	if errors.Is(err, sql.ErrNoRows) {
-		return nil, Errorf(ENOTFOUND, "No such user.")
+		return nil, E(ENOTFOUND, "core.user.not_found")
 	}
 	return u, err
 }
@@ -423,7 +425,7 @@ func (s *Store) keepOneAdmin(ctx context.Context, tx bun.IDB, id int64) error {
 		}
 	}
 	if others == 0 {
-		return Errorf(EFORBIDDEN, "This is the last admin: create or promote another admin first.")
+		return E(EFORBIDDEN, lastAdmin)
 	}
 	return nil
 }

@@ -21,19 +21,25 @@ var (
 )
 
 // text trims s and checks that it is at most max characters of valid
-// text (see plainText); required makes an empty value an error. field
-// names the input in the error.
+// text (see plainText) without bidirectional controls (see isBidiControl):
+// everything a person types into the product (names, titles, comments) is
+// shown inside other text, in cards, lists and the panel. required makes
+// an empty value an error. field names the input in the error; label is
+// the catalog ID of its name (core.field.*), shown in the message.
 func text(field, label, s string, max int, required bool) (string, error) {
 	s, err := plainText(field, label, s)
 	if err != nil {
 		return "", err
 	}
+	if strings.IndexFunc(s, isBidiControl) >= 0 {
+		return "", InvalidE(field, "core.text.bidi", i18n.Args{"Label": i18n.M(label)})
+	}
 	s = strings.TrimSpace(s)
 	if required && s == "" {
-		return "", Invalid(field, "%s is required.", label)
+		return "", InvalidE(field, "core.text.required", i18n.Args{"Field": i18n.M(label)})
 	}
 	if utf8.RuneCountInString(s) > max {
-		return "", Invalid(field, "%s must be at most %d characters.", label, max)
+		return "", InvalidN(field, "core.text.too_long", max, i18n.Args{"Field": i18n.M(label)})
 	}
 	return s, nil
 }
@@ -44,11 +50,11 @@ func text(field, label, s string, max int, required bool) (string, error) {
 // browsers send a textarea) become LF. Errors: EINVALID naming field.
 func plainText(field, label, s string) (string, error) {
 	if !utf8.ValidString(s) {
-		return "", Invalid(field, "%s is not valid text (it must be UTF-8).", label)
+		return "", InvalidE(field, "core.text.not_utf8", i18n.Args{"Field": i18n.M(label)})
 	}
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	if strings.IndexFunc(s, isForbiddenControl) >= 0 {
-		return "", Invalid(field, "%s must not contain control characters (such as NUL); only line breaks and tabs are allowed.", label)
+		return "", InvalidE(field, "core.text.control", i18n.Args{"Field": i18n.M(label)})
 	}
 	return s, nil
 }
@@ -59,18 +65,41 @@ func isForbiddenControl(r rune) bool {
 	return unicode.IsControl(r) && r != '\n' && r != '\t'
 }
 
+// isBidiControl reports an embedding, override or isolate of Unicode's
+// bidirectional algorithm (U+202A–U+202E, U+2066–U+2069). Each changes
+// the order in which the text after it is shown, so a name holding one
+// can pass for another (U+202E then "fdp.exe" shows as "exe.pdf"). The marks U+200E
+// and U+200F, which only give a direction, are not among them.
+func isBidiControl(r rune) bool {
+	return (r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069')
+}
+
+// CleanName is CleanText for a name that arrives from a chat platform and
+// must not be refused (a display name, a subject taken from a message, a
+// file name): bidirectional controls are removed too, as text typed into
+// the product may not hold them.
+func CleanName(s string) string { return dropRunes(CleanText(s), isBidiControl) }
+
 // CleanText makes s storable text without refusing it, for what arrives
 // from chat platforms and must not be lost (relayed messages, display
-// names): invalid UTF-8 becomes U+FFFD, CR LF becomes LF, and control
-// characters other than line breaks and tabs are removed.
+// names, see CleanName): invalid UTF-8 becomes U+FFFD, CR LF becomes LF,
+// and control characters other than line breaks and tabs are removed.
+// Bidirectional controls stay: writers of right-to-left languages use
+// them, and a relayed message is shown on its own (a post, or a line of
+// a combined post), where Unicode ends their effect with the paragraph.
 func CleanText(s string) string {
 	s = strings.ToValidUTF8(s, "\uFFFD")
 	s = strings.ReplaceAll(s, "\r\n", "\n")
-	if strings.IndexFunc(s, isForbiddenControl) < 0 {
+	return dropRunes(s, isForbiddenControl)
+}
+
+// dropRunes returns s without the runes drop reports.
+func dropRunes(s string, drop func(rune) bool) string {
+	if strings.IndexFunc(s, drop) < 0 {
 		return s
 	}
 	return strings.Map(func(r rune) rune {
-		if isForbiddenControl(r) {
+		if drop(r) {
 			return -1
 		}
 		return r
@@ -84,7 +113,7 @@ func validEmail(field, s string) (string, error) {
 	}
 	a, err := mail.ParseAddress(s)
 	if err != nil || a.Address != s || !strings.Contains(s[strings.LastIndexByte(s, '@')+1:], ".") || len(s) > 254 {
-		return "", Invalid(field, "%q is not a valid email address.", s)
+		return "", InvalidE(field, "core.text.email_invalid", i18n.Args{"Value": s})
 	}
 	return s, nil
 }
@@ -95,7 +124,7 @@ func validPhone(field, s string) (string, error) {
 		return "", nil
 	}
 	if !phoneRE.MatchString(s) {
-		return "", Invalid(field, "%q is not a valid phone number (digits, spaces, + ( ) . - only).", s)
+		return "", InvalidE(field, "core.text.phone_invalid", i18n.Args{"Value": s})
 	}
 	return s, nil
 }
@@ -111,7 +140,7 @@ func validWebsite(field, s string) (string, error) {
 	}
 	u, err := url.Parse(s)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || !strings.Contains(u.Hostname(), ".") || len(s) > 500 {
-		return "", Invalid(field, "%q is not a valid web address.", s)
+		return "", InvalidE(field, "core.text.website_invalid", i18n.Args{"Value": s})
 	}
 	return s, nil
 }
@@ -122,7 +151,7 @@ func validTimeZone(field, s string) (string, error) {
 		return "UTC", nil
 	}
 	if _, err := time.LoadLocation(s); err != nil || s == "Local" {
-		return "", Invalid(field, "%q is not a known time zone (use an IANA name such as Europe/Paris).", s)
+		return "", InvalidE(field, "core.text.time_zone_invalid", i18n.Args{"Value": s})
 	}
 	return s, nil
 }

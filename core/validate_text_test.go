@@ -181,9 +181,15 @@ func TestCleanText(t *testing.T) {
 		"bad utf-8 \xff here":    "bad utf-8 \uFFFD here",
 		"emoji 🎫 and accents éà": "emoji 🎫 and accents éà",
 	}
+	wantCleaned(t, "CleanText", core.CleanText, cases)
+}
+
+// wantCleaned checks that clean turns each case's key into its value.
+func wantCleaned(t *testing.T, name string, clean func(string) string, cases map[string]string) {
+	t.Helper()
 	for in, want := range cases {
-		if got := core.CleanText(in); got != want {
-			t.Errorf("CleanText(%q) = %q, want %q", in, got, want)
+		if got := clean(in); got != want {
+			t.Errorf("%s(%q) = %q, want %q", name, in, got, want)
 		}
 	}
 }

@@ -119,6 +119,10 @@ func New(cfg Config, relay *bot.Relay, log *slog.Logger) (*Adapter, error) {
 	dg.SyncEvents = true
 	a := &Adapter{cfg: cfg, dg: dg, relay: relay, store: relay.Store, log: log.With("platform", core.PlatformDiscord), runCtx: context.Background(), caughtUp: closedChan()}
 	a.send = a.senders()
+	// Clients Discord says nothing about read the guild's language.
+	if relay.DiscordGuildLocale == nil {
+		relay.DiscordGuildLocale = a.GuildLocale
+	}
 	dg.AddHandler(a.onConnect)
 	dg.AddHandler(a.onDisconnect)
 	dg.AddHandler(a.onReady)
@@ -128,6 +132,16 @@ func New(cfg Config, relay *bot.Relay, log *slog.Logger) (*Adapter, error) {
 	dg.AddHandler(a.onMessageDelete)
 	dg.AddHandler(a.onInteraction)
 	return a, nil
+}
+
+// GuildLocale returns the clients' guild's preferred locale ("fr",
+// "en-US") as the gateway last told it, "" before it has.
+func (a *Adapter) GuildLocale() string {
+	g, err := a.dg.State.Guild(a.cfg.GuildID)
+	if err != nil || g == nil {
+		return ""
+	}
+	return g.PreferredLocale
 }
 
 // Session returns the discordgo session the adapter uses.

@@ -2,72 +2,95 @@ package discord
 
 import (
 	"context"
-	"fmt"
 	"strings"
 
 	"github.com/bwmarrin/discordgo"
 
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
-// commands are the guild slash commands clients use.
-var commands = []*discordgo.ApplicationCommand{
-	{
-		Name: "ticket", Description: "Open a support ticket in a new thread",
-		Options: []*discordgo.ApplicationCommandOption{
-			{Type: discordgo.ApplicationCommandOptionString, Name: "subject", Description: "What is it about?", Required: true, MaxLength: 90},
-			{Type: discordgo.ApplicationCommandOptionString, Name: "visibility", Description: "Private (default): only you and our team; public: other clients may read and answer",
+// The guild slash commands clients use, by their English names: Discord
+// sends these names whatever language the client reads them in.
+const (
+	cmdTicket  = "ticket"
+	cmdTickets = "tickets"
+	cmdClose   = "close"
+)
+
+// discordLocales maps the catalog's languages other than English to
+// Discord's locale codes, for command localizations.
+var discordLocales = map[i18n.Locale]discordgo.Locale{i18n.FR: discordgo.French}
+
+// localized returns the translations of catalog id into every language
+// Discord knows besides English.
+func localized(id string) map[discordgo.Locale]string {
+	out := map[discordgo.Locale]string{}
+	for l, dl := range discordLocales {
+		out[dl] = i18n.T(l, id)
+	}
+	return out
+}
+
+// commands returns the guild slash commands clients use: English names
+// and descriptions, with name_localizations and description_localizations
+// from the catalog (tickets.command.*).
+func commands() []*discordgo.ApplicationCommand {
+	en := i18n.For(i18n.EN)
+	cmd := func(name, nameID, descID string, opts ...*discordgo.ApplicationCommandOption) *discordgo.ApplicationCommand {
+		names, descs := localized(nameID), localized(descID)
+		return &discordgo.ApplicationCommand{Name: name, Description: en.T(descID), NameLocalizations: &names,
+			DescriptionLocalizations: &descs, Options: opts}
+	}
+	choice := func(value, id string) *discordgo.ApplicationCommandOptionChoice {
+		return &discordgo.ApplicationCommandOptionChoice{Name: value, Value: value, NameLocalizations: localized(id)}
+	}
+	return []*discordgo.ApplicationCommand{
+		cmd(cmdTicket, "tickets.command.ticket.name", "tickets.command.ticket.about",
+			&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "subject",
+				NameLocalizations: localized("tickets.command.ticket.subject.name"), Description: en.T("tickets.command.ticket.subject.about"),
+				DescriptionLocalizations: localized("tickets.command.ticket.subject.about"), Required: true, MaxLength: 90},
+			&discordgo.ApplicationCommandOption{Type: discordgo.ApplicationCommandOptionString, Name: "visibility",
+				NameLocalizations: localized("tickets.command.ticket.visibility.name"), Description: en.T("tickets.command.ticket.visibility.about"),
+				DescriptionLocalizations: localized("tickets.command.ticket.visibility.about"),
 				Choices: []*discordgo.ApplicationCommandOptionChoice{
-					{Name: "private", Value: core.TicketPrivate},
-					{Name: "public", Value: core.TicketPublic},
-				}},
-		},
-	},
-	{Name: "tickets", Description: "List your tickets and the public ones"},
-	{Name: "close", Description: "Close the ticket of this thread"},
+					choice(core.TicketPrivate, "tickets.visibility.private"),
+					choice(core.TicketPublic, "tickets.visibility.public"),
+				}}),
+		cmd(cmdTickets, "tickets.command.tickets.name", "tickets.command.tickets.about"),
+		cmd(cmdClose, "tickets.command.close.name", "tickets.command.close.about"),
+	}
 }
 
 // CommandNames returns the names of the guild slash commands the adapter
 // registers (for `jayaya doctor` to check they are in place).
-func CommandNames() []string {
-	names := make([]string, len(commands))
-	for i, c := range commands {
-		names[i] = c.Name
-	}
-	return names
-}
+func CommandNames() []string { return []string{cmdTicket, cmdTickets, cmdClose} }
 
 // registerCommands replaces the guild's commands with ours.
 func (a *Adapter) registerCommands(ctx context.Context) error {
 	appID := a.dg.State.User.ID
-	_, err := a.dg.ApplicationCommandBulkOverwrite(appID, a.cfg.GuildID, commands, discordgo.WithContext(ctx))
+	_, err := a.dg.ApplicationCommandBulkOverwrite(appID, a.cfg.GuildID, commands(), discordgo.WithContext(ctx))
 	return err
 }
 
 func (a *Adapter) onInteraction(_ *discordgo.Session, ev *discordgo.InteractionCreate) {
-	if ev.Type != discordgo.InteractionApplicationCommand {
+	call, ok := slashCommand(ev)
+	if !ok {
 		return
 	}
 	ctx := a.ctx()
-	data := ev.ApplicationCommandData()
-	user := ev.User
-	if ev.Member != nil && ev.Member.User != nil {
-		user = ev.Member.User
-	}
-	if user == nil {
-		return
-	}
+	u, p := a.interactionUser(ctx, call)
 	var text string
-	switch data.Name {
-	case "ticket":
-		text = a.cmdTicket(ctx, user.ID, ev.ChannelID, data.Options)
-	case "tickets":
-		text = a.cmdTickets(ctx, user.ID)
-	case "close":
-		text = a.cmdClose(ctx, user.ID, ev.ChannelID)
+	switch call.Name {
+	case cmdTicket:
+		text = a.cmdTicket(ctx, p, call.UserID, call.ChannelID, call.Options["subject"], call.Options["visibility"])
+	case cmdTickets:
+		text = a.cmdTickets(ctx, p, call.UserID)
+	case cmdClose:
+		text = a.cmdClose(ctx, p, u, call.ChannelID)
 	default:
-		text = "I do not know that command."
+		text = p.T("tickets.discord.unknown_command")
 	}
 	err := a.dg.InteractionRespond(ev.Interaction, &discordgo.InteractionResponse{
 		Type: discordgo.InteractionResponseChannelMessageWithSource,
@@ -75,23 +98,83 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, ev *discordgo.InteractionC
 			AllowedMentions: &discordgo.MessageAllowedMentions{}},
 	}, discordgo.WithContext(ctx))
 	if err != nil {
-		a.log.Error("answer slash command", "command", data.Name, "err", redact(err))
+		a.log.Error("answer slash command", "command", call.Name, "err", redact(err))
 	}
+}
+
+// slashCall is a slash command as the adapter reads it from an
+// interaction: who ran which command where, with its string options.
+type slashCall struct {
+	Name, UserID, ChannelID string
+	Options                 map[string]string
+	// Locale is the language of the user's Discord client, GuildLocale
+	// the guild's; "" when the interaction carries none.
+	Locale, GuildLocale string
+}
+
+// slashCommand reads the slash command of an interaction; ok is false for
+// any other interaction, or one without a user or command data.
+// discordgo hands on what it could decode of a payload even when part of
+// it was malformed, so nothing is taken for granted: no data, an option
+// of another type than registered, or a null in a list is not a panic.
+func slashCommand(ev *discordgo.InteractionCreate) (slashCall, bool) {
+	if ev == nil || ev.Interaction == nil || ev.Type != discordgo.InteractionApplicationCommand {
+		return slashCall{}, false
+	}
+	data, ok := ev.Data.(discordgo.ApplicationCommandInteractionData)
+	if !ok {
+		return slashCall{}, false
+	}
+	user := ev.User
+	if ev.Member != nil && ev.Member.User != nil {
+		user = ev.Member.User
+	}
+	if user == nil {
+		return slashCall{}, false
+	}
+	call := slashCall{Name: data.Name, UserID: user.ID, ChannelID: ev.ChannelID, Options: map[string]string{}, Locale: string(ev.Locale)}
+	if ev.GuildLocale != nil {
+		call.GuildLocale = string(*ev.GuildLocale)
+	}
+	for _, o := range data.Options {
+		if o == nil || o.Type != discordgo.ApplicationCommandOptionString {
+			continue
+		}
+		if v, isString := o.Value.(string); isString {
+			call.Options[o.Name] = v
+		}
+	}
+	return call, true
+}
+
+// interactionUser resolves who invoked an interaction (nil when
+// unregistered) and the Printer of their language: their setting, else
+// the interaction's locale, else the guild's. The interaction's locale
+// is remembered on a registered user, so that the relay's later lines to
+// them (which come with no locale) speak it too.
+func (a *Adapter) interactionUser(ctx context.Context, call slashCall) (*core.User, i18n.Printer) {
+	said := call.Locale
+	if said == "" {
+		said = call.GuildLocale
+	}
+	u, err := a.store.UserByDiscordID(ctx, call.UserID)
+	if err != nil || u.DisabledAt != nil {
+		u = nil
+	}
+	if u != nil && call.Locale != "" && call.Locale != u.DiscordLocale {
+		if err := a.store.CacheDiscordLocale(ctx, u.ID, call.Locale); err != nil {
+			a.log.Warn("interaction locale not cached", "user", u.ID, "err", err)
+		} else {
+			u.DiscordLocale = call.Locale
+		}
+	}
+	return u, i18n.For(a.relay.ReaderLocale(u, core.PlatformDiscord, said))
 }
 
 // cmdTicket answers /ticket subject:<text> [visibility:private|public],
 // typed in channelID: the thread opens under that channel when it is a
 // support channel, under the first one otherwise.
-func (a *Adapter) cmdTicket(ctx context.Context, userID, channelID string, opts []*discordgo.ApplicationCommandInteractionDataOption) string {
-	var subject, visibility string
-	for _, o := range opts {
-		switch o.Name {
-		case "subject":
-			subject = o.StringValue()
-		case "visibility":
-			visibility = o.StringValue()
-		}
-	}
+func (a *Adapter) cmdTicket(ctx context.Context, p i18n.Printer, userID, channelID, subject, visibility string) string {
 	res, err := a.relay.OpenTicket(ctx, bot.InboundOpen{
 		Platform: core.PlatformDiscord, ClientPlatformUserID: userID, Channel: channelID, Subject: subject, Visibility: visibility,
 	})
@@ -100,76 +183,75 @@ func (a *Adapter) cmdTicket(ctx context.Context, userID, channelID string, opts 
 	}
 	switch {
 	case err != nil && core.ErrorCode(err) == core.EINVALID:
-		return core.ErrorMessage(err)
+		return core.ErrorMessageIn(err, p.Locale())
 	case err != nil:
 		a.log.Error("open ticket from /ticket", "err", err)
-		return "Sorry, something went wrong; please try again in a moment."
+		return p.T("tickets.discord.error")
 	case res.Outcome == bot.Refused:
-		return res.Reason
+		return p.Msg(res.Reason)
 	}
-	kind := "private"
+	kind := p.T("tickets.visibility.private")
 	if res.Ticket.Visibility == core.TicketPublic {
-		kind = "public"
+		kind = p.T("tickets.visibility.public")
 	}
 	parent := a.cfg.SupportChannel
 	if res.Ticket.DiscordChannelID != nil {
 		parent = *res.Ticket.DiscordChannelID
 	}
-	return fmt.Sprintf("Ticket #%d is open. Your %s thread “#%d %s” appears under <#%s> in a moment; write there and our team will answer.",
-		res.Ticket.Number, kind, res.Ticket.Number, res.Ticket.Subject, parent)
+	return p.T("tickets.discord.opened", i18n.Args{"Number": res.Ticket.Number, "Visibility": kind,
+		"Channel": parent, "Subject": res.Ticket.Subject})
 }
 
 // cmdTickets answers /tickets with the user's own and public tickets.
-func (a *Adapter) cmdTickets(ctx context.Context, userID string) string {
+func (a *Adapter) cmdTickets(ctx context.Context, p i18n.Printer, userID string) string {
 	ts, err := a.relay.ListForClient(ctx, core.PlatformDiscord, userID)
 	if core.ErrorCode(err) == core.EFORBIDDEN {
-		return core.ErrorMessage(err)
+		return core.ErrorMessageIn(err, p.Locale())
 	}
 	if err != nil {
 		a.log.Error("list tickets", "err", err)
-		return "Sorry, something went wrong; please try again in a moment."
+		return p.T("tickets.discord.error")
 	}
 	if len(ts) == 0 {
-		return "You have no tickets yet. Write in the support channel or use /ticket to open one."
+		return p.T("tickets.discord.no_tickets")
 	}
-	var b strings.Builder
-	b.WriteString("Your tickets (and public ones):\n")
+	lines := []string{p.T("tickets.discord.list_title")}
 	for _, t := range ts {
-		fmt.Fprintf(&b, "• #%d %s — %s", t.Number, t.Subject, t.Status)
+		args := i18n.Args{"Number": t.Number, "Subject": t.Subject, "Status": bot.TicketStatus(p, t.Status), "Public": "", "Thread": ""}
 		if t.Visibility == core.TicketPublic {
-			b.WriteString(", public")
+			args["Public"] = p.T("tickets.visibility.public")
 		}
 		if t.DiscordThreadID != nil {
-			fmt.Fprintf(&b, " — <#%s>", *t.DiscordThreadID)
+			args["Thread"] = *t.DiscordThreadID
 		}
-		b.WriteString("\n")
+		lines = append(lines, p.T("tickets.discord.list_line", args))
 	}
-	return strings.TrimRight(b.String(), "\n")
+	return strings.Join(lines, "\n")
 }
 
-// cmdClose answers /close inside a ticket thread.
-func (a *Adapter) cmdClose(ctx context.Context, userID, channelID string) string {
+// cmdClose answers /close inside a ticket thread; u is who asked (nil
+// when unregistered).
+func (a *Adapter) cmdClose(ctx context.Context, p i18n.Printer, u *core.User, channelID string) string {
 	t, err := a.store.TicketByDiscordThread(ctx, channelID)
 	if core.ErrorCode(err) == core.ENOTFOUND {
-		return "Use /close inside a ticket thread."
+		return p.T("tickets.discord.close_elsewhere")
 	}
 	if err != nil {
 		a.log.Error("close: find ticket", "err", err)
-		return "Sorry, something went wrong; please try again in a moment."
+		return p.T("tickets.discord.error")
 	}
-	u, err := a.store.UserByDiscordID(ctx, userID)
-	if err != nil || u.DisabledAt != nil {
-		return bot.RefusalClient
+	if u == nil {
+		return p.T(bot.RefusalClient)
 	}
 	changed, err := a.relay.SetStatus(ctx, t.ID, core.TicketClosed, u)
 	switch {
 	case core.ErrorCode(err) == core.EFORBIDDEN:
-		return core.ErrorMessage(err)
+		return core.ErrorMessageIn(err, p.Locale())
 	case err != nil:
 		a.log.Error("close ticket", "ticket", t.Number, "err", err)
-		return "Sorry, something went wrong; please try again in a moment."
+		return p.T("tickets.discord.error")
 	case !changed:
-		return fmt.Sprintf("Ticket #%d is already closed.", t.Number)
+		return p.T("tickets.discord.already_closed", i18n.Args{"Number": t.Number})
 	}
-	return fmt.Sprintf("Ticket #%d is closed. Thank you!", t.Number)
+	return p.T("tickets.discord.closed", i18n.Args{"Number": t.Number})
 }

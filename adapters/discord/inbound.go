@@ -2,6 +2,7 @@ package discord
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // maxSubjectRunes bounds a subject taken from a message's first line.
@@ -19,7 +21,7 @@ const maxSubjectRunes = 80
 // posts, webhook posts (the relay's, among others), other bots, and
 // system messages (thread created, member joined...).
 func (a *Adapter) isEcho(m *discordgo.Message) bool {
-	if m.Author == nil || m.WebhookID != "" || m.Author.Bot || m.Author.ID == a.botUserID() {
+	if m == nil || m.Author == nil || m.WebhookID != "" || m.Author.Bot || m.Author.ID == a.botUserID() {
 		return true
 	}
 	return m.Type != discordgo.MessageTypeDefault && m.Type != discordgo.MessageTypeReply
@@ -58,7 +60,7 @@ func (a *Adapter) handleMessage(ctx context.Context, m *discordgo.Message) {
 		}
 		a.Metrics.InboundOutcome(core.PlatformDiscord, res.Outcome)
 		if res.Outcome == bot.Refused {
-			a.refuse(ctx, m.Author.ID, res.Reason)
+			a.refuse(ctx, m.Author.ID, res)
 		}
 		return
 	}
@@ -72,7 +74,7 @@ func (a *Adapter) handleMessage(ctx context.Context, m *discordgo.Message) {
 	}
 	a.Metrics.InboundOutcome(core.PlatformDiscord, res.Outcome)
 	if res.Outcome == bot.Refused {
-		a.refuse(ctx, m.Author.ID, res.Reason)
+		a.refuse(ctx, m.Author.ID, res)
 	}
 	log.Debug("inbound message", "outcome", res.Outcome)
 }
@@ -82,12 +84,27 @@ func (a *Adapter) inbound(m *discordgo.Message) *bot.InboundMessage {
 	in := &bot.InboundMessage{
 		Platform: core.PlatformDiscord, SourceID: m.ID, ChannelID: m.ChannelID, ThreadID: m.ChannelID,
 		AuthorPlatformID: m.Author.ID, AuthorName: authorName(m), AvatarURL: m.Author.AvatarURL(""),
-		Text: m.ContentWithMentionsReplaced(),
+		Text: messageText(m),
 	}
 	for _, at := range m.Attachments {
+		if at == nil {
+			continue
+		}
 		in.Attachments = append(in.Attachments, core.Attachment{Name: at.Filename, URL: at.URL, ContentType: at.ContentType, Size: int64(at.Size)})
 	}
 	return in
+}
+
+// messageText is m's text with its user mentions written as @username
+// (discordgo's ContentWithMentionsReplaced), a null among the mentions
+// skipped rather than dereferenced.
+func messageText(m *discordgo.Message) string {
+	if slices.Contains(m.Mentions, nil) {
+		c := *m
+		c.Mentions = slices.DeleteFunc(slices.Clone(m.Mentions), func(u *discordgo.User) bool { return u == nil })
+		m = &c
+	}
+	return m.ContentWithMentionsReplaced()
 }
 
 // authorName is how a Discord author is shown: server nickname, global
@@ -102,16 +119,15 @@ func authorName(m *discordgo.Message) string {
 	return m.Author.Username
 }
 
-// subjectOf takes a ticket subject from a message's first line.
+// subjectOf takes a ticket subject from a message's first line ("" when
+// it has no text: the relay then names the ticket in its opener's
+// language).
 func subjectOf(m *discordgo.Message) string {
-	line, _, _ := strings.Cut(strings.TrimSpace(m.ContentWithMentionsReplaced()), "\n")
+	line, _, _ := strings.Cut(strings.TrimSpace(messageText(m)), "\n")
 	line = strings.Join(strings.Fields(line), " ")
 	if utf8.RuneCountInString(line) > maxSubjectRunes {
 		r := []rune(line)
 		line = strings.TrimSpace(string(r[:maxSubjectRunes-1])) + "…"
-	}
-	if line == "" {
-		return "New ticket"
 	}
 	return line
 }
@@ -126,7 +142,7 @@ func (a *Adapter) onMessageUpdate(_ *discordgo.Session, ev *discordgo.MessageUpd
 	a.queues.push(m.ChannelID, func() {
 		ctx := a.ctx()
 		a.afterCatchUp(ctx)
-		res, err := a.relay.Edit(ctx, bot.InboundEdit{Platform: core.PlatformDiscord, SourceID: m.ID, Text: m.ContentWithMentionsReplaced()})
+		res, err := a.relay.Edit(ctx, bot.InboundEdit{Platform: core.PlatformDiscord, SourceID: m.ID, Text: messageText(m)})
 		if err != nil {
 			a.log.Error("relay edit", "message", m.ID, "err", err)
 			return
@@ -156,8 +172,10 @@ func (a *Adapter) onMessageDelete(_ *discordgo.Session, ev *discordgo.MessageDel
 	})
 }
 
-// refuse tells a user, once a day, in a DM, why nothing happened.
-func (a *Adapter) refuse(ctx context.Context, userID, reason string) {
+// refuse tells a user, once a day, in a DM and in their language, why
+// nothing happened (res.Reason).
+func (a *Adapter) refuse(ctx context.Context, userID string, res bot.Result) {
+	reason := i18n.For(a.relay.ReaderLocale(res.User, core.PlatformDiscord, "")).Msg(res.Reason)
 	key := "refusal:" + userID + ":" + time.Now().UTC().Format("2006-01-02")
 	seen, err := a.store.SeenEvent(ctx, nil, core.PlatformDiscord, key)
 	if err != nil || seen {

@@ -12,6 +12,7 @@ import (
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 func TestOpenTicketByMessageInSupportChannel(t *testing.T) {
@@ -118,13 +119,13 @@ func TestUnregisteredUserIsRefusedOnceAndNothingStored(t *testing.T) {
 	}
 	var rec discordtest.InteractionRecord
 	r.srv.WaitFor(func() bool { rec, _ = r.srv.Interaction(in.ID); return len(rec.Callbacks) > 0 }, waitTimeout)
-	if len(rec.Callbacks) != 1 || rec.Callbacks[0].Content != bot.RefusalClient || rec.Callbacks[0].Flags&discordgo.MessageFlagsEphemeral == 0 {
+	if len(rec.Callbacks) != 1 || rec.Callbacks[0].Content != i18n.T(i18n.EN, bot.RefusalClient) || rec.Callbacks[0].Flags&discordgo.MessageFlagsEphemeral == 0 {
 		t.Fatalf("interaction answer %+v", rec.Callbacks)
 	}
 	dm, _ := r.srv.OpenDM(eve.ID)
 	eventually(t, "a refusal DM", func() bool { return len(r.srv.Messages(dm)) > 0 })
 	// Both messages are handled (one at a time) before the slash command.
-	if got := r.srv.Messages(dm); len(got) != 1 || got[0].Content != bot.RefusalClient {
+	if got := r.srv.Messages(dm); len(got) != 1 || got[0].Content != i18n.T(i18n.EN, bot.RefusalClient) {
 		t.Fatalf("DMs %+v", got)
 	}
 	ts, _ := r.st.ListTickets(context.Background(), core.TicketFilter{})

@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -48,6 +49,9 @@ type Interactive interface {
 	Command(ctx context.Context, a bot.Actor, text string) bot.Reply
 	Action(ctx context.Context, a bot.Actor, action, value string) bot.Reply
 	Submit(ctx context.Context, a bot.Actor, formID, meta string, values map[string][]string) bot.FormResult
+	// LocaleOf is the language the actor reads, for what the adapter
+	// says itself; it must answer fast (no platform call).
+	LocaleOf(ctx context.Context, a bot.Actor) i18n.Locale
 }
 
 // Adapter connects JayayaCRM to one Slack workspace.
@@ -169,10 +173,7 @@ const signatureLife = 6 * time.Minute
 // retried by Slack, so their signature alone is the key, whatever headers
 // a replay adds.
 func (a *Adapter) firstArrival(r *http.Request, events bool) (bool, error) {
-	key := "slack:" + r.Header.Get("X-Slack-Signature")
-	if n := r.Header.Get("X-Slack-Retry-Num"); n != "" && events {
-		key += ":retry:" + n
-	}
+	key := replayKey(r.Header, events)
 	ts, err := strconv.ParseInt(r.Header.Get("X-Slack-Request-Timestamp"), 10, 64)
 	if err != nil {
 		return false, err // verify accepted it: not reached
@@ -180,6 +181,21 @@ func (a *Adapter) firstArrival(r *http.Request, events bool) (bool, error) {
 	return a.store.MarkRequestSeen(r.Context(), key, time.Unix(ts, 0).Add(signatureLife))
 }
 
+// replayKey is what identifies a request that passed verify: its
+// signature, in lower case since the verifier reads the hex in either
+// case (a replay in capitals is the same request), and for an Events API
+// retry its X-Slack-Retry-Num.
+func replayKey(h http.Header, events bool) string {
+	key := "slack:" + strings.ToLower(h.Get("X-Slack-Signature"))
+	if n := h.Get("X-Slack-Retry-Num"); n != "" && events {
+		key += ":retry:" + n
+	}
+	return key
+}
+
+// verify checks a request's signature and timestamp (slack-go's
+// verifier: HMAC-SHA256 of "v0:<timestamp>:<body>", within five minutes
+// of the clock).
 func (a *Adapter) verify(h http.Header, body []byte) error {
 	if a.cfg.SigningSecret == "" {
 		return errors.New("no signing secret configured")

@@ -23,22 +23,33 @@ const (
 
 // ticketCard is what the root message of a ticket's Slack thread shows.
 type ticketCard struct {
-	// p speaks the channel's language (JAYAYA_LOCALE).
+	// p speaks the language of the channel the card is in
+	// (Adapter.channelLocale), set before it is rendered.
 	p            i18n.Printer
 	Ticket       *core.Ticket
-	Client       string // the opener's name
+	Client       string // the opener's name, "" when unknown
 	Companies    []core.Affiliation
 	Participants []string // names
 }
 
+// channelLocale is the language of what everyone in a Slack channel reads
+// (the relay's ChannelLocale: the ticket cards and thread notices there).
+func (a *Adapter) channelLocale(channel string) i18n.Locale {
+	if rs := a.relayState(); rs != nil {
+		return rs.relay.ChannelLocale(core.PlatformSlack, channel)
+	}
+	return i18n.Pick(a.cfg.Locale)
+}
+
 // loadCard reads a ticket's card as it is now, so that a card posted or
-// updated late (after retries) never shows a stale state.
+// updated late (after retries) never shows a stale state. It speaks
+// JAYAYA_LOCALE until the caller gives it its channel's language (p).
 func (a *Adapter) loadCard(ctx context.Context, ticketID int64) (*ticketCard, error) {
 	t, err := a.store.Ticket(ctx, ticketID)
 	if err != nil {
 		return nil, err
 	}
-	c := &ticketCard{p: i18n.For(a.cfg.Locale), Ticket: t, Client: "unknown client"}
+	c := &ticketCard{p: i18n.For(a.cfg.Locale), Ticket: t}
 	if t.OpenerID != nil {
 		if u, err := a.store.UserByID(ctx, *t.OpenerID); err == nil {
 			c.Client = u.Name
@@ -55,6 +66,14 @@ func (a *Adapter) loadCard(ctx context.Context, ticketID int64) (*ticketCard, er
 	return c, nil
 }
 
+// client is the opener's name, or says it is unknown.
+func (c *ticketCard) client() string {
+	if c.Client == "" {
+		return c.p.T("tickets.card.client_unknown")
+	}
+	return c.Client
+}
+
 // title is "#42 Subject".
 func (c *ticketCard) title() string {
 	return fmt.Sprintf("#%d %s", c.Ticket.Number, c.Ticket.Subject)
@@ -64,19 +83,20 @@ func (c *ticketCard) title() string {
 // parses it as mrkdwn like any message text, so the subject and the
 // client's name are escaped: a subject "<!channel>" pings nobody.
 func (c *ticketCard) fallback() string {
-	return fmt.Sprintf("Ticket %s (%s) from %s", escapeText(c.title()), c.Ticket.Status, escapeText(c.Client))
+	return c.p.T("tickets.card.fallback", i18n.Args{"Ticket": escapeText(c.title()),
+		"Status": bot.TicketStatus(c.p, c.Ticket.Status), "Client": escapeText(c.client())})
 }
 
 // blocks renders the card as Block Kit: a header, the ticket's facts and
 // the Close or Reopen button, whichever applies.
 func (c *ticketCard) blocks() []slack.Block {
-	t := c.Ticket
-	status := "🟢 Open"
+	t, p := c.Ticket, c.p
+	status := p.T("tickets.card.open")
 	if t.Status == core.TicketClosed {
-		status = "⚪ Closed"
+		status = p.T("tickets.card.closed")
 	}
 	if t.Visibility == core.TicketPublic {
-		status += " · public"
+		status += " · " + p.T("tickets.visibility.public")
 	}
 	var parts []string
 	for _, name := range c.Participants {
@@ -98,29 +118,29 @@ func (c *ticketCard) blocks() []slack.Block {
 		companies = append(companies, line)
 	}
 	if len(companies) == 0 {
-		companies = []string{"_no company on file_"}
+		companies = []string{p.T("tickets.card.no_company")}
 	}
 	field := func(label, value string) *slack.TextBlockObject {
 		return slack.NewTextBlockObject(slack.MarkdownType, clip("*"+label+"*\n"+value, 2000), false, false)
 	}
 	fields := []*slack.TextBlockObject{
-		field("Client", escapeText(c.Client)),
-		field("Status", status),
-		field("Participants", strings.Join(parts, ", ")),
-		field("Companies", strings.Join(companies, "\n")),
+		field(p.T("tickets.card.client"), escapeText(c.client())),
+		field(p.T("tickets.card.status"), status),
+		field(p.T("tickets.card.participants"), strings.Join(parts, ", ")),
+		field(p.T("tickets.card.companies"), strings.Join(companies, "\n")),
 	}
 	if ch := bot.TicketChannel(t); ch != "" {
-		fields = append(fields, field(c.p.T("routing.card.channel"), mrkdwn(ch)))
+		fields = append(fields, field(p.T("routing.card.channel"), mrkdwn(ch)))
 	}
 	facts := slack.NewSectionBlock(nil, fields, nil, slack.SectionBlockOptionBlockID("ticket_facts"))
 
 	id := strconv.FormatInt(t.ID, 10)
 	var btn *slack.ButtonBlockElement
 	if t.Status == core.TicketClosed {
-		btn = slack.NewButtonBlockElement(ActionTicketReopen, id, slack.NewTextBlockObject(slack.PlainTextType, "Reopen", false, false))
+		btn = slack.NewButtonBlockElement(ActionTicketReopen, id, slack.NewTextBlockObject(slack.PlainTextType, p.T("tickets.card.reopen"), false, false))
 		btn.Style = slack.StylePrimary
 	} else {
-		btn = slack.NewButtonBlockElement(ActionTicketClose, id, slack.NewTextBlockObject(slack.PlainTextType, "Close", false, false))
+		btn = slack.NewButtonBlockElement(ActionTicketClose, id, slack.NewTextBlockObject(slack.PlainTextType, p.T("tickets.card.close"), false, false))
 		btn.Style = slack.StyleDanger
 	}
 	blocks := []slack.Block{

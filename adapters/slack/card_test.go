@@ -10,6 +10,7 @@ import (
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // hostile is text a client controls (a subject, a name) written to make
@@ -110,7 +111,7 @@ func TestSectionLinkIsEscaped(t *testing.T) {
 // TestAttachmentLinkIsEscaped: an attachment's URL cannot end its Slack
 // link early either; & is written as Slack writes it in links (&amp;).
 func TestAttachmentLinkIsEscaped(t *testing.T) {
-	got := attachmentText("", []core.Attachment{{Name: "a.png", URL: "https://cdn.example/a.png?x=1&y=>|<!here>"}}, func(int) bool { return true })
+	got := attachmentText(i18n.EN, "", []core.Attachment{{Name: "a.png", URL: "https://cdn.example/a.png?x=1&y=>|<!here>"}}, func(int) bool { return true })
 	want := "📎 <https://cdn.example/a.png?x=1&amp;y=&gt;%7C&lt;!here&gt;|a.png>"
 	if got != want {
 		t.Errorf("attachment line %q\nwant %q", got, want)

@@ -12,11 +12,13 @@ import (
 
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
-// workingText is the immediate answer when the bot needs longer than
-// AnswerWithin; the real answer follows through response_url.
-const workingText = "Working on it…"
+// workingText is the catalog ID of the immediate answer when the bot
+// needs longer than AnswerWithin; the real answer follows through
+// response_url.
+const workingText = "adapters.slack.working"
 
 func (a *Adapter) serveCommand(w http.ResponseWriter, r *http.Request, body []byte) {
 	v, err := formValues(body)
@@ -44,11 +46,11 @@ func (a *Adapter) onCommand(ctx context.Context, cmd slack.SlashCommand) any {
 	})
 	if !ok {
 		a.log.Info("slow command answered later", "user", cmd.UserID)
-		return ephemeral(workingText)
+		return ephemeral(i18n.T(a.ui.LocaleOf(ctx, actor), workingText))
 	}
 	if rep.Form != nil {
 		if err := a.openForm(ctx, cmd.TriggerID, cmd.ChannelID, *rep.Form); err != nil {
-			return ephemeral("Sorry, the form could not open. Please try again.")
+			return ephemeral(i18n.T(rep.Form.Lang, "adapters.slack.form_failed"))
 		}
 		return nil
 	}
@@ -81,7 +83,7 @@ func (a *Adapter) deliverLate(ctx context.Context, actor bot.Actor, triggerID, r
 		if err := a.openForm(ctx, triggerID, actor.ChannelID, *rep.Form); err == nil {
 			return
 		}
-		rep = bot.Reply{Text: "Sorry, that took too long and the form could not open. Please try again."}
+		rep = bot.Reply{Text: i18n.T(rep.Form.Lang, "adapters.slack.form_late"), Lang: rep.Form.Lang}
 	}
 	if isEmpty(rep) {
 		return

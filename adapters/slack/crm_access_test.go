@@ -8,6 +8,7 @@ import (
 
 	"github.com/jayaya/jayayacrm/adapters/slack/slacktest"
 	"github.com/jayaya/jayayacrm/bot"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // TestCRMRefusesNonStaff: clients and unregistered Slack users get the
@@ -40,7 +41,7 @@ func TestCRMRefusesNonStaff(t *testing.T) {
 		for _, text := range []string{"company dupont", "company add Evil Corp", `company edit "Dupont & Fils"`, "person add Eve Hacker",
 			`comment "Dupont & Fils" spam`, "interests", "tickets all", "ticket 1", "ticket close 1", "help", ""} {
 			a := w.cmd(u, text)
-			if a.msg.Text != bot.Refusal || strings.Contains(a.text, "Dupont") {
+			if a.msg.Text != i18n.T(i18n.EN, bot.Refusal) || strings.Contains(a.text, "Dupont") {
 				t.Errorf("%s: /crm %s answered %q", u.Name, text, a.text)
 			}
 		}
@@ -48,7 +49,7 @@ func TestCRMRefusesNonStaff(t *testing.T) {
 			before := w.ephemeralsTo(u)
 			w.press(u, ts, w.findAction(buttons(card.d.Body), action, ""))
 			w.srv.WaitFor(t, func(st *slacktest.State) bool { return w.ephemeralsTo(u) > before })
-			w.waitEphemeral(u, bot.Refusal)
+			w.waitEphemeral(u, i18n.T(i18n.EN, bot.Refusal))
 		}
 		before := w.ephemeralsTo(u)
 		_, resp := w.submit(u, staffForm, map[string]string{"name": "Pwned"}, nil)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/slack-go/slack"
 )
 
 func TestCRMCommentCommand(t *testing.T) {
@@ -60,6 +62,34 @@ func TestCRMCommentWithControlCharacter(t *testing.T) {
 	if strings.Contains(a.text, "went wrong") {
 		t.Errorf("answered with an apology: %q", a.text)
 	}
+	if cs, err := w.st.Comments(context.Background(), acme.ID, 0); err != nil || len(cs) != 0 {
+		t.Fatalf("comments = %d, %v", len(cs), err)
+	}
+}
+
+// TestCRMBidiControlsAreRefused: a right-to-left override typed into a
+// /crm command or a form gets an answer that says why, beside the field
+// in a form, and nothing is saved (issue 22, defect 6).
+func TestCRMBidiControlsAreRefused(t *testing.T) {
+	t.Parallel()
+	w := postgresWorld(t, false)
+	const why = "must not contain bidirectional control characters"
+	a := w.cmd(w.sam, "company add Acme\u202Eemca")
+	wantContains(t, "/crm company add", a.text, why)
+	if strings.Contains(a.text, "went wrong") {
+		t.Errorf("answered with an apology: %q", a.text)
+	}
+	w.cmd(w.sam, "company add")
+	v := w.lastView("company.form")
+	_, resp := w.submit(w.sam, v, map[string]string{"name": "Beta\u2067Ltd\u2069"}, map[string][]string{"interests": nil})
+	if resp.ResponseAction != slack.RAErrors || !strings.Contains(resp.Errors["name"], why) {
+		t.Errorf("form: %+v, want the reason beside the name", resp)
+	}
+	if n := w.companyCount(); n != 0 {
+		t.Fatalf("%d companies saved", n)
+	}
+	acme := w.mustCompany("Acme")
+	wantContains(t, "/crm comment", w.cmd(w.sam, "comment Acme see \u202Dthis").text, why)
 	if cs, err := w.st.Comments(context.Background(), acme.ID, 0); err != nil || len(cs) != 0 {
 		t.Fatalf("comments = %d, %v", len(cs), err)
 	}

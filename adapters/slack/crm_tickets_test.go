@@ -75,7 +75,7 @@ func TestCRMTicketSummaryAndStatus(t *testing.T) {
 
 	sum := w.cmd(w.sam, "ticket #1")
 	wantContains(t, "summary", sum.text, "Ticket #1: Printer on fire", "*Status*\nopen", "*Client*\nCarl Client",
-		"*Clients taking part*\nCarl Client", "*Staff taking part*\nSam Staff", "*Messages*\n2 (1 internal notes)")
+		"*Clients taking part*\nCarl Client", "*Staff taking part*\nSam Staff", "*Messages*\n2 (1 internal note)")
 	if b := w.find(buttons(sum.d.Body), "Open thread"); !strings.HasSuffix(b.URL, "/p1700000000000100") {
 		t.Errorf("thread button = %+v", b)
 	}

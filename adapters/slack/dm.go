@@ -62,7 +62,7 @@ func (a *Adapter) deliverDM(ctx context.Context, d *core.Delivery) (string, erro
 	} else if ts, ok := posted[0]; ok {
 		return ts, nil
 	}
-	rep := bot.Reply{Text: p.Text, Sections: p.Sections}
+	rep := bot.Reply{Text: p.Text, Sections: p.Sections, Lang: p.Lang}
 	_, ts, err := a.api.PostMessageContext(ctx, channel, slack.MsgOptionText(fallbackText(rep), false),
 		slack.MsgOptionBlocks(renderReply(rep)...), deliveryMetadata(d, 0))
 	if slackCode(err) == "channel_not_found" {

@@ -12,6 +12,7 @@ import (
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
+	"github.com/jayaya/jayayacrm/core/i18n"
 	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
@@ -66,7 +67,7 @@ func TestDeliverDM(t *testing.T) {
 	ctx := context.Background()
 	e := newDMEnv(t, st)
 	a := e.adapter()
-	p := bot.ReminderDM(e.task, e.sam, core.ReminderBefore, e.clock.Now())
+	p := bot.ReminderDM(e.task, e.sam, core.ReminderBefore, e.clock.Now(), i18n.EN)
 	d := e.reminder(t, p)
 	ts, err := a.Deliver(ctx, d)
 	if err != nil || ts == "" {
@@ -78,7 +79,7 @@ func TestDeliverDM(t *testing.T) {
 		t.Fatalf("DM %+v", m)
 	}
 	blocks := string(m.Blocks)
-	for _, want := range []string{`"action_id":"task.done"`, `"action_id":"task.snooze"`, "Snooze 1 hour", "Snooze until tomorrow 9:00"} {
+	for _, want := range []string{`"action_id":"task.done"`, `"action_id":"task.snooze"`, "Snooze 1 hour", "Snooze until tomorrow 09:00"} {
 		if !strings.Contains(blocks, want) {
 			t.Fatalf("DM blocks lack %s: %s", want, blocks)
 		}
@@ -155,7 +156,7 @@ func TestDMParkedByWorker(t *testing.T) {
 		if err := e.fake.State().DeleteUser("U0SAM01"); err != nil {
 			t.Fatal(err)
 		}
-		d := e.reminder(t, bot.ReminderDM(e.task, e.sam, core.ReminderBefore, e.clock.Now()))
+		d := e.reminder(t, bot.ReminderDM(e.task, e.sam, core.ReminderBefore, e.clock.Now(), i18n.EN))
 		w := outbox.NewWorker(st, slog.New(slog.DiscardHandler), e.adapter())
 		w.NoListen, w.Poll = true, 20*time.Millisecond
 		wctx, cancel := context.WithCancel(ctx)

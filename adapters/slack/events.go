@@ -11,6 +11,7 @@ import (
 
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 func (a *Adapter) serveEvent(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -163,7 +164,7 @@ func (a *Adapter) onMessageEvent(ctx context.Context, rs *relayState, msg *slack
 			a.log.Warn("could not record the refusal", "ts", msg.TimeStamp, "err", err)
 		}
 		a.log.Info("reply not relayed", "user", msg.User, "ticket", res.Ticket.Number)
-		a.explain(msg.Channel, msg.User, msg.ThreadTimeStamp, res.Reason)
+		a.explain(msg.Channel, msg.User, msg.ThreadTimeStamp, i18n.For(rs.relay.ReaderLocale(res.User, core.PlatformSlack, "")).Msg(res.Reason))
 	case bot.Stored:
 		a.log.Debug("reply stored", "ticket", res.Ticket.Number, "message", res.Message.ID, "note", res.Note)
 	}

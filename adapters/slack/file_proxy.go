@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"mime"
 	"net/http"
 	"net/url"
@@ -77,30 +78,47 @@ func (a *Adapter) attachments(files []slack.File) []core.Attachment {
 	return out
 }
 
-// fileLink is the signed proxy URL of a Slack file. An inert image type
-// travels in the link (signed too), so the proxy can serve the file as
-// that type without asking Slack.
+// fileLink is the signed proxy URL of a Slack file. The name in its path
+// and an inert image type (which lets the proxy serve the file as that
+// type without asking Slack) are signed with the file's ID and private
+// URL.
 func (a *Adapter) fileLink(id, name, src, declared string) string {
 	ctype := ""
 	if t := servedType(declared); inertImageTypes[t] {
 		ctype = t
 	}
-	q := url.Values{"src": {src}, "sig": {a.fileSig(id, src, ctype)}}
+	q := url.Values{"src": {src}, "sig": {a.fileSig(id, src, ctype, name)}}
 	if ctype != "" {
 		q.Set("type", ctype)
 	}
 	return strings.TrimRight(a.cfg.PublicURL, "/") + filesPath + url.PathEscape(id) + "/" + url.PathEscape(name) + "?" + q.Encode()
 }
 
-// fileSig signs a file link: the file ID, its private URL and, when the
-// link carries one, its served type (links made before types travelled
-// are signed without, and still served, as octet-stream).
-func (a *Adapter) fileSig(id, src, ctype string) string {
-	key := a.cfg.SigningSecret
-	if key == "" {
-		key = a.cfg.BotToken
+// fileKey is the key file links are signed with.
+func (a *Adapter) fileKey() string {
+	if a.cfg.SigningSecret != "" {
+		return a.cfg.SigningSecret
 	}
-	mac := hmac.New(sha256.New, []byte("jayaya-slack-file:"+key))
+	return a.cfg.BotToken
+}
+
+// fileSig signs a file link: the file ID, its private URL, its served
+// type ("" when none travels) and its name, each with its length first so
+// that no field can borrow from the next.
+func (a *Adapter) fileSig(id, src, ctype, name string) string {
+	mac := hmac.New(sha256.New, []byte("jayaya-slack-file-v2:"+a.fileKey()))
+	for _, f := range []string{id, src, ctype, name} {
+		fmt.Fprintf(mac, "%d:%s\n", len(f), f)
+	}
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
+// legacyFileSig is how links were signed before their names were: the
+// file ID, its private URL and, when the link carries one, its served
+// type (links made before types travelled are signed without). Such
+// links are still in clients' chats; they are served under the file's ID.
+func (a *Adapter) legacyFileSig(id, src, ctype string) string {
+	mac := hmac.New(sha256.New, []byte("jayaya-slack-file:"+a.fileKey()))
 	mac.Write([]byte(id + "\n" + src))
 	if ctype != "" {
 		mac.Write([]byte("\n" + ctype))
@@ -108,19 +126,28 @@ func (a *Adapter) fileSig(id, src, ctype string) string {
 	return hex.EncodeToString(mac.Sum(nil))
 }
 
-// checkLink verifies a file link's query for the file id: ok only when
-// this adapter signed it; src is the file's private URL, ctype the type
-// to serve it as.
-func (a *Adapter) checkLink(id string, q url.Values) (src, ctype string, ok bool) {
+// checkLink verifies a file link for the file id and the name in its
+// path: ok only when this adapter signed it. src is the file's private
+// URL, ctype the type to serve it as, and served the name to give the
+// download: name itself, or id for a link signed before names were.
+func (a *Adapter) checkLink(id, name string, q url.Values) (src, ctype, served string, ok bool) {
 	src, ctype = q.Get("src"), q.Get("type")
-	if src == "" || (ctype != "" && !inertImageTypes[ctype]) ||
-		!hmac.Equal([]byte(a.fileSig(id, src, ctype)), []byte(q.Get("sig"))) {
-		return "", "", false
+	if src == "" || (ctype != "" && !inertImageTypes[ctype]) {
+		return "", "", "", false
+	}
+	sig := []byte(q.Get("sig"))
+	switch {
+	case hmac.Equal([]byte(a.fileSig(id, src, ctype, name)), sig):
+		served = name
+	case hmac.Equal([]byte(a.legacyFileSig(id, src, ctype)), sig):
+		served = id
+	default:
+		return "", "", "", false
 	}
 	if ctype == "" {
 		ctype = "application/octet-stream"
 	}
-	return src, ctype, true
+	return src, ctype, served, true
 }
 
 // FileRoutes mounts GET /slack/files/{id}/{name}, the proxy that serves
@@ -131,15 +158,15 @@ func (a *Adapter) FileRoutes(r chi.Router) {
 }
 
 func (a *Adapter) serveFile(w http.ResponseWriter, r *http.Request) {
-	id := chi.URLParam(r, "id")
-	src, ctype, ok := a.checkLink(id, r.URL.Query())
+	id, name := chi.URLParam(r, "id"), chi.URLParam(r, "name")
+	if r.URL.RawPath != "" { // chi routed on the escaped path
+		id, _ = url.PathUnescape(id)
+		name, _ = url.PathUnescape(name)
+	}
+	src, ctype, name, ok := a.checkLink(id, name, r.URL.Query())
 	if !ok {
 		http.NotFound(w, r)
 		return
-	}
-	name := chi.URLParam(r, "name")
-	if r.URL.RawPath != "" { // chi routed on the escaped path
-		name, _ = url.PathUnescape(name)
 	}
 	if name == "" {
 		name = id

@@ -1,6 +1,9 @@
 package slack
 
 import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"net/http"
 	"net/url"
@@ -101,4 +104,48 @@ func TestFileProxyServesFilesAsDownloads(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestFileProxyLinkNamesAreSigned: the file's name in a link is signed
+// with the rest, so the same signature under another name (one that
+// injects a second filename parameter, or a new extension) is refused;
+// a link signed before names were (ID and private URL only) is still
+// served, under the file's ID rather than whatever name its path says
+// (issue 22, defect 5).
+func TestFileProxyLinkNamesAreSigned(t *testing.T) {
+	st := coretest.MustOpenSQLite(t)
+	e := newRelayEnv(t, st)
+	const pdf = "%PDF-1.7 invoice"
+	e.post(e.staff.ID, "the invoice", slacktest.UserFile{Name: "invoice.pdf", Mimetype: "application/pdf", Content: []byte(pdf)})
+	ms := e.messages()
+	if len(ms) != 1 || len(ms[0].Attachments) != 1 {
+		t.Fatalf("stored: %+v", ms)
+	}
+	link := ms[0].Attachments[0].URL
+	if got := fetch(t, link); got.status != http.StatusOK || got.body != pdf || got.header.Get("Content-Disposition") != "attachment; filename=invoice.pdf" {
+		t.Fatalf("the link as made: %d %q %q", got.status, got.header.Get("Content-Disposition"), got.body)
+	}
+	u, err := url.Parse(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := u.Path[:strings.LastIndexByte(u.Path, '/')+1] // /slack/files/F…/
+	for _, name := range []string{"a%22%3B%20filename%3Dx.html", "invoice.html", "invoice.pdf.exe", "x", "%E2%80%AEfdp.exe"} {
+		got := fetch(t, e.srv.URL+dir+name+"?"+u.RawQuery)
+		if got.status != http.StatusNotFound || strings.Contains(got.body, pdf) {
+			t.Errorf("renamed to %s: %d %q %q", name, got.status, got.header.Get("Content-Disposition"), got.body)
+		}
+	}
+
+	// A link signed the way links were before names were signed: served,
+	// but named after the file's ID whatever its path says.
+	id := strings.Split(dir, "/")[3]
+	src := u.Query().Get("src")
+	mac := hmac.New(sha256.New, []byte("jayaya-slack-file:"+e.fake.Config().SigningSecret))
+	mac.Write([]byte(id + "\n" + src))
+	old := e.srv.URL + dir + "a%22%3B%20filename%3Dx.html?" + url.Values{"src": {src}, "sig": {hex.EncodeToString(mac.Sum(nil))}}.Encode()
+	got := fetch(t, old)
+	if got.status != http.StatusOK || got.body != pdf || got.header.Get("Content-Disposition") != "attachment; filename="+id {
+		t.Errorf("a link signed before names were: %d %q %q", got.status, got.header.Get("Content-Disposition"), got.body)
+	}
 }

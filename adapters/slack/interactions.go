@@ -11,6 +11,7 @@ import (
 
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 func (a *Adapter) serveInteraction(w http.ResponseWriter, r *http.Request, body []byte) {
@@ -90,7 +91,7 @@ func (a *Adapter) showActionReply(ctx context.Context, actor bot.Actor, cb slack
 		if err == nil {
 			return
 		}
-		rep = bot.Reply{Text: "Sorry, the form could not open. Please try again."}
+		rep = bot.Reply{Text: i18n.T(rep.Form.Lang, "adapters.slack.form_failed"), Lang: rep.Form.Lang}
 	}
 	if isEmpty(rep) {
 		return
@@ -120,7 +121,8 @@ func (a *Adapter) onViewSubmission(ctx context.Context, cb slack.InteractionCall
 		// Too slow for errors beside the fields: the modal has closed, so
 		// say what went wrong instead.
 		if len(res.Errors) > 0 {
-			a.tell(ctx, actor.UserID, env.Channel, bot.Reply{Text: "Not saved: " + joinErrors(res.Errors) + " Please try again."})
+			lang := a.ui.LocaleOf(ctx, actor)
+			a.tell(ctx, actor.UserID, env.Channel, bot.Reply{Text: i18n.T(lang, "adapters.slack.not_saved", i18n.Args{"Errors": joinErrors(res.Errors)}), Lang: lang})
 			return
 		}
 		if res.Reply != nil {

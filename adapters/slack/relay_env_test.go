@@ -14,6 +14,7 @@ import (
 	"github.com/jayaya/jayayacrm/adapters/slack/slacktest"
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // relayEnv is the Slack adapter wired to the relay on a real database,
@@ -51,6 +52,8 @@ func (f *fakeUI) Action(ctx context.Context, a bot.Actor, action, value string) 
 func (f *fakeUI) Submit(ctx context.Context, a bot.Actor, formID, meta string, values map[string][]string) bot.FormResult {
 	return bot.FormResult{}
 }
+
+func (f *fakeUI) LocaleOf(ctx context.Context, a bot.Actor) i18n.Locale { return i18n.EN }
 
 func newRelayEnv(t *testing.T, st *core.Store, cfgs ...func(*Config)) *relayEnv {
 	t.Helper()

@@ -15,6 +15,7 @@ import (
 
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
@@ -63,11 +64,14 @@ func (a *Adapter) parseFileLink(link string) (id, src string, ok bool) {
 	if err != nil {
 		return "", "", false
 	}
-	escID, _, _ := strings.Cut(rest, "/")
-	if id, err = url.PathUnescape(escID); err != nil {
+	rest, _, _ = strings.Cut(rest, "?")
+	escID, escName, _ := strings.Cut(rest, "/")
+	id, err1 := url.PathUnescape(escID)
+	name, err2 := url.PathUnescape(escName)
+	if err1 != nil || err2 != nil {
 		return "", "", false
 	}
-	if src, _, ok = a.checkLink(id, u.Query()); !ok {
+	if src, _, _, ok = a.checkLink(id, name, u.Query()); !ok {
 		return "", "", false
 	}
 	return id, src, true
@@ -105,12 +109,12 @@ func fileError(err error) error {
 // attachmentText is the text of a relayed message's last part: text, then
 // a line per attachment: its link when link(i), its name otherwise (the
 // file itself follows in the thread).
-func attachmentText(text string, files []core.Attachment, link func(i int) bool) string {
+func attachmentText(lang i18n.Locale, text string, files []core.Attachment, link func(i int) bool) string {
 	var lines []string
 	for i, f := range files {
 		name := f.Name
 		if name == "" {
-			name = "attachment"
+			name = i18n.T(lang, "adapters.slack.attachment")
 		}
 		if link(i) {
 			lines = append(lines, fmt.Sprintf("📎 <%s|%s>", linkTarget(f.URL), escapeText(name)))
@@ -286,7 +290,7 @@ func (a *Adapter) showLinks(ctx context.Context, d *core.Delivery, m *core.Messa
 	link := func(i int) bool { return linked[i] }
 	if targets := bot.TargetIDs(m); len(targets) == p.Parts {
 		_, _, _, err := a.api.UpdateMessageContext(ctx, channel, targets[len(targets)-1],
-			slack.MsgOptionText(attachmentText(p.LastText, p.Files, link), false))
+			slack.MsgOptionText(attachmentText(a.channelLocale(channel), p.LastText, p.Files, link), false))
 		if slackCode(err) == "message_not_found" {
 			return nil
 		}
@@ -299,7 +303,7 @@ func (a *Adapter) showLinks(ctx context.Context, d *core.Delivery, m *core.Messa
 		}
 	}
 	all := func(int) bool { return true }
-	_, err := a.postParts(ctx, d, channel, threadTS, []string{attachmentText("", only, all)}, slack.MsgOptionUsername(clip(m.AuthorName, 80)))
+	_, err := a.postParts(ctx, d, channel, threadTS, []string{attachmentText(a.channelLocale(channel), "", only, all)}, slack.MsgOptionUsername(clip(m.AuthorName, 80)))
 	return err
 }
 

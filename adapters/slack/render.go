@@ -12,6 +12,7 @@ import (
 
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // Neutral UI (bot.Reply, bot.Form) → Block Kit, and modal state back.
@@ -153,7 +154,7 @@ func renderReply(r bot.Reply) []slack.Block {
 	}
 	flush()
 	if len(blocks) > maxMsgBlocks {
-		blocks = append(blocks[:maxMsgBlocks-1], slack.NewContextBlock("", mdText("…more not shown.")))
+		blocks = append(blocks[:maxMsgBlocks-1], slack.NewContextBlock("", mdText(i18n.T(r.Lang, "adapters.slack.more"))))
 	}
 	return blocks
 }
@@ -284,11 +285,11 @@ func plain(s string, n int) *slack.TextBlockObject {
 func renderForm(f bot.Form) slack.ModalViewRequest {
 	submit := f.Submit
 	if submit == "" {
-		submit = "Save"
+		submit = i18n.T(f.Lang, "crm.form.save")
 	}
 	m := slack.ModalViewRequest{
 		Type: slack.VTModal, CallbackID: f.ID, PrivateMetadata: f.Meta,
-		Title: plain(f.Title, maxModalTitle), Submit: plain(submit, maxModalTitle), Close: plain("Cancel", maxModalTitle),
+		Title: plain(f.Title, maxModalTitle), Submit: plain(submit, maxModalTitle), Close: plain(i18n.T(f.Lang, "adapters.slack.cancel"), maxModalTitle),
 	}
 	for _, in := range f.Inputs {
 		var hint *slack.TextBlockObject

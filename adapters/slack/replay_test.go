@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync"
 	"testing"
 
@@ -145,6 +146,10 @@ func TestReplayedCommandIsIgnored(t *testing.T) {
 		{"to the same replica", replicaA, nil},
 		{"to another replica", replicaB, nil},
 		{"as a retry", replicaB, []string{"X-Slack-Retry-Num", "1", "X-Slack-Retry-Reason", "http_timeout"}},
+		// The same signature in capitals is the same bytes to the
+		// verifier, so it must be the same request to the replay check.
+		{"with its signature in capitals", replicaB, []string{"X-Slack-Signature", "v0=" + strings.ToUpper(strings.TrimPrefix(c.header.Get("X-Slack-Signature"), "v0="))}},
+		{"with its signature in mixed case", replicaA, []string{"X-Slack-Signature", mixedCase(c.header.Get("X-Slack-Signature"))}},
 	} {
 		status, answer := c.replay(rp.base, rp.extra...)
 		if status != http.StatusOK || len(answer) != 0 {
@@ -158,6 +163,18 @@ func TestReplayedCommandIsIgnored(t *testing.T) {
 	if len(cs) != 1 || cs[0].Body != "Called them" {
 		t.Fatalf("comments after the replays: %+v", cs)
 	}
+}
+
+// mixedCase turns every other letter of a "v0=" signature's hex into a
+// capital.
+func mixedCase(sig string) string {
+	b := []byte(strings.TrimPrefix(sig, "v0="))
+	for i := 0; i < len(b); i += 2 {
+		if b[i] >= 'a' && b[i] <= 'f' {
+			b[i] -= 'a' - 'A'
+		}
+	}
+	return "v0=" + string(b)
 }
 
 // TestReplayedEventIsIgnoredButRetriesPass: an event whose first delivery

@@ -10,6 +10,7 @@ import (
 
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
@@ -137,6 +138,7 @@ func (a *Adapter) postCard(ctx context.Context, d *core.Delivery, channel string
 	if ts, ok := posted[0]; ok {
 		return ts, nil
 	}
+	card.p = i18n.For(a.channelLocale(channel))
 	_, ts, err := a.api.PostMessageContext(ctx, channel,
 		slack.MsgOptionText(card.fallback(), false), slack.MsgOptionBlocks(card.blocks()...), deliveryMetadata(d, 0))
 	return ts, err
@@ -153,6 +155,7 @@ func (a *Adapter) updateCard(ctx context.Context, p bot.SlackCardPayload) (strin
 	if err != nil {
 		return "", err
 	}
+	card.p = i18n.For(a.channelLocale(channel))
 	_, _, _, err = a.api.UpdateMessageContext(ctx, channel, ts,
 		slack.MsgOptionText(card.fallback(), false), slack.MsgOptionBlocks(card.blocks()...))
 	return ts, err
@@ -166,9 +169,10 @@ func (a *Adapter) post(ctx context.Context, d *core.Delivery, p bot.SlackPostPay
 	if err != nil {
 		return "", err
 	}
-	text := attachmentText(p.Text, p.Attachments, func(int) bool { return !p.FilesFollow })
+	lang := a.channelLocale(channel)
+	text := attachmentText(lang, p.Text, p.Attachments, func(int) bool { return !p.FilesFollow })
 	if strings.TrimSpace(text) == "" {
-		text = "_(empty message)_"
+		text = i18n.T(lang, "adapters.slack.empty")
 	}
 	opts := []slack.MsgOption{slack.MsgOptionUsername(clip(p.AuthorName, 80))}
 	if p.AvatarURL != "" {

@@ -189,7 +189,7 @@ func TestTasksEndToEnd(t *testing.T) {
 			t.Fatalf("lead tick %+v", res)
 		}
 		dms := e.dms()
-		if len(dms) != 1 || !strings.Contains(dms[0].Text, "Call Dupont") || !strings.Contains(string(dms[0].Blocks), "Snooze until tomorrow 9:00") {
+		if len(dms) != 1 || !strings.Contains(dms[0].Text, "Call Dupont") || !strings.Contains(string(dms[0].Blocks), "Snooze until tomorrow 09:00") {
 			t.Fatalf("reminder DMs %+v", dms)
 		}
 		id := strconv.FormatInt(call.ID, 10)

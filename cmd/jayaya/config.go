@@ -18,8 +18,11 @@ type Config struct {
 	DatabaseURL string
 	Addr        string
 	PublicURL   string
-	LogFormat   string // "text" or "json"
-	LogLevel    string // debug, info, warn, error
+	// PublicURLSet tells that JAYAYA_PUBLIC_URL was set (not defaulted):
+	// the panel then answers only at its host (and loopback names).
+	PublicURLSet bool
+	LogFormat    string // "text" or "json"
+	LogLevel     string // debug, info, warn, error
 	// Pacing holds Slack and Discord calls within the platforms' rate
 	// limits (JAYAYA_PACING, on unless "off").
 	Pacing bool
@@ -147,6 +150,7 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 	} else {
 		r.fail("JAYAYA_LOCALE: want en or fr, got %q", r.get("JAYAYA_LOCALE", ""))
 	}
+	c.PublicURLSet = r.get("JAYAYA_PUBLIC_URL", "") != ""
 	switch pacing := strings.ToLower(r.get("JAYAYA_PACING", "on")); pacing {
 	case "on":
 	case "off":

@@ -56,7 +56,11 @@ data, and show both chats side by side at /demo/. Nothing leaves this machine
 removed at exit (Ctrl-C).`,
 		Args: noArgs,
 		RunE: func(c *cobra.Command, _ []string) error {
-			return runDemo(c.Context(), getenv, addr, dbURL, c.OutOrStdout(), c.ErrOrStderr())
+			addrFrom := "--addr"
+			if !c.Flags().Changed("addr") {
+				addrFrom = "JAYAYA_ADDR" // its default
+			}
+			return runDemo(c.Context(), getenv, addr, addrFrom, dbURL, c.OutOrStdout(), c.ErrOrStderr())
 		},
 	}
 	c.Flags().StringVar(&addr, "addr", cmp.Or(getenv("JAYAYA_ADDR"), "localhost:8080"), "HTTP listen address, `host:port`")
@@ -67,14 +71,17 @@ removed at exit (Ctrl-C).`,
 // runDemo runs the whole product against in-process fakes of Slack and
 // Discord, with demo data, and serves a page at /demo/ that shows both
 // chats side by side. Nothing leaves this machine; without dbURL the data
-// lives in a temporary folder removed at exit.
-func runDemo(ctx context.Context, getenv func(string) string, addr, dbURL string, stdout, stderr io.Writer) error {
+// lives in a temporary folder removed at exit. addr must be a loopback
+// address (addrFrom names where it came from, for the refusal).
+func runDemo(ctx context.Context, getenv func(string) string, addr, addrFrom, dbURL string, stdout, stderr io.Writer) error {
 	host, port, err := net.SplitHostPort(addr)
 	if err != nil || port == "" {
 		return usagef("--addr: want host:port (like localhost:8080), got %q", addr)
 	}
-	if host == "" || host == "0.0.0.0" || host == "::" {
-		host = "localhost"
+	if !isLoopbackHost(host) {
+		return usagef("%s %q is not a loopback address. The demo has no login and its simulated Slack's signing secret is published, "+
+			"so anyone who could reach it could read it and act in it: it listens only on this machine "+
+			"(localhost:8080, 127.0.0.1:PORT or [::1]:PORT).", addrFrom, addr)
 	}
 
 	kept := dbURL != ""
@@ -119,6 +126,9 @@ func runDemo(ctx context.Context, getenv func(string) string, addr, dbURL string
 	hooks := serveHooks{
 		prepare: func(ctx context.Context, st *core.Store) error { return w.prepareData(ctx, st, password) },
 		mount:   func(r chi.Router) { r.Mount("/demo", page.Handler()) },
+		// Every route, the panel's and Slack's included, answers only
+		// to loopback names (a rebinding page sends its own).
+		middleware: demoHostOnly(log),
 		listening: func(ctx context.Context, addr string) {
 			w.slack.SetProductURL("http://" + addr)
 			page.Start(ctx)

@@ -65,7 +65,7 @@ func TestDemoBrowser(t *testing.T) {
 	b.Click("#discord-send")
 	b.WaitFor("ticket #2's card on the Slack side", within("#slack-feed", "#2 Hello, the invoice"))
 	b.WaitFor("the client's message on the Slack side", within("#slack-feed", question))
-	b.WaitFor("the client's ticket thread on the Discord side", within("#discord-feed", "this is ticket #2"))
+	b.WaitFor("the client's ticket thread on the Discord side", within("#discord-feed", "this is your ticket #2"))
 	shot("02-ticket-opened")
 
 	// Staff answer in the ticket's thread: the client sees it under the

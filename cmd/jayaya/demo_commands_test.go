@@ -81,7 +81,7 @@ func TestDemoDiscordCommands(t *testing.T) {
 	// /ticket opens a public ticket, its thread on Discord and its card on
 	// Slack.
 	wantSay(henri, "", "/ticket subject: Pallets for Japan visibility: public")
-	d.waitPanes(t, `Ticket #2 is open. Your public thread “#2 Pallets for Japan” appears under <span class="mention">#support</span>`)
+	d.waitPanes(t, `Ticket #2 is open. Your public thread appears under <span class="mention">#support</span>`)
 	d.waitPanes(t, "#2 Pallets for Japan</div>") // the Slack card's header
 	panes := d.panes(t)
 	if n := strings.Count(panes["discord-where"], "<option"); n != threadsBefore+1 {

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -43,23 +41,6 @@ func (g *loopbackGuard) dial(ctx context.Context, network, address string) (net.
 
 // Refused is how many dials the guard refused so far.
 func (g *loopbackGuard) Refused() int64 { return g.refused.Load() }
-
-// isLoopbackHost reports whether host (a name or an IP, without port) is
-// this machine: "localhost" or a loopback IP.
-func isLoopbackHost(host string) bool {
-	host = strings.Trim(host, "[]")
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
-}
-
-// isLoopbackURL reports whether a URL's host is this machine.
-func isLoopbackURL(raw string) bool {
-	u, err := url.Parse(raw)
-	return err == nil && u.Host != "" && isLoopbackHost(u.Hostname())
-}
 
 // installLoopbackGuard puts a guard in front of the process's default HTTP
 // transport and websocket dialer, with proxies off (a proxy is another

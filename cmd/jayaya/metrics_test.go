@@ -189,3 +189,66 @@ func TestMetricsMoveWithTheRelay(t *testing.T) {
 		t.Errorf("outbox after draining: parked %v, oldest %v", after["jayaya_outbox_parked"], after["jayaya_outbox_oldest_pending_age_seconds"])
 	}
 }
+
+// TestHTTPMetricsLabelsAreBounded: request data never becomes a label
+// value. Made-up methods all count as method="other" and unknown paths as
+// the route pattern that caught them (or "unmatched"), so a flood of
+// distinct methods and paths adds no series (issue 22, defect 1).
+func TestHTTPMetricsLabelsAreBounded(t *testing.T) {
+	env := map[string]string{"DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "j.db"), "JAYAYA_ADDR": "127.0.0.1:0"}
+	addr, _ := serveInProcess(t, env)
+	base := "http://" + addr
+	series := func() map[string]float64 {
+		out := map[string]float64{}
+		for k, v := range scrapeMetrics(t, addr) {
+			if strings.HasPrefix(k, "jayaya_http_request_duration_seconds_count{") {
+				out[k] = v
+			}
+		}
+		return out
+	}
+	send := func(method, path string) {
+		req, err := http.NewRequest(method, base+path, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatalf("%s %s: %v", method, path, err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+	}
+	// One round of each kind first, so that every series the flood may
+	// use exists; then the flood must add none.
+	round := func(i int) {
+		send(fmt.Sprintf("X%dABC", i), "/")
+		send(fmt.Sprintf("X%dABC", i), fmt.Sprintf("/no/such/page/%d", i))
+		send(http.MethodGet, fmt.Sprintf("/no/such/page/%d", i))
+		send(http.MethodGet, fmt.Sprintf("/admin/nope-%d", i))
+		send(http.MethodDelete, fmt.Sprintf("/healthz?x=%d", i))
+	}
+	round(0)
+	series() // the scrape's own series, too
+	before := series()
+	const flood = 40
+	for i := 1; i <= flood; i++ {
+		round(i)
+	}
+	after := series()
+	for k := range after {
+		if _, ok := before[k]; !ok {
+			t.Errorf("the flood added the series %s", k)
+		}
+		if strings.Contains(k, "ABC") || strings.Contains(k, "nope") || strings.Contains(k, "such") {
+			t.Errorf("request data in a label: %s", k)
+		}
+	}
+	if got := after[`jayaya_http_request_duration_seconds_count{code="405",method="other",route="unmatched"}`] +
+		after[`jayaya_http_request_duration_seconds_count{code="404",method="other",route="unmatched"}`]; got < 2*(flood+1) {
+		t.Errorf("made-up methods counted as other: %v, want at least %d", got, 2*(flood+1))
+	}
+	if t.Failed() {
+		t.Logf("series after the flood:\n%v", after)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"regexp"
 	"slices"
 	"strings"
@@ -187,6 +188,19 @@ func TestRelayAttachments(t *testing.T) {
 	}
 	if body := fetch(t, strings.Replace(bigLink, "sig=", "sig=0", 1)); body != "" {
 		t.Errorf("the file proxy served a forged link")
+	}
+	if body := fetch(t, strings.Replace(bigLink, "/big.bin?", "/big.html?", 1)); body != "" {
+		t.Errorf("the file proxy served a renamed link")
+	}
+	// Through the whole process, the proxy's own sandbox still wins over
+	// the headers every response gets.
+	if res, err := http.Get(bigLink); err != nil {
+		t.Fatal(err)
+	} else {
+		res.Body.Close()
+		if res.Header.Get("Content-Security-Policy") != "sandbox; default-src 'none'" || res.Header.Get("Content-Disposition") != "attachment; filename=big.bin" {
+			t.Errorf("the file proxy's headers: %v", res.Header)
+		}
 	}
 
 	huge := make([]byte, 25<<20+1)

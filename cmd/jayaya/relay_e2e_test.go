@@ -15,6 +15,7 @@ import (
 	"github.com/jayaya/jayayacrm/adapters/slack/slacktest"
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // TestRelayEndToEnd walks one ticket's life through the whole binary on
@@ -135,7 +136,7 @@ func TestRelayEndToEnd(t *testing.T) {
 			}
 			w.waitDiscord("the refusal DM", func() bool {
 				for _, m := range w.discord.Messages(dm) {
-					if m.Content == bot.RefusalClient {
+					if m.Content == i18n.T(i18n.EN, bot.RefusalClient) {
 						return true
 					}
 				}

@@ -28,6 +28,8 @@ type app struct {
 	store  *core.Store
 	log    *slog.Logger
 	router chi.Router
+	// middleware, when set, runs in front of every route (serveHooks).
+	middleware func(http.Handler) http.Handler
 
 	wg      sync.WaitGroup
 	workers []string
@@ -86,6 +88,9 @@ type serveHooks struct {
 	// listening is told the address once the listener is open; ctx ends
 	// when serving does.
 	listening func(ctx context.Context, addr string)
+	// middleware runs in front of every route, after the metrics and the
+	// security headers (so its refusals carry and count them too).
+	middleware func(http.Handler) http.Handler
 }
 
 // serve runs the product with cfg until ctx ends: it migrates, wires the
@@ -111,7 +116,7 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, hooks serveHooks)
 		}
 	}
 
-	a := &app{cfg: cfg, store: st, log: log, router: chi.NewRouter()}
+	a := &app{cfg: cfg, store: st, log: log, router: chi.NewRouter(), middleware: hooks.middleware}
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
 	if err := a.wire(workCtx); err != nil {
@@ -168,18 +173,24 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, hooks serveHooks)
 func (a *app) wire(ctx context.Context) error {
 	// Observability first: chi wants middleware before any route.
 	metrics, ready := bot.NewMetrics(a.store), bot.NewReadiness()
-	a.router.Use(httpMetrics(metrics))
+	a.router.Use(httpMetrics(metrics), admin.SecurityHeaders)
+	if a.middleware != nil {
+		a.router.Use(a.middleware)
+	}
 	a.router.Method(http.MethodGet, "/metrics", metricsHandler(metrics, a.log))
 	a.router.Get("/readyz", readyz(a.store, ready, a.log))
 	a.router.Get("/healthz", a.healthz)
 
 	a.ui = bot.NewRouter(a.store, a.log)
+	// Whoever has no language of their own, and whom their platform says
+	// nothing about, reads JAYAYA_LOCALE.
+	a.ui.Locale = a.cfg.Locale
 
 	// The outbox, and the ticket relay queuing through it: a platform's
 	// threads exist only when it is on.
 	a.worker = outbox.NewWorker(a.store, a.log.With("component", "delivery"))
 	a.worker.Metrics = metrics
-	a.relay = &bot.Relay{Store: a.store, Log: a.log.With("component", "relay"), Outbox: a.worker, Metrics: metrics}
+	a.relay = &bot.Relay{Store: a.store, Log: a.log.With("component", "relay"), Outbox: a.worker, Metrics: metrics, Locale: a.cfg.Locale}
 	if a.cfg.SlackEnabled() {
 		a.relay.SlackChannel = a.cfg.SlackStaffChannel
 		a.relay.SlackOverflow = a.cfg.SlackOverflowChannels
@@ -206,7 +217,7 @@ func (a *app) wire(ctx context.Context) error {
 	// /crm company, person, comment, interests, tickets, ticket. Ticket
 	// close/reopen goes through the relay (*bot.Relay satisfies
 	// bot.TicketStatusSetter).
-	bot.RegisterCRM(a.ui, bot.CRMDeps{Tickets: a.relay, ThreadURL: slackad.ThreadURL, Locale: a.cfg.Locale})
+	bot.RegisterCRM(a.ui, bot.CRMDeps{Tickets: a.relay, ThreadURL: slackad.ThreadURL})
 
 	if a.cfg.SlackEnabled() {
 		a.slack = slackad.New(slackad.Config{
@@ -215,6 +226,8 @@ func (a *app) wire(ctx context.Context) error {
 			Pacer: pacer,
 		}, a.store, a.ui, a.log)
 		postBudget[core.PlatformSlack] = a.slack.PostBudget
+		// Staff without a language setting read the one Slack gives them.
+		a.ui.Languages = a.slack
 		a.slack.Metrics = metrics
 		a.slack.TrackReadiness(ready)
 		// Routing rules name channels the bot must be able to post in.
@@ -230,7 +243,7 @@ func (a *app) wire(ctx context.Context) error {
 		// reminder scheduler (cron, every minute). Every replica runs one;
 		// the database claims make each reminder and digest leave once.
 		bot.RegisterTasks(a.ui, bot.TaskDeps{Zones: a.slack})
-		reminders := &bot.Reminders{Store: a.store, Log: a.log.With("component", "reminders"), Zones: a.slack, Outbox: a.worker}
+		reminders := &bot.Reminders{Store: a.store, Log: a.log.With("component", "reminders"), Zones: a.slack, Outbox: a.worker, Locale: a.cfg.Locale}
 		a.goWorker(ctx, "reminders", reminders.Run)
 		// The token checked (and the bot's user learnt) before /readyz
 		// says this replica can take Slack's events.
@@ -288,7 +301,13 @@ func (a *app) wire(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	a.router.Mount("/admin", panel.Routes())
+	// With JAYAYA_PUBLIC_URL set, the panel answers only at its host: a
+	// page that rebinds another name to this server gets nothing.
+	panelRoutes := panel.Routes()
+	if a.cfg.PublicURLSet {
+		panelRoutes = publicHostOnly(a.cfg.PublicURL, a.log)(panelRoutes)
+	}
+	a.router.Mount("/admin", panelRoutes)
 	a.router.Get("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/admin/", http.StatusFound) })
 	if token, err := a.store.NewSetupToken(ctx); err != nil {
 		return fmt.Errorf("admin setup link: %w", err)

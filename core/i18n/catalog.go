@@ -23,13 +23,26 @@ type Args map[string]any
 
 // Msg is a message ID with its parameters, to be translated later: a
 // field label inside an error message, a status inside a sentence.
+// Plural marks a message with plural forms, whose count is Args["Count"].
 type Msg struct {
-	ID   string
-	Args Args
+	ID     string
+	Args   Args
+	Plural bool
 }
 
 // M returns the Msg of id with args.
 func M(id string, args ...Args) Msg { return Msg{ID: id, Args: merge(args)} }
+
+// MN returns the Msg of id, a message with plural forms, for count (see
+// Printer.N).
+func MN(id string, count int, args ...Args) Msg {
+	a := Args{}
+	for k, v := range merge(args) {
+		a[k] = v
+	}
+	a["Count"] = count
+	return Msg{ID: id, Args: a, Plural: true}
+}
 
 type catalog struct {
 	bundle *goi18n.Bundle
@@ -37,6 +50,9 @@ type catalog struct {
 	// plural form), for the tests and Has.
 	ids        map[Locale]map[string][]string
 	localizers map[Locale]*goi18n.Localizer
+	// plain holds, per locale, the messages that are a fixed text (no
+	// parameter, no plural forms): T returns them without go-i18n.
+	plain map[Locale]map[string]string
 }
 
 var (
@@ -60,6 +76,7 @@ func load(fsys fs.FS) (*catalog, error) {
 		bundle:     goi18n.NewBundle(Default.Tag()),
 		ids:        map[Locale]map[string][]string{},
 		localizers: map[Locale]*goi18n.Localizer{},
+		plain:      map[Locale]map[string]string{},
 	}
 	c.bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
 	names, err := fs.Glob(fsys, "locales/*.toml")
@@ -82,6 +99,7 @@ func load(fsys fs.FS) (*catalog, error) {
 		}
 		if c.ids[l] == nil {
 			c.ids[l] = map[string][]string{}
+			c.plain[l] = map[string]string{}
 		}
 		for _, m := range mf.Messages {
 			if _, dup := c.ids[l][m.ID]; dup {
@@ -94,6 +112,9 @@ func load(fsys fs.FS) (*catalog, error) {
 				}
 			}
 			c.ids[l][m.ID] = forms
+			if len(forms) == 1 && m.Other != "" && !strings.Contains(m.Other, "{{") {
+				c.plain[l][m.ID] = m.Other
+			}
 		}
 	}
 	for _, l := range Locales() {
@@ -150,10 +171,20 @@ func (p Printer) N(id string, count int, args ...Args) string {
 }
 
 // Msg translates m.
-func (p Printer) Msg(m Msg) string { return p.T(m.ID, m.Args) }
+func (p Printer) Msg(m Msg) string {
+	if n, ok := m.Args["Count"].(int); ok && m.Plural {
+		return p.N(m.ID, n, m.Args)
+	}
+	return p.T(m.ID, m.Args)
+}
 
 func (p Printer) localize(id string, count any, args Args) string {
 	c := cat()
+	if count == nil && len(args) == 0 {
+		if s, ok := c.plain[p.Locale()][id]; ok {
+			return s
+		}
+	}
 	data := make(map[string]any, len(args))
 	for k, v := range args {
 		if m, ok := v.(Msg); ok {

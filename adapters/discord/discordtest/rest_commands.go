@@ -55,7 +55,36 @@ func validateCommand(path []string, cmd *discordgo.ApplicationCommand) error {
 	if n := utf8.RuneCountInString(cmd.Description); n < 1 || n > 100 {
 		return nestedFormError(append(path, "description"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
 	}
+	if cmd.NameLocalizations != nil {
+		if err := validateLocalizations(append(path, "name_localizations"), *cmd.NameLocalizations, true); err != nil {
+			return err
+		}
+	}
+	if cmd.DescriptionLocalizations != nil {
+		if err := validateLocalizations(append(path, "description_localizations"), *cmd.DescriptionLocalizations, false); err != nil {
+			return err
+		}
+	}
 	return validateOptions(append(path, "options"), cmd.Options)
+}
+
+// validateLocalizations applies Discord's rules to name_localizations
+// (names: the command name rule) or description_localizations (1 to
+// 100 characters), keyed by locales Discord knows.
+func validateLocalizations(path []string, m map[discordgo.Locale]string, names bool) error {
+	for loc, v := range m {
+		p := append(append([]string(nil), path...), string(loc))
+		if _, ok := discordgo.Locales[loc]; !ok || loc == discordgo.Unknown {
+			return nestedFormError(p, "ENUM_TYPE_COERCE", "Value \""+string(loc)+"\" is not a valid enum value.")
+		}
+		if names && (!commandNameRe.MatchString(v) || strings.ToLower(v) != v) {
+			return nestedFormError(p, "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
+		}
+		if n := utf8.RuneCountInString(v); !names && (n < 1 || n > 100) {
+			return nestedFormError(p, "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+		}
+	}
+	return nil
 }
 
 func validateOptions(path []string, opts []*discordgo.ApplicationCommandOption) error {
@@ -70,6 +99,21 @@ func validateOptions(path []string, opts []*discordgo.ApplicationCommandOption) 
 		}
 		if n := utf8.RuneCountInString(o.Description); n < 1 || n > 100 {
 			return nestedFormError(append(p, "description"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+		}
+		if err := validateLocalizations(append(p, "name_localizations"), o.NameLocalizations, true); err != nil {
+			return err
+		}
+		if err := validateLocalizations(append(p, "description_localizations"), o.DescriptionLocalizations, false); err != nil {
+			return err
+		}
+		for j, ch := range o.Choices {
+			cp := append(append([]string(nil), p...), "choices", strconv.Itoa(j))
+			if n := utf8.RuneCountInString(ch.Name); n < 1 || n > 100 {
+				return nestedFormError(append(cp, "name"), "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+			}
+			if err := validateLocalizations(append(cp, "name_localizations"), ch.NameLocalizations, false); err != nil {
+				return err
+			}
 		}
 		if o.Required && seenOptional {
 			return nestedFormError(p, "APPLICATION_COMMAND_OPTIONS_REQUIRED_INVALID", "Required options must be placed before non-required options")

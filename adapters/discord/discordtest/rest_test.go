@@ -379,3 +379,65 @@ func TestDeferredInteractionEditsOriginal(t *testing.T) {
 		t.Fatalf("channel = %+v", got)
 	}
 }
+
+// Commands keep their name and description localizations, checked by
+// Discord's rules; interactions carry the user's and the guild's locales.
+func TestCommandLocalizationsAndLocales(t *testing.T) {
+	t.Parallel()
+	srv := Start(t, Config{})
+	dg, rec := openSession(t, srv)
+	seed := srv.Seed()
+	alice := addClient(t, srv, "alice")
+	loc := func(m map[discordgo.Locale]string) *map[discordgo.Locale]string { return &m }
+	for name, bad := range map[string]*discordgo.ApplicationCommand{
+		"an upper-case French name": {Name: "ticket", Description: "x", NameLocalizations: loc(map[discordgo.Locale]string{discordgo.French: "Billet"})},
+		"a space in a French name":  {Name: "ticket", Description: "x", NameLocalizations: loc(map[discordgo.Locale]string{discordgo.French: "mon billet"})},
+		"an unknown locale":         {Name: "ticket", Description: "x", NameLocalizations: loc(map[discordgo.Locale]string{"xx": "billet"})},
+		"a long description":        {Name: "ticket", Description: "x", DescriptionLocalizations: loc(map[discordgo.Locale]string{discordgo.French: strings.Repeat("é", 101)})},
+		"a bad option name": {Name: "ticket", Description: "x", Options: []*discordgo.ApplicationCommandOption{{Type: discordgo.ApplicationCommandOptionString,
+			Name: "subject", Description: "x", NameLocalizations: map[discordgo.Locale]string{discordgo.French: "Objet"}}}},
+	} {
+		_, err := dg.ApplicationCommandBulkOverwrite(srv.AppID(), seed.GuildID, []*discordgo.ApplicationCommand{bad})
+		wantCode(t, err, 400, 50035)
+		if len(srv.Commands(seed.GuildID)) != 0 {
+			t.Fatalf("%s: registered anyway", name)
+		}
+	}
+	_, err := dg.ApplicationCommandBulkOverwrite(srv.AppID(), seed.GuildID, []*discordgo.ApplicationCommand{{
+		Name: "ticket", Description: "Open a ticket", NameLocalizations: loc(map[discordgo.Locale]string{discordgo.French: "billet"}),
+		DescriptionLocalizations: loc(map[discordgo.Locale]string{discordgo.French: "Ouvrir un billet"}),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := srv.Commands(seed.GuildID); len(c) != 1 || (*c[0].NameLocalizations)[discordgo.French] != "billet" ||
+		(*c[0].DescriptionLocalizations)[discordgo.French] != "Ouvrir un billet" {
+		t.Fatalf("stored %+v", c)
+	}
+	got, err := dg.ApplicationCommands(srv.AppID(), seed.GuildID)
+	if err != nil || len(got) != 1 || got[0].NameLocalizations == nil || (*got[0].NameLocalizations)[discordgo.French] != "billet" {
+		t.Fatalf("GET commands: %+v, %v", got, err)
+	}
+
+	in, _ := srv.InvokeSlashCommand(SlashCommand{ChannelID: seed.ChannelID, UserID: alice.ID, Name: "ticket"})
+	if in.Locale != discordgo.EnglishUS || in.GuildLocale == nil || *in.GuildLocale != discordgo.EnglishUS {
+		t.Fatalf("default locales: %q, %v", in.Locale, in.GuildLocale)
+	}
+	if err := srv.SetUserLocale(alice.ID, discordgo.French); err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.SetGuildLocale(seed.GuildID, discordgo.German); err != nil {
+		t.Fatal(err)
+	}
+	in, _ = srv.InvokeSlashCommand(SlashCommand{ChannelID: seed.ChannelID, UserID: alice.ID, Name: "ticket"})
+	if in.Locale != discordgo.French || *in.GuildLocale != discordgo.German {
+		t.Fatalf("locales: %q, %q", in.Locale, *in.GuildLocale)
+	}
+	rec.waitFor(t, "GUILD_UPDATE", func() bool { return len(all[*discordgo.GuildUpdate](rec)) == 1 })
+	if g := all[*discordgo.GuildUpdate](rec)[0]; g.PreferredLocale != string(discordgo.German) {
+		t.Fatalf("GUILD_UPDATE preferred_locale %q", g.PreferredLocale)
+	}
+	if g, err := dg.Guild(seed.GuildID); err != nil || g.PreferredLocale != string(discordgo.German) {
+		t.Fatalf("GET guild: %+v, %v", g, err)
+	}
+}

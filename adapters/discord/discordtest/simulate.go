@@ -251,7 +251,7 @@ func (s *Server) InvokeSlashCommand(sc SlashCommand) (*discordgo.Interaction, er
 	i := &discordgo.Interaction{
 		ID: s.newIDLocked(), AppID: s.st.botID, Type: discordgo.InteractionApplicationCommand,
 		Data:      discordgo.ApplicationCommandInteractionData{ID: cmd.ID, Name: cmd.Name, CommandType: cmd.Type, Options: sc.Options},
-		ChannelID: ch.id, Token: "interaction." + randomHex(24), Version: 1, Locale: discordgo.EnglishUS,
+		ChannelID: ch.id, Token: "interaction." + randomHex(24), Version: 1, Locale: s.st.userLocaleLocked(sc.UserID),
 		AppPermissions: s.permissionsLocked(s.st.botID, ch),
 	}
 	if ch.isDM() {
@@ -262,7 +262,7 @@ func (s *Server) InvokeSlashCommand(sc SlashCommand) (*discordgo.Interaction, er
 		i.Member = s.st.memberObjLocked(s.st.guilds[ch.guildID], sc.UserID, true)
 		i.Member.Permissions = s.permissionsLocked(sc.UserID, ch)
 		i.Context = discordgo.InteractionContextGuild
-		loc := discordgo.EnglishUS
+		loc := s.st.guilds[ch.guildID].preferredLocale
 		i.GuildLocale = &loc
 	}
 	in := &interaction{i: i, created: s.now()}

@@ -23,15 +23,21 @@ type world struct {
 	byToken      map[string]*interaction // by interaction token
 	commands     map[string][]*discordgo.ApplicationCommand
 	attachments  map[string]*blob // by attachment ID
+	// locales are the users' client languages (SetUserLocale), sent as
+	// their interactions' locale; en-US when unset.
+	locales map[string]discordgo.Locale
 }
 
 type guild struct {
 	id, name, ownerID string
-	joinedAt          time.Time
-	roles             []*discordgo.Role
-	members           map[string]*member
-	memberOrder       []string
-	channelOrder      []string // channels that are not threads
+	// preferredLocale is the guild's language (community setting),
+	// en-US unless SetGuildLocale changed it.
+	preferredLocale discordgo.Locale
+	joinedAt        time.Time
+	roles           []*discordgo.Role
+	members         map[string]*member
+	memberOrder     []string
+	channelOrder    []string // channels that are not threads
 }
 
 type member struct {
@@ -164,6 +170,7 @@ func (s *Server) newWorld() *world {
 		byToken:      map[string]*interaction{},
 		commands:     map[string][]*discordgo.ApplicationCommand{},
 		attachments:  map[string]*blob{},
+		locales:      map[string]discordgo.Locale{},
 	}
 	s.st = w
 	w.botID = s.newIDLocked()
@@ -187,7 +194,7 @@ func (s *Server) addUserLocked(name string) *discordgo.User {
 // bot as members.
 func (s *Server) addGuildLocked(name, ownerID string) *guild {
 	id := s.newIDLocked()
-	g := &guild{id: id, name: name, ownerID: ownerID, joinedAt: s.now(), members: map[string]*member{}}
+	g := &guild{id: id, name: name, ownerID: ownerID, preferredLocale: discordgo.EnglishUS, joinedAt: s.now(), members: map[string]*member{}}
 	g.roles = []*discordgo.Role{{ID: id, Name: "@everyone", Permissions: EveryonePermissions}}
 	s.st.guilds[id] = g
 	s.st.guildOrder = append(s.st.guildOrder, id)
@@ -285,7 +292,7 @@ func (w *world) channelObjLocked(c *channel) *discordgo.Channel {
 // guildObjLocked renders a guild; full adds channels, threads, members and
 // counts as in GUILD_CREATE.
 func (w *world) guildObjLocked(s *Server, g *guild, full bool, allMembers bool) *discordgo.Guild {
-	out := &discordgo.Guild{ID: g.id, Name: g.name, OwnerID: g.ownerID, MemberCount: len(g.members)}
+	out := &discordgo.Guild{ID: g.id, Name: g.name, OwnerID: g.ownerID, MemberCount: len(g.members), PreferredLocale: string(g.preferredLocale)}
 	for _, r := range g.roles {
 		cp := *r
 		out.Roles = append(out.Roles, &cp)
@@ -340,4 +347,12 @@ func copyMessage(m *discordgo.Message) *discordgo.Message {
 // sortByID sorts items by their snowflake.
 func sortByID[T any](items []T, id func(T) string) {
 	sort.Slice(items, func(i, j int) bool { return idLess(id(items[i]), id(items[j])) })
+}
+
+// userLocaleLocked is the language of a user's Discord client.
+func (w *world) userLocaleLocked(userID string) discordgo.Locale {
+	if l, ok := w.locales[userID]; ok {
+		return l
+	}
+	return discordgo.EnglishUS
 }

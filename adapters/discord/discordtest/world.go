@@ -35,6 +35,38 @@ func (s *Server) AddGuild(name, ownerID string) (guildID string, err error) {
 	return g.id, nil
 }
 
+// SetUserLocale sets the language of a user's Discord client ("fr",
+// "en-US"): their interactions carry it as locale. Messages carry none.
+func (s *Server) SetUserLocale(userID string, locale discordgo.Locale) error {
+	s.mu.Lock()
+	defer s.unlock()
+	if _, ok := s.st.users[userID]; !ok {
+		return fmt.Errorf("discordtest: unknown user %s", userID)
+	}
+	s.st.locales[userID] = locale
+	return nil
+}
+
+// SetGuildLocale sets a guild's preferred locale ("fr"), as its owner
+// would in the community settings: the guild object and its
+// interactions' guild_locale carry it, and connected bots receive
+// GUILD_UPDATE.
+func (s *Server) SetGuildLocale(guildID string, locale discordgo.Locale) error {
+	s.mu.Lock()
+	defer s.unlock()
+	g, ok := s.st.guilds[guildID]
+	if !ok {
+		return fmt.Errorf("discordtest: unknown guild %s", guildID)
+	}
+	g.preferredLocale = locale
+	for _, sess := range s.sessionsLocked() {
+		if sess.intents&discordgo.IntentGuilds != 0 {
+			s.dispatchToLocked(sess, "GUILD_UPDATE", mustJSON(s.st.guildObjLocked(s, g, false, false)))
+		}
+	}
+	return nil
+}
+
 // AddMember makes userID a member of guildID with the given extra roles
 // (adding roles if already a member). Dispatches GUILD_MEMBER_ADD to
 // sessions with IntentGuildMembers.

@@ -27,7 +27,8 @@ func (s *Server) appsConnectionsOpen(*apiRequest) (obj, error) {
 	return obj{"url": u}, nil
 }
 
-// users.info: one user, deleted ones included.
+// users.info: one user, deleted ones included; its locale only with
+// include_locale=true.
 func (s *Server) usersInfo(r *apiRequest) (obj, error) {
 	var out obj
 	var err error
@@ -37,12 +38,13 @@ func (s *Server) usersInfo(r *apiRequest) (obj, error) {
 			err = slackError("user_not_found")
 			return
 		}
-		out = obj{"user": s.state.wireUser(u)}
+		out = obj{"user": s.state.wireUser(u, r.boolean("include_locale"))}
 	})
 	return out, err
 }
 
-// users.list: every user, cursor-paginated.
+// users.list: every user, cursor-paginated; locales only with
+// include_locale=true.
 func (s *Server) usersList(r *apiRequest) (obj, error) {
 	limit := r.limit(200, 1000)
 	start := 0
@@ -61,7 +63,7 @@ func (s *Server) usersList(r *apiRequest) (obj, error) {
 	s.state.read(func() {
 		ids := s.state.userOrder
 		for i := start; i < len(ids) && i < start+limit; i++ {
-			members = append(members, s.state.wireUser(s.state.users[ids[i]]))
+			members = append(members, s.state.wireUser(s.state.users[ids[i]], r.boolean("include_locale")))
 		}
 		if start+limit < len(ids) {
 			next = encodeCursor("offset", strconv.Itoa(start+limit))

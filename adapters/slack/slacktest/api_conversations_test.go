@@ -184,3 +184,37 @@ func TestInfoMembersAndUsers(t *testing.T) {
 		t.Errorf("users.list over pages = %d users (%v), want bot, alice and bob", len(users), err)
 	}
 }
+
+// users.info and users.list give a user's locale only when asked with
+// include_locale=true, as Slack does; slack-go asks by default.
+func TestUsersInfoLocaleOnlyWhenAsked(t *testing.T) {
+	w := newWorkspace(t, slacktest.Config{})
+	ctx := t.Context()
+	u, err := w.api.GetUserInfoContext(ctx, w.alice.ID)
+	if err != nil || u.Locale != "fr-FR" {
+		t.Fatalf("users.info with include_locale: locale %q, %v", u.Locale, err)
+	}
+	u, err = w.api.GetUserInfoContext(ctx, w.alice.ID, slack.GetUserInfoOptionIncludeLocale(false))
+	if err != nil || u.Locale != "" {
+		t.Fatalf("users.info without include_locale: locale %q, %v", u.Locale, err)
+	}
+	if calls := w.srv.State().Calls("users.info"); len(calls) != 2 || calls[0].Params.Get("include_locale") != "true" ||
+		calls[1].Params.Get("include_locale") != "false" {
+		t.Fatalf("users.info calls %+v", calls)
+	}
+	users, err := w.api.GetUsersContext(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, x := range users {
+		if want := map[string]string{w.alice.ID: "fr-FR", w.bob.ID: "en-US"}[x.ID]; want != "" && x.Locale != want {
+			t.Errorf("users.list: %s locale %q, want %q", x.Name, x.Locale, want)
+		}
+	}
+	if err := w.srv.State().SetUserLocale(w.bob.ID, "fr-CA"); err != nil {
+		t.Fatal(err)
+	}
+	if u, err := w.api.GetUserInfoContext(ctx, w.bob.ID); err != nil || u.Locale != "fr-CA" {
+		t.Fatalf("after SetUserLocale: %q, %v", u.Locale, err)
+	}
+}

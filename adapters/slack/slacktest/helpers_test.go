@@ -23,7 +23,7 @@ func newWorkspace(t *testing.T, cfg slacktest.Config) *workspace {
 	srv := slacktest.New(t, cfg)
 	st := srv.State()
 	w := &workspace{srv: srv, api: srv.Client()}
-	w.alice = st.AddUser(slacktest.User{Name: "alice", RealName: "Alice Martin", TZ: "Europe/Paris", TZOffset: 3600})
+	w.alice = st.AddUser(slacktest.User{Name: "alice", RealName: "Alice Martin", TZ: "Europe/Paris", TZOffset: 3600, Locale: "fr-FR"})
 	w.bob = st.AddUser(slacktest.User{Name: "bob", RealName: "Bob Stone"})
 	w.staff = st.AddChannel(slacktest.Channel{Name: "staff", Members: []string{w.alice.ID, w.bob.ID}})
 	return w

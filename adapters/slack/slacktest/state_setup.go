@@ -26,6 +26,9 @@ func (st *State) AddUser(u User) User {
 		if u.TZ == "" {
 			u.TZ = "UTC"
 		}
+		if u.Locale == "" {
+			u.Locale = "en-US"
+		}
 		if _, ok := st.users[u.ID]; !ok {
 			st.userOrder = append(st.userOrder, u.ID)
 		}
@@ -123,6 +126,19 @@ func (st *State) DeleteUser(id string) error {
 				cs.info.Members = slices.DeleteFunc(cs.info.Members, func(m string) bool { return m == id })
 			}
 		}
+		return nil
+	})
+}
+
+// SetUserLocale changes the language a user chose in Slack ("fr-FR"),
+// as users.info reports it from then on.
+func (st *State) SetUserLocale(id, locale string) error {
+	return st.update(func() error {
+		u, ok := st.users[id]
+		if !ok {
+			return slackError("user_not_found")
+		}
+		u.Locale = locale
 		return nil
 	})
 }

@@ -16,9 +16,13 @@ type User struct {
 	Email    string
 	TZ       string // IANA name, e.g. "Europe/Paris"
 	TZOffset int    // seconds east of UTC
-	IsBot    bool
-	IsAdmin  bool
-	Deleted  bool // deactivated: users.info says deleted, conversations.open says user_disabled
+	// Locale is the user's Slack language ("en-US", "fr-FR"; "en-US" when
+	// empty). users.info and users.list return it only when asked with
+	// include_locale=true, as Slack does.
+	Locale  string
+	IsBot   bool
+	IsAdmin bool
+	Deleted bool // deactivated: users.info says deleted, conversations.open says user_disabled
 }
 
 // Channel is a conversation: a public or private channel, a DM or a group DM.

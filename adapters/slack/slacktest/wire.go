@@ -169,17 +169,23 @@ func (st *State) wireChannelLocked(cs *channelState) obj {
 	return w
 }
 
-func (st *State) wireUser(u *User) obj {
+// wireUser renders a user as users.info and users.list do; locale only
+// when the caller asked with include_locale=true.
+func (st *State) wireUser(u *User, withLocale bool) obj {
 	profile := obj{"real_name": u.RealName, "display_name": u.Name, "email": u.Email, "team": st.cfg.TeamID}
 	if u.ID == st.cfg.BotUserID {
 		profile["bot_id"] = st.cfg.BotID
 	}
-	return obj{
+	w := obj{
 		"id": u.ID, "team_id": st.cfg.TeamID, "name": u.Name, "deleted": u.Deleted,
 		"real_name": u.RealName, "tz": u.TZ, "tz_label": u.TZ, "tz_offset": u.TZOffset,
 		"is_bot": u.IsBot, "is_admin": u.IsAdmin, "is_app_user": false, "profile": profile,
 		"updated": st.now().Unix(),
 	}
+	if withLocale {
+		w["locale"] = u.Locale
+	}
+	return w
 }
 
 // fileURL is where the fake serves a file's bytes, on the API's host so that

@@ -36,25 +36,25 @@ func (p *Page) discordSay(w http.ResponseWriter, r *http.Request) {
 	text := strings.TrimSpace(r.FormValue("text"))
 	where := r.FormValue("where")
 	if !ok || text == "" {
-		p.done(w, r, "Choose a client and write something.")
+		p.done(w, r, problemOf("no-client"))
 		return
 	}
 	if where == "" {
 		where = p.cfg.SupportChannel
 	}
-	if call, problem, ok := parseSlash(text, p.commandsAt(where)); ok {
-		if problem.ID != "" {
-			p.done(w, r, p.printer(r).Msg(problem))
+	if call, invalid, ok := parseSlash(text, p.commandsAt(where)); ok {
+		if invalid.ID != "" {
+			p.done(w, r, &problem{code: "slash-invalid", msg: invalid})
 			return
 		}
 		p.discordCommand(w, r, client, where, call)
 		return
 	}
 	if _, err := p.cfg.Discord.SendUserMessage(discordtest.UserMessage{ChannelID: where, AuthorID: client.ID, Content: text}); err != nil {
-		p.done(w, r, "Discord refused the message: "+err.Error())
+		p.done(w, r, &problem{code: "discord-refused", detail: err.Error()})
 		return
 	}
-	p.done(w, r, "")
+	p.done(w, r, nil)
 }
 
 // slackSay posts a staff member's message in a ticket thread (or the
@@ -63,17 +63,17 @@ func (p *Page) slackSay(w http.ResponseWriter, r *http.Request) {
 	staff, ok := person(r.FormValue("as"), p.cfg.Staff)
 	text := strings.TrimSpace(r.FormValue("text"))
 	if !ok || text == "" {
-		p.done(w, r, "Choose a staff member and write something.")
+		p.done(w, r, problemOf("no-staff-text"))
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), actTimeout)
 	defer cancel()
 	_, d, err := p.cfg.Slack.HTTP().PostAsUser(ctx, slacktest.UserPost{User: staff.ID, Channel: p.cfg.StaffChannel, ThreadTS: r.FormValue("where"), Text: text})
-	if problem := deliveryProblem(d, err); problem != "" {
+	if problem := deliveryProblem(d, err); problem != nil {
 		p.done(w, r, problem)
 		return
 	}
-	p.done(w, r, "")
+	p.done(w, r, nil)
 }
 
 // slackCommand runs "/crm <text>" as a staff member in the staff channel;
@@ -82,19 +82,19 @@ func (p *Page) slackSay(w http.ResponseWriter, r *http.Request) {
 func (p *Page) slackCommand(w http.ResponseWriter, r *http.Request) {
 	staff, ok := person(r.FormValue("as"), p.cfg.Staff)
 	if !ok {
-		p.done(w, r, "Choose a staff member.")
+		p.done(w, r, problemOf("no-staff"))
 		return
 	}
 	text := strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(r.FormValue("text")), "/crm"))
 	ctx, cancel := context.WithTimeout(r.Context(), actTimeout)
 	defer cancel()
 	d, err := p.cfg.Slack.HTTP().Command(ctx, slacktest.Command{UserID: staff.ID, ChannelID: p.cfg.StaffChannel, Command: "/crm", Text: text})
-	if problem := deliveryProblem(d, err); problem != "" {
+	if problem := deliveryProblem(d, err); problem != nil {
 		p.done(w, r, problem)
 		return
 	}
 	p.keepAnswer(staff.ID, p.cfg.StaffChannel, d.Body)
-	p.done(w, r, "")
+	p.done(w, r, nil)
 }
 
 // keepAnswer records an immediate answer (a response body), if any.
@@ -122,7 +122,7 @@ func (p *Page) slackClick(w http.ResponseWriter, r *http.Request) {
 		user = r.FormValue("as")
 	}
 	if _, ok := person(user, p.cfg.Staff); !ok {
-		p.done(w, r, "Choose a staff member.")
+		p.done(w, r, problemOf("no-staff"))
 		return
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), actTimeout)
@@ -142,12 +142,12 @@ func (p *Page) slackClick(w http.ResponseWriter, r *http.Request) {
 	} else {
 		d, err = p.cfg.Slack.HTTP().BlockAction(ctx, a)
 	}
-	if problem := deliveryProblem(d, err); problem != "" {
+	if problem := deliveryProblem(d, err); problem != nil {
 		p.done(w, r, problem)
 		return
 	}
 	p.keepAnswer(user, a.ChannelID, d.Body)
-	p.done(w, r, "")
+	p.done(w, r, nil)
 }
 
 // ephemeralAction delivers a press on a button of an ephemeral message,
@@ -176,18 +176,6 @@ func (p *Page) ephemeralAction(ctx context.Context, a slacktest.BlockAction) (*s
 		"state":      map[string]any{"values": map[string]any{}},
 	})
 	return p.cfg.Slack.HTTP().Interaction(ctx, payload)
-}
-
-// deliveryProblem says what went wrong delivering a callback to the
-// product, or "" when it answered 2xx.
-func deliveryProblem(d *slacktest.Delivery, err error) string {
-	switch {
-	case err != nil:
-		return "Slack could not deliver it: " + err.Error()
-	case !d.OK():
-		return fmt.Sprintf("JayayaCRM answered HTTP %d.", d.Status)
-	}
-	return ""
 }
 
 func mustJSON(v any) json.RawMessage {

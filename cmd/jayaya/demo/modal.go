@@ -155,14 +155,14 @@ func modalBody(blocks []block, in *viewInput, n names, user string) template.HTM
 // slackSubmit submits the open modal with what the visitor filled in.
 func (p *Page) slackSubmit(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		p.done(w, r, "Bad form.")
+		p.done(w, r, problemOf("bad-form"))
 		return
 	}
 	id := r.FormValue("view")
 	v, ok := p.cfg.Slack.State().View(id)
 	var mj modalJSON
 	if !ok || v.Closed || json.Unmarshal(v.JSON, &mj) != nil {
-		p.done(w, r, "That form is no longer open.")
+		p.done(w, r, problemOf("form-closed"))
 		return
 	}
 	values := map[string]map[string]slacktest.InputValue{}
@@ -197,7 +197,7 @@ func (p *Page) slackSubmit(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithTimeout(r.Context(), actTimeout)
 	defer cancel()
 	d, err := p.cfg.Slack.HTTP().SubmitView(ctx, slacktest.ViewSubmission{ViewID: id, Values: values})
-	if problem := deliveryProblem(d, err); problem != "" {
+	if problem := deliveryProblem(d, err); problem != nil {
 		p.done(w, r, problem)
 		return
 	}
@@ -214,7 +214,7 @@ func (p *Page) slackSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	p.mu.Unlock()
 	p.bump()
-	p.done(w, r, "")
+	p.done(w, r, nil)
 }
 
 // slackCloseModal closes the open modal without submitting it.
@@ -224,5 +224,5 @@ func (p *Page) slackCloseModal(w http.ResponseWriter, r *http.Request) {
 	delete(p.viewState, r.FormValue("view"))
 	p.mu.Unlock()
 	p.bump()
-	p.done(w, r, "")
+	p.done(w, r, nil)
 }

@@ -105,15 +105,14 @@ func (p *Page) Handler() http.Handler {
 	mux.HandleFunc("POST /slack/close", p.slackCloseModal)
 	// Only the page itself may post: another site open in the same browser
 	// cannot write in the demo's chats.
-	return securityHeaders(http.NewCrossOriginProtection().Handler(http.StripPrefix("/demo", mux)))
+	return noStore(http.NewCrossOriginProtection().Handler(http.StripPrefix("/demo", mux)))
 }
 
-// securityHeaders: no inline script or style, no framing, nothing cached.
-func securityHeaders(h http.Handler) http.Handler {
+// noStore keeps the page and its answers out of every cache. The other
+// security headers (CSP without inline code, no framing, nosniff) are the
+// whole process's, set in front of every route (admin.SecurityHeaders).
+func noStore(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Security-Policy", "default-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'; object-src 'none'")
-		w.Header().Set("X-Content-Type-Options", "nosniff")
-		w.Header().Set("Referrer-Policy", "same-origin")
 		w.Header().Set("Cache-Control", "no-store")
 		h.ServeHTTP(w, r)
 	})
@@ -242,12 +241,16 @@ func (p *Page) servePanes(w http.ResponseWriter, r *http.Request) {
 	json.NewEncoder(w).Encode(out)
 }
 
-// done answers a form post: to the script, 204 or the problem as text; to
-// a browser without it, a redirect back to the page with the problem.
-func (p *Page) done(w http.ResponseWriter, r *http.Request, problem string) {
+// done answers a form post: to the script, 204 or the problem's text; to
+// a browser without it, a redirect back to the page with the problem's
+// code. A problem's detail is logged.
+func (p *Page) done(w http.ResponseWriter, r *http.Request, pr *problem) {
+	if pr != nil && pr.detail != "" {
+		p.cfg.Log.Warn("demo action failed", "path", r.URL.Path, "problem", pr.code, "detail", pr.detail)
+	}
 	if r.Header.Get("X-Demo-Script") != "" {
-		if problem != "" {
-			http.Error(w, problem, http.StatusUnprocessableEntity)
+		if pr != nil {
+			http.Error(w, pr.text(p.printer(r)), http.StatusUnprocessableEntity)
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -259,8 +262,8 @@ func (p *Page) done(w http.ResponseWriter, r *http.Request, problem string) {
 			q.Set(k, v)
 		}
 	}
-	if problem != "" {
-		q.Set("problem", problem)
+	if pr != nil {
+		q.Set("problem", pr.code)
 	}
 	http.Redirect(w, r, "/demo/?"+q.Encode(), http.StatusSeeOther)
 }

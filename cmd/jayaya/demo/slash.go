@@ -140,7 +140,7 @@ func optionValues(rest string, opts []*discordgo.ApplicationCommandOption) (valu
 func (p *Page) discordCommand(w http.ResponseWriter, r *http.Request, client Person, where string, call slashCall) {
 	i, err := p.cfg.Discord.InvokeSlashCommand(discordtest.SlashCommand{ChannelID: where, UserID: client.ID, Name: call.Name, Options: call.Options})
 	if err != nil {
-		p.done(w, r, p.printer(r).T("demo.discord.refused", i18n.Args{"Error": err.Error()}))
+		p.done(w, r, &problem{code: "discord-refused", msg: i18n.M("demo.discord.refused", i18n.Args{"Error": err.Error()})})
 		return
 	}
 	p.mu.Lock()
@@ -152,10 +152,10 @@ func (p *Page) discordCommand(w http.ResponseWriter, r *http.Request, client Per
 		rec, _ := p.cfg.Discord.Interaction(i.ID)
 		return len(rec.Callbacks) > 0
 	}, actTimeout) {
-		p.done(w, r, p.printer(r).T("demo.discord.no_response"))
+		p.done(w, r, &problem{code: "no-response", msg: i18n.M("demo.discord.no_response")})
 		return
 	}
-	p.done(w, r, "")
+	p.done(w, r, nil)
 }
 
 // printer speaks the visitor's language: the browser's, else the page's

@@ -87,12 +87,13 @@ type dmPane struct {
 }
 
 // build reads both chats into a view, in pr's language. q holds the
-// page's parameters: as (staff), client, problem.
+// page's parameters: as (staff), client, problem (a code, see
+// problemTexts).
 func (p *Page) build(q url.Values, pr i18n.Printer) *view {
 	v := &view{
 		Staff: p.cfg.Staff, Clients: p.cfg.Clients, AdminURL: p.cfg.AdminURL, AdminLogin: p.cfg.AdminLogin,
 		AsStaff: pick(q.Get("as"), p.cfg.Staff), AsClient: pick(q.Get("client"), p.cfg.Clients),
-		Problem: q.Get("problem"),
+		Problem: problemText(q.Get("problem"), pr),
 	}
 	p.buildDiscord(v, pr)
 	p.buildSlack(v)

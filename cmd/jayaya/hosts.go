@@ -1,0 +1,82 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// Host checks. A web page can make the browser of whoever opens it send
+// requests to any address, and with DNS rebinding (its own host name
+// resolving to 127.0.0.1, or to a server's address) read the answers as
+// its own: only the Host header still names the attacker's site. So the
+// demo, which has no login, answers only to loopback names, and the panel,
+// when JAYAYA_PUBLIC_URL is set, only to that URL's host (and loopback
+// names, which a rebinding page cannot send and a local proxy or probe
+// may).
+
+// hostOnly is middleware that lets through the requests whose Host header
+// names a host allowed accepts, and answers any other with 421 Misdirected
+// Request and the text refusal gives for that Host (logged as a warning).
+func hostOnly(allowed func(host string) bool, refusal func(host string) string, log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if allowed(requestHost(r.Host)) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			log.Warn("request for another host refused", "host", r.Host, "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
+			http.Error(w, refusal(r.Host), http.StatusMisdirectedRequest)
+		})
+	}
+}
+
+// requestHost is the host name of a Host header (no port, no IPv6
+// brackets).
+func requestHost(hostport string) string {
+	if host, _, err := net.SplitHostPort(hostport); err == nil {
+		return host
+	}
+	return strings.Trim(hostport, "[]")
+}
+
+// isLoopbackHost reports whether host (a name or an IP, without port) is
+// this machine: "localhost" or a loopback IP.
+func isLoopbackHost(host string) bool {
+	host = strings.Trim(host, "[]")
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// isLoopbackURL reports whether a URL's host is this machine.
+func isLoopbackURL(raw string) bool {
+	u, err := url.Parse(raw)
+	return err == nil && u.Host != "" && isLoopbackHost(u.Hostname())
+}
+
+// demoHostOnly keeps the demo to requests for a loopback name.
+func demoHostOnly(log *slog.Logger) func(http.Handler) http.Handler {
+	return hostOnly(isLoopbackHost, func(host string) string {
+		return fmt.Sprintf("This demo answers only on this machine, at a loopback address (localhost, 127.0.0.1 or [::1]), not at %q: "+
+			"it has no login, so a page of another site must not reach it under its own name.", host)
+	}, log)
+}
+
+// publicHostOnly keeps the panel to requests for the host of publicURL
+// (JAYAYA_PUBLIC_URL) or a loopback name.
+func publicHostOnly(publicURL string, log *slog.Logger) func(http.Handler) http.Handler {
+	u, _ := url.Parse(publicURL) // validated with the configuration
+	public := u.Hostname()
+	return hostOnly(func(host string) bool {
+		return strings.EqualFold(host, public) || isLoopbackHost(host)
+	}, func(host string) string {
+		return fmt.Sprintf("This JayayaCRM panel answers at %s, the host of JAYAYA_PUBLIC_URL, not at %q. "+
+			"If the panel's address is another, set JAYAYA_PUBLIC_URL to it; behind a proxy, have the proxy pass the Host header on.", public, host)
+	}, log)
+}

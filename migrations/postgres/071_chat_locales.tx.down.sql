@@ -1,0 +1,3 @@
+ALTER TABLE users DROP COLUMN discord_locale;
+--bun:split
+ALTER TABLE users DROP COLUMN slack_locale;
