@@ -41,11 +41,11 @@ func TestBrowserWalkthrough(t *testing.T) {
 	shot("01-login")
 	b.Fill("#login", "ada")
 	b.Fill("#password", "wrong password")
-	b.Submit("form button[type=submit]")
+	b.Submit("main form button[type=submit]")
 	b.WantText(core.BadLoginMessage)
 	shot("02-login-refused")
 	b.Fill("#password", testPassword)
-	b.Submit("form button[type=submit]")
+	b.Submit("main form button[type=submit]")
 	b.WantText("Open tickets")
 	shot("03-home")
 
