@@ -121,10 +121,16 @@ func (s *Server) requireAdmin(next http.Handler) http.Handler {
 	})
 }
 
-// crossOriginDenied answers a cross-site unsafe request.
+// crossOriginDenied answers a cross-site unsafe request. It runs before
+// loadSession: the session is only read, for the page's language and menu.
 func (s *Server) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
 	s.log.Warn("admin: cross-origin request refused", "method", r.Method, "path", r.URL.Path,
 		"origin", r.Header.Get("Origin"), "sec_fetch_site", r.Header.Get("Sec-Fetch-Site"), "remote", remoteAddr(r))
+	if token := s.sessionToken(r); token != "" {
+		if u, err := s.store.SessionUser(r.Context(), token); err == nil {
+			r = r.WithContext(context.WithValue(r.Context(), userKey{}, u))
+		}
+	}
 	pr := s.printer(r)
 	s.render(w, r, http.StatusForbidden, "error.html", &page{Title: pr.T("panel.error.title.refused"),
 		Error: pr.T("panel.error.cross_site")})

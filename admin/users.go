@@ -173,13 +173,16 @@ func (s *Server) userDeleteConfirm(w http.ResponseWriter, r *http.Request) {
 	if u == nil {
 		return
 	}
-	reason, err := s.store.CanDeleteUser(r.Context(), actor(r), u.ID)
+	refusal, err := s.store.DeleteRefusal(r.Context(), actor(r), u.ID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "user_delete.html", &page{Title: deleteTitle(s.printer(r), u), Nav: "users",
-		Data: userDeleteData{Target: u, Refusal: reason}})
+	d := userDeleteData{Target: u}
+	if refusal != nil {
+		d.Refusal = core.ErrorMessageIn(refusal, s.locale(r))
+	}
+	s.render(w, r, http.StatusOK, "user_delete.html", &page{Title: deleteTitle(s.printer(r), u), Nav: "users", Data: d})
 }
 
 // userDelete deletes a user, unless they are the last admin or the admin
