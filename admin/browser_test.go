@@ -42,7 +42,7 @@ func TestBrowserWalkthrough(t *testing.T) {
 	b.Fill("#login", "ada")
 	b.Fill("#password", "wrong password")
 	b.Submit("main form button[type=submit]")
-	b.WantText(core.BadLoginMessage)
+	b.WantText("Wrong login or password.")
 	shot("02-login-refused")
 	b.Fill("#password", testPassword)
 	b.Submit("main form button[type=submit]")

@@ -24,21 +24,23 @@ var englishUIWords = []string{
 	"Opened", "opened", "closed", "Transcript", "Phone", "Email", "Time zone", "Language", "Name", "Login", "Role",
 	"open tickets", "deliveries", "delivery", "waiting", "parked", "pending", "private", "Nothing", "No tickets",
 	"No comments", "Back to", "Everything", "anonymous", "When", "Who", "Details", "New user", "New interest",
-	"created", "saved", "deleted", "Not set", "French", "Colour", "Website", "Address", "Job title", "All",
+	"created", "saved", "deleted", "Automatic", "French", "Colour", "Website", "Address", "Job title", "All",
 	"internal note", "attempt", "last error", "Times are shown", "optional", "Disabled", "cannot", "This is you",
 	"Main menu", "Not found", "There is no such page", "Admins only", "Only admins", "is not a language",
 }
 
 var (
+	codes      = stdregexp.MustCompile(`(?s)<code>.*?</code>`)
 	tags       = stdregexp.MustCompile(`<[^>]*>`)
 	attributes = stdregexp.MustCompile(`(?:placeholder|aria-label|title)="([^"]*)"`)
 )
 
 // visibleText is what a reader of a page sees or hears: its text without
-// markup, and its fields' placeholders and labels.
+// markup and codes (<code>: an audit action, a delivery kind), and its
+// fields' placeholders and labels.
 func visibleText(body string) string {
 	var b strings.Builder
-	b.WriteString(html.UnescapeString(tags.ReplaceAllString(body, " ")))
+	b.WriteString(html.UnescapeString(tags.ReplaceAllString(codes.ReplaceAllString(body, " "), " ")))
 	for _, m := range attributes.FindAllStringSubmatch(body, -1) {
 		b.WriteString("\n" + html.UnescapeString(m[1]))
 	}
@@ -132,7 +134,7 @@ func TestFrenchAdminSeesThePanelInFrench(t *testing.T) {
 		{"/admin/people", http.StatusOK, []string{"Fonction", "Téléphone", "Paul Durand"}},
 		{id("/admin/people/%d", f.person.ID), http.StatusOK, []string{"Fonction", "E-mail", "Entreprises", "Toutes les personnes"}},
 		{"/admin/users", http.StatusOK, []string{"Utilisateurs", "Nouvel utilisateur", "Tous les rôles", "administrateur", "équipe", "français", "Identifiant"}},
-		{"/admin/users/new", http.StatusOK, []string{"Nouvel utilisateur", "Fuseau horaire", "Langue", "Non définie", "anglais", "facultatif\u202f: nécessaire pour le panneau web", "Créer l’utilisateur"}},
+		{"/admin/users/new", http.StatusOK, []string{"Nouvel utilisateur", "Fuseau horaire", "Langue", "Automatique", "anglais", "facultatif\u202f: nécessaire pour le panneau web", "Créer l’utilisateur"}},
 		{id("/admin/users/%d", sam.ID), http.StatusOK, []string{"Modifier Sam Test", "Nouveau mot de passe", "laissez vide pour le garder", "Désactivé", "Supprimer…"}},
 		{id("/admin/users/%d", ada.ID), http.StatusOK, []string{"C’est vous\u202f: seul un autre administrateur"}},
 		{id("/admin/users/%d/delete", sam.ID), http.StatusOK, []string{"Supprimer Sam Test (sam, équipe)\u202f?", "Cette personne perd l’accès aussitôt"}},

@@ -186,7 +186,7 @@ func TestUserFormLanguage(t *testing.T) {
 		p := newPanel(t, st)
 		p.user("ada", core.RoleAdmin)
 		b := p.loggedIn("ada")
-		wantBody(t, b.get("/admin/users/new"), `<select id="locale" name="locale">`, `<option value="" selected>Not set`,
+		wantBody(t, b.get("/admin/users/new"), `<select id="locale" name="locale">`, `<option value="" selected>Automatic</option>`,
 			`<option value="fr">French</option>`)
 
 		f := userForm("claire", "Claire Martin", "staff")
