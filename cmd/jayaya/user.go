@@ -13,12 +13,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
-// newUserCmd is "jayaya user add|list|delete": the users, from the shell.
+// newUserCmd is "jayaya user add|edit|list|delete": the users, from the
+// shell.
 func newUserCmd(getenv func(string) string) *cobra.Command {
-	return newGroupCmd("user", "add, list or delete users",
-		newUserAddCmd(getenv), newUserListCmd(getenv), newUserDeleteCmd(getenv))
+	return newGroupCmd("user", "add, edit, list or delete users",
+		newUserAddCmd(getenv), newUserEditCmd(getenv), newUserListCmd(getenv), newUserDeleteCmd(getenv))
 }
 
 func newUserAddCmd(getenv func(string) string) *cobra.Command {
@@ -35,6 +37,14 @@ panel (clients and Slack-only staff need no password).`,
 			return userAdd(c, getenv, in, pwStdin)
 		},
 	}
+	userFieldFlags(c, &in, &pwStdin)
+	requireFlags(c, "login", "name", "role")
+	return c
+}
+
+// userFieldFlags declares the flags of a user's fields, shared by add and
+// edit, into in.
+func userFieldFlags(c *cobra.Command, in *core.NewUser, pwStdin *bool) {
 	f := c.Flags()
 	f.StringVar(&in.Login, "login", "", "`L`ogin: 2-64 letters, digits, '.', '_', '-', '@'")
 	f.StringVar(&in.Name, "name", "", "`N`ame shown to others")
@@ -44,9 +54,46 @@ panel (clients and Slack-only staff need no password).`,
 	f.StringVar(&in.SlackID, "slack-id", "", "Slack user ID, `U…` (like U0123ABCD)")
 	f.StringVar(&in.DiscordID, "discord-id", "", "Discord user ID, `D…` (15 to 21 digits)")
 	f.StringVar(&in.TimeZone, "time-zone", "", "`Z`one: IANA time zone, like Europe/Paris (default UTC)")
-	f.BoolVar(&pwStdin, "password-stdin", false, "read the web panel password from the first line of standard input")
-	requireFlags(c, "login", "name", "role")
-	return c
+	f.StringVar(&in.Locale, "locale", "", "the user's language, `en|fr` (default: what Slack, Discord or the browser says, else JAYAYA_LOCALE)")
+	f.BoolVar(pwStdin, "password-stdin", false, "read the web panel password from the first line of standard input")
+	c.RegisterFlagCompletionFunc("locale", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		var out []cobra.Completion
+		for _, l := range i18n.Locales() {
+			out = append(out, cobra.CompletionWithDesc(l.String(), i18n.T(i18n.EN, "common.language."+l.String())))
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	})
+}
+
+// checkLocale refuses a --locale the product does not speak, before any
+// database is opened ("" means none).
+func checkLocale(locale string) error {
+	if _, ok := i18n.Parse(locale); !ok && strings.TrimSpace(locale) != "" {
+		return usagef("--locale: want %s, got %q", orList(localeCodes()), locale)
+	}
+	return nil
+}
+
+func localeCodes() []string {
+	var out []string
+	for _, l := range i18n.Locales() {
+		out = append(out, l.String())
+	}
+	return out
+}
+
+// readPassword reads the web panel password from the first line of
+// standard input, for --password-stdin.
+func readPassword(c *cobra.Command) (string, error) {
+	line, err := bufio.NewReader(c.InOrStdin()).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("reading password: %w", err)
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if pw == "" {
+		return "", usagef("--password-stdin: standard input held no password")
+	}
+	return pw, nil
 }
 
 // userFlags names, for a field of core's errors that has no flag of its
@@ -54,14 +101,13 @@ panel (clients and Slack-only staff need no password).`,
 var userFlags = map[string]string{"password": "password-stdin"}
 
 func userAdd(c *cobra.Command, getenv func(string) string, in core.NewUser, pwStdin bool) error {
+	if err := checkLocale(in.Locale); err != nil {
+		return err
+	}
 	if pwStdin {
-		line, err := bufio.NewReader(c.InOrStdin()).ReadString('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
-			return fmt.Errorf("reading password: %w", err)
-		}
-		in.Password = strings.TrimRight(line, "\r\n")
-		if in.Password == "" {
-			return usagef("--password-stdin: standard input held no password")
+		var err error
+		if in.Password, err = readPassword(c); err != nil {
+			return err
 		}
 	}
 	ctx := c.Context()
