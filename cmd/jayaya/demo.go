@@ -111,6 +111,9 @@ func runDemo(ctx context.Context, getenv func(string) string, addr, addrFrom, db
 	if err != nil {
 		return usageError{err}
 	}
+	// JAYAYA_LOCALE, for whoever has no language of their own (the
+	// panel's visitors included), as in jayaya serve.
+	cfg.Locale = i18n.Pick(i18n.Default, getenv("JAYAYA_LOCALE"))
 	log := newLogger(cfg, stderr)
 	password := demoPassword()
 	page := demo.New(demo.Config{
@@ -118,7 +121,7 @@ func runDemo(ctx context.Context, getenv func(string) string, addr, addrFrom, db
 		Staff:    []demo.Person{{ID: w.sam.ID, Name: w.sam.RealName}, {ID: w.claire.ID, Name: w.claire.RealName}, {ID: w.admin.ID, Name: w.admin.RealName}},
 		Clients:  []demo.Person{w.emma, w.henri},
 		AdminURL: cfg.PublicURL + "/admin/", AdminLogin: demoAdminLogin,
-		Log: log.With("component", "demo"), Locale: i18n.Pick(i18n.Default, getenv("JAYAYA_LOCALE")),
+		Log: log.With("component", "demo"), Locale: cfg.Locale,
 	})
 
 	var seeding sync.WaitGroup
