@@ -65,13 +65,19 @@ func userFieldFlags(c *cobra.Command, in *core.NewUser, pwStdin *bool) {
 	})
 }
 
-// checkLocale refuses a --locale the product does not speak, before any
-// database is opened ("" means none).
-func checkLocale(locale string) error {
-	if _, ok := i18n.Parse(locale); !ok && strings.TrimSpace(locale) != "" {
-		return usagef("--locale: want %s, got %q", orList(localeCodes()), locale)
+// readUserInput checks what add and edit can check before any database
+// is opened: a --locale the product does not speak is refused ("" means
+// none); with --password-stdin, the password is read into in.
+func readUserInput(c *cobra.Command, in *core.NewUser, pwStdin bool) error {
+	if _, ok := i18n.Parse(in.Locale); !ok && strings.TrimSpace(in.Locale) != "" {
+		return usagef("--locale: want %s, got %q", orList(localeCodes()), in.Locale)
 	}
-	return nil
+	if !pwStdin {
+		return nil
+	}
+	var err error
+	in.Password, err = readPassword(c)
+	return err
 }
 
 func localeCodes() []string {
@@ -101,14 +107,8 @@ func readPassword(c *cobra.Command) (string, error) {
 var userFlags = map[string]string{"password": "password-stdin"}
 
 func userAdd(c *cobra.Command, getenv func(string) string, in core.NewUser, pwStdin bool) error {
-	if err := checkLocale(in.Locale); err != nil {
+	if err := readUserInput(c, &in, pwStdin); err != nil {
 		return err
-	}
-	if pwStdin {
-		var err error
-		if in.Password, err = readPassword(c); err != nil {
-			return err
-		}
 	}
 	ctx := c.Context()
 	st, err := openMigrated(ctx, getenv)
@@ -203,10 +203,7 @@ func userDelete(c *cobra.Command, getenv func(string) string, login string) erro
 		return err
 	}
 	defer st.Close()
-	u, err := st.UserByLogin(ctx, login)
-	if core.ErrorCode(err) == core.ENOTFOUND {
-		return fmt.Errorf("no user with login %q", login)
-	}
+	u, err := userByLogin(ctx, st, login)
 	if err != nil {
 		return err
 	}
@@ -215,6 +212,16 @@ func userDelete(c *cobra.Command, getenv func(string) string, login string) erro
 	}
 	fmt.Fprintf(c.OutOrStdout(), "deleted %s\n", u.Login)
 	return nil
+}
+
+// userByLogin finds the user a command names by login, or says there is
+// none.
+func userByLogin(ctx context.Context, st *core.Store, login string) (*core.User, error) {
+	u, err := st.UserByLogin(ctx, login)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return nil, fmt.Errorf("no user with login %q", login)
+	}
+	return u, err
 }
 
 // fieldError words an error of core for the command line: invalid input

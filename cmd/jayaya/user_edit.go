@@ -62,14 +62,8 @@ func userUpdate(c *cobra.Command, in core.NewUser, pwStdin bool) *core.UserUpdat
 }
 
 func userEdit(c *cobra.Command, getenv func(string) string, in core.NewUser, pwStdin bool) error {
-	if err := checkLocale(in.Locale); err != nil {
+	if err := readUserInput(c, &in, pwStdin); err != nil {
 		return err
-	}
-	if pwStdin {
-		var err error
-		if in.Password, err = readPassword(c); err != nil {
-			return err
-		}
 	}
 	up := userUpdate(c, in, pwStdin)
 	if up == nil {
@@ -81,10 +75,7 @@ func userEdit(c *cobra.Command, getenv func(string) string, in core.NewUser, pwS
 		return err
 	}
 	defer st.Close()
-	u, err := st.UserByLogin(ctx, in.Login)
-	if core.ErrorCode(err) == core.ENOTFOUND {
-		return fmt.Errorf("no user with login %q", in.Login)
-	}
+	u, err := userByLogin(ctx, st, in.Login)
 	if err != nil {
 		return err
 	}
