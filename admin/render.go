@@ -34,10 +34,17 @@ type page struct {
 	// Here is the page's own address, where the language switch comes
 	// back to; render fills it in unless the handler did.
 	Here string
+
+	loc *time.Location // Loc's answer, looked up once per page
 }
 
 // Loc is the time zone the viewer reads times in.
-func (p *page) Loc() *time.Location { return p.User.Location() }
+func (p *page) Loc() *time.Location {
+	if p.loc == nil {
+		p.loc = p.User.Location()
+	}
+	return p.loc
+}
 
 // IsAdmin reports whether the viewer is an admin (to show admin menus).
 func (p *page) IsAdmin() bool { return p.User.IsAdmin() }
