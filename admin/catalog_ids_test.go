@@ -15,8 +15,27 @@ import (
 	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
-// catalogID matches a message ID of the catalog's areas the panel uses.
-var catalogID = regexp.MustCompile(`^(panel|common|core)(\.[a-z0-9_]+)+$`)
+// idShape is the shape of a message ID: an area, then dotted names.
+var idShape = regexp.MustCompile(`^[a-z]+(\.[a-z0-9_]+)+$`)
+
+// areas are the catalog's areas, from its files' names (panel.en.toml …).
+var areas = func() map[string]bool {
+	out := map[string]bool{}
+	files, _ := filepath.Glob(filepath.Join("..", "core", "i18n", "locales", "*.toml"))
+	for _, f := range files {
+		out[strings.SplitN(filepath.Base(f), ".", 2)[0]] = true
+	}
+	return out
+}()
+
+// fileName matches what is a file's name, not a message ID.
+var fileName = regexp.MustCompile(`\.(html|go|toml|css|js|png|txt|json)$`)
+
+// isCatalogID reports whether s looks like a message ID of one of the
+// catalog's areas (not a file name such as routing.html).
+func isCatalogID(s string) bool {
+	return idShape.MatchString(s) && areas[strings.SplitN(s, ".", 2)[0]] && !fileName.MatchString(s)
+}
 
 // quoted finds the double-quoted strings of a template.
 var quoted = regexp.MustCompile(`"([^"\\]*)"`)
@@ -25,7 +44,7 @@ var quoted = regexp.MustCompile(`"([^"\\]*)"`)
 func templateIDs(text string) []string {
 	var ids []string
 	for _, m := range quoted.FindAllStringSubmatch(text, -1) {
-		if catalogID.MatchString(m[1]) {
+		if isCatalogID(m[1]) {
 			ids = append(ids, m[1])
 		}
 	}
@@ -42,7 +61,7 @@ func goIDs(t *testing.T, path string) []string {
 	var ids []string
 	ast.Inspect(f, func(n ast.Node) bool {
 		if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
-			if s, err := strconv.Unquote(lit.Value); err == nil && catalogID.MatchString(s) {
+			if s, err := strconv.Unquote(lit.Value); err == nil && isCatalogID(s) {
 				ids = append(ids, s)
 			}
 		}
@@ -108,7 +127,12 @@ func TestPanelCatalogIDsExist(t *testing.T) {
 // The scan sees IDs wherever a template or Go file names them, and the
 // check catches one the catalog lacks.
 func TestPanelCatalogIDScan(t *testing.T) {
-	got := templateIDs(`{{t "panel.nav.users"}} {{n "panel.interest.has" .N "Name" .X}} {{word "role" .Role}} {{t "panel.nav.nope"}} "not.an.id"`)
+	for _, area := range []string{"panel", "common", "core", "routing"} {
+		if !areas[area] {
+			t.Fatalf("area %s not found among the catalog's files: %v", area, areas)
+		}
+	}
+	got := templateIDs(`{{t "panel.nav.users"}} {{n "panel.interest.has" .N "Name" .X}} {{word "role" .Role}} {{t "panel.nav.nope"}} "not.an.id" "routing.html"`)
 	want := []string{"panel.nav.users", "panel.interest.has", "panel.nav.nope"}
 	if strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("template IDs %v, want %v", got, want)

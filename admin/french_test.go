@@ -27,6 +27,7 @@ var englishUIWords = []string{
 	"created", "saved", "deleted", "Automatic", "French", "Colour", "Website", "Address", "Job title", "All",
 	"internal note", "attempt", "last error", "Times are shown", "optional", "Disabled", "cannot", "This is you",
 	"Main menu", "Not found", "There is no such page", "Admins only", "Only admins", "is not a language",
+	"Routing", "Add a rule", "Slack channel", "Default channel", "Overflow", "Matches", "Kind",
 }
 
 var (
@@ -140,7 +141,8 @@ func TestFrenchAdminSeesThePanelInFrench(t *testing.T) {
 		{id("/admin/users/%d/delete", sam.ID), http.StatusOK, []string{"Supprimer Sam Test (sam, équipe)\u202f?", "Cette personne perd l’accès aussitôt"}},
 		{id("/admin/users/%d/delete", ada.ID), http.StatusOK, []string{"Impossible de supprimer Ada Test.", "Retour aux utilisateurs"}},
 		{"/admin/interests", http.StatusOK, []string{"Centres d’intérêt", "Nouveau centre d’intérêt", "Couleur", "Modifier", "Supprimer"}},
-		{"/admin/interests/new", http.StatusOK, []string{"Nouveau centre d’intérêt", "Créer le centre d’intérêt", "Annuler"}},
+		{"/admin/interests/new", http.StatusOK, []string{"Nouveau centre d’intérêt", "Créer le centre d’intérêt", "Annuler", "Canal Slack (facultatif)"}},
+		{"/admin/routing", http.StatusOK, []string{"Routage", "Un nouveau billet va", "Canal par défaut\u202f:", "Ajouter une règle", "Centre d’intérêt", "Canal d’assistance Discord"}},
 		{id("/admin/interests/%d", f.interest.ID), http.StatusOK, []string{"Modifier Solar panels", "1 entreprise a ce centre d’intérêt."}},
 		{id("/admin/interests/%d/delete", f.interest.ID), http.StatusOK, []string{"Supprimer le centre d’intérêt «\u202fSolar panels\u202f»\u202f?", "1 entreprise le perd.", "C’est définitif."}},
 		{"/admin/audit", http.StatusOK, []string{"Journal d’audit", "Quand", "Qui", "Détails", "Tout", "Connexions refusées", "utilisateur ada"}},
