@@ -132,7 +132,7 @@ func runDemo(ctx context.Context, getenv func(string) string, addr, addrFrom, db
 		mount:   func(r chi.Router) { r.Mount("/demo", page.Handler()) },
 		// Every route, the panel's and Slack's included, answers only
 		// to loopback names (a rebinding page sends its own).
-		middleware: demoHostOnly(log),
+		middleware: demoHostOnly(cfg.Locale, log),
 		listening: func(ctx context.Context, addr string) {
 			w.slack.SetProductURL("http://" + addr)
 			page.Start(ctx)
