@@ -41,9 +41,9 @@ type Config struct {
 	// session cookie is Secure and named with the __Host- prefix, and its
 	// origin is trusted for unsafe requests (for a proxy that rewrites Host).
 	PublicURL string
-	// Locale is JAYAYA_LOCALE: the panel's language for users with no
-	// language of their own whose browser asks for neither English nor
-	// French.
+	// Locale is JAYAYA_LOCALE: the panel's language for a viewer with no
+	// setting, no choice in this browser and no language the browser asks
+	// for that the panel speaks. Empty means i18n.Default.
 	Locale i18n.Locale
 	// Routing is where tickets go on Slack when no rule routes them, and
 	// the Discord support channels a rule may name (the Routing page).
@@ -65,10 +65,11 @@ type Server struct {
 	store       *core.Store
 	log         *slog.Logger
 	httpsPublic bool
-	pages       map[string]pageTemplate
+	pages       map[i18n.Locale]map[string]pageTemplate
 	cop         *http.CrossOriginProtection
-	locale      i18n.Locale
-	routing     RoutingConfig
+	// defaultLocale is Config.Locale, checked.
+	defaultLocale i18n.Locale
+	routing       RoutingConfig
 }
 
 // New parses the embedded templates and returns a panel server.
@@ -78,7 +79,7 @@ func New(cfg Config) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{store: cfg.Store, log: log, httpsPublic: strings.HasPrefix(cfg.PublicURL, "https://"),
-		locale: cfg.Locale, routing: cfg.Routing}
+		defaultLocale: i18n.Pick(i18n.Default, string(cfg.Locale)), routing: cfg.Routing}
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
@@ -107,6 +108,7 @@ func (s *Server) Routes() http.Handler {
 	r.Get("/login", s.loginForm)
 	r.Post("/login", s.login)
 	r.Post("/logout", s.logout)
+	r.Post("/language", s.languageSwitch)
 	r.Get("/setup", s.setupForm)
 	r.Post("/setup", s.setup)
 
@@ -182,8 +184,19 @@ func httpStatus(err error) int {
 	return http.StatusInternalServerError
 }
 
-// fail renders an error page for err; internal errors are logged with
-// their detail and shown as a short apology.
+// errorTitles are the error page's titles by core error code.
+var errorTitles = map[string]string{
+	core.EINVALID:   "panel.error.title.invalid",
+	core.ENOTFOUND:  "panel.error.title.not_found",
+	core.ECONFLICT:  "panel.error.title.conflict",
+	core.EFORBIDDEN: "panel.error.title.forbidden",
+	core.ELIMITED:   "panel.error.title.limited",
+	core.EBUSY:      "panel.error.title.busy",
+	core.EINTERNAL:  "panel.error.title.internal",
+}
+
+// fail renders an error page for err, in the viewer's language; internal
+// errors are logged with their detail and shown as a short apology.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	status := httpStatus(err)
 	if status == http.StatusInternalServerError {
@@ -192,5 +205,10 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if r.Context().Err() != nil {
 		return // the client went away
 	}
-	s.render(w, r, status, "error.html", &page{Title: http.StatusText(status), Error: core.ErrorMessage(err)})
+	title, ok := errorTitles[core.ErrorCode(err)]
+	if !ok {
+		title = errorTitles[core.EINTERNAL]
+	}
+	l := s.locale(r)
+	s.render(w, r, status, "error.html", &page{Title: i18n.T(l, title), Error: core.ErrorMessageIn(err, l)})
 }

@@ -6,21 +6,25 @@ import (
 	"github.com/jayaya/jayayacrm/core"
 )
 
-// auditKinds are the audit page's filter choices: action prefixes.
-var auditKinds = []struct{ Value, Label string }{
-	{"", "Everything"},
-	{"user.", "Users"},
-	{"interest.", "Interests"},
-	{"login.failed", "Failed logins"},
-	{"login.", "All logins"},
-	{"delivery.", "Delivery retries"},
-	{"setup.", "Setup"},
+// auditKind is one of the audit page's filter choices: an action prefix
+// and the catalog ID of its label.
+type auditKind struct{ Value, Label string }
+
+// auditKinds are the audit page's filter choices.
+var auditKinds = []auditKind{
+	{"", "panel.audit.kind.everything"},
+	{"user.", "panel.audit.kind.users"},
+	{"interest.", "panel.audit.kind.interests"},
+	{"login.failed", "panel.audit.kind.failed_logins"},
+	{"login.", "panel.audit.kind.logins"},
+	{"delivery.", "panel.audit.kind.deliveries"},
+	{"setup.", "panel.audit.kind.setup"},
 }
 
 type auditData struct {
 	Entries []*core.AuditEntry
 	Kind    string
-	Kinds   []struct{ Value, Label string }
+	Kinds   []auditKind
 }
 
 // auditList shows the audit log, newest first.
@@ -38,6 +42,6 @@ func (s *Server) auditList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "audit.html", &page{Title: "Audit log", Nav: "audit",
+	s.render(w, r, http.StatusOK, "audit.html", &page{Title: s.printer(r).T("panel.nav.audit"), Nav: "audit",
 		Data: auditData{Entries: list, Kind: kind, Kinds: auditKinds}})
 }

@@ -19,7 +19,7 @@ func (s *Server) companyList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "companies.html", &page{Title: "Companies", Nav: "companies",
+	s.render(w, r, http.StatusOK, "companies.html", &page{Title: s.printer(r).T("panel.nav.companies"), Nav: "companies",
 		Data: companyListData{Companies: list, Query: q}})
 }
 

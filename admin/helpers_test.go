@@ -19,6 +19,7 @@ import (
 	"github.com/jayaya/jayayacrm/admin"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 const testPassword = "correct horse battery"
@@ -33,9 +34,15 @@ type panel struct {
 
 func newPanel(t *testing.T, st *core.Store) *panel {
 	t.Helper()
+	return newPanelIn(t, st, "")
+}
+
+// newPanelIn is newPanel for a server whose JAYAYA_LOCALE is l.
+func newPanelIn(t *testing.T, st *core.Store, l i18n.Locale) *panel {
+	t.Helper()
 	clock := coretest.NewClock(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC))
 	st.Now = clock.Now
-	return &panel{t: t, st: st, clock: clock, srv: serve(t, st, "")}
+	return &panel{t: t, st: st, clock: clock, srv: serve(t, st, "", func(c *admin.Config) { c.Locale = l })}
 }
 
 // serve mounts a panel on a test server like `jayaya serve` does; opts
@@ -124,8 +131,17 @@ func (b *browser) do(req *http.Request) response {
 
 func (b *browser) get(path string) response {
 	b.t.Helper()
+	return b.getWith(path, nil)
+}
+
+// getWith is get with more request headers (such as Accept-Language).
+func (b *browser) getWith(path string, headers map[string]string) response {
+	b.t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, b.p.srv.URL+path, nil)
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
 	return b.do(req)
 }
 

@@ -26,6 +26,6 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "home.html", &page{Title: "Home", Nav: "home",
+	s.render(w, r, http.StatusOK, "home.html", &page{Title: s.printer(r).T("panel.nav.home"), Nav: "home",
 		Data: homeData{Open: list, Outbox: stats, Parked: stats.Parked > 0, Pending: stats.Pending > 0}})
 }

@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 var interestFields = []string{"name", "color", "slack_channel"}
@@ -16,23 +17,23 @@ func (s *Server) interestList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "interests.html", &page{Title: "Interests", Nav: "interests", Data: list})
+	s.render(w, r, http.StatusOK, "interests.html", &page{Title: s.printer(r).T("panel.nav.interests"), Nav: "interests", Data: list})
 }
 
 func (s *Server) interestNew(w http.ResponseWriter, r *http.Request) {
 	f := newForm(url.Values{"color": {"#4A90D9"}})
-	s.render(w, r, http.StatusOK, "interest_form.html", &page{Title: "New interest", Nav: "interests", Form: f})
+	s.render(w, r, http.StatusOK, "interest_form.html", &page{Title: s.printer(r).T("panel.interest.new"), Nav: "interests", Form: f})
 }
 
 func (s *Server) interestCreate(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, core.Errorf(core.EINVALID, "The form could not be read."))
+		s.fail(w, r, errUnreadableForm())
 		return
 	}
 	name, color, channel := r.PostForm.Get("name"), r.PostForm.Get("color"), r.PostForm.Get("slack_channel")
 	in, err := s.store.CreateInterestWithAs(r.Context(), actor(r), core.InterestUpdate{Name: &name, Color: &color, SlackChannel: &channel})
 	if err != nil {
-		s.interestFormFailed(w, r, err, "New interest", nil)
+		s.interestFormFailed(w, r, err, s.printer(r).T("panel.interest.new"), nil)
 		return
 	}
 	s.log.Info("admin: interest created", "interest", in.ID, "by", currentUser(r).ID)
@@ -45,7 +46,7 @@ func (s *Server) interestFormFailed(w http.ResponseWriter, r *http.Request, err 
 		return
 	}
 	f := newForm(url.Values{"name": {r.PostForm.Get("name")}, "color": {r.PostForm.Get("color")}, "slack_channel": {r.PostForm.Get("slack_channel")}})
-	top := f.setErrorIn(s.lang(r), err, interestFields...)
+	top := f.setError(err, s.locale(r), interestFields...)
 	s.render(w, r, httpStatus(err), "interest_form.html", &page{Title: title, Nav: "interests", Form: f, Error: top, Data: target})
 }
 
@@ -77,7 +78,7 @@ func (s *Server) interestEdit(w http.ResponseWriter, r *http.Request) {
 	if route != nil {
 		f.Values.Set("slack_channel", route.SlackChannelID)
 	}
-	s.render(w, r, http.StatusOK, "interest_form.html", &page{Title: "Edit " + in.Name, Nav: "interests", Form: f, Data: in})
+	s.render(w, r, http.StatusOK, "interest_form.html", &page{Title: s.printer(r).T("panel.action.edit_named", i18n.Args{"Name": in.Name}), Nav: "interests", Form: f, Data: in})
 }
 
 func (s *Server) interestUpdate(w http.ResponseWriter, r *http.Request) {
@@ -86,7 +87,7 @@ func (s *Server) interestUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, core.Errorf(core.EINVALID, "The form could not be read."))
+		s.fail(w, r, errUnreadableForm())
 		return
 	}
 	name, color := r.PostForm.Get("name"), r.PostForm.Get("color")
@@ -96,7 +97,7 @@ func (s *Server) interestUpdate(w http.ResponseWriter, r *http.Request) {
 		up.SlackChannel = &channel
 	}
 	if _, err := s.store.UpdateInterestAs(r.Context(), actor(r), in.ID, up); err != nil {
-		s.interestFormFailed(w, r, err, "Edit "+in.Name, in)
+		s.interestFormFailed(w, r, err, s.printer(r).T("panel.action.edit_named", i18n.Args{"Name": in.Name}), in)
 		return
 	}
 	s.log.Info("admin: interest saved", "interest", in.ID, "by", currentUser(r).ID)
@@ -110,7 +111,7 @@ func (s *Server) interestDeleteConfirm(w http.ResponseWriter, r *http.Request) {
 	if in == nil {
 		return
 	}
-	s.render(w, r, http.StatusOK, "interest_delete.html", &page{Title: "Delete " + in.Name, Nav: "interests", Data: in})
+	s.render(w, r, http.StatusOK, "interest_delete.html", &page{Title: s.printer(r).T("panel.action.delete_named", i18n.Args{"Name": in.Name}), Nav: "interests", Data: in})
 }
 
 func (s *Server) interestDelete(w http.ResponseWriter, r *http.Request) {

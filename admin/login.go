@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // loginForm shows the login page; a logged-in user goes to the home page.
@@ -17,14 +18,14 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := newForm(url.Values{"next": {r.URL.Query().Get("next")}})
-	s.render(w, r, http.StatusOK, "login.html", &page{Title: "Log in", Form: f})
+	s.render(w, r, http.StatusOK, "login.html", &page{Title: s.printer(r).T("panel.login.title"), Form: f})
 }
 
 // login checks the login and password. Every refusal (unknown login, wrong
 // password, locked login, client or disabled user) gets the same answer.
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, core.Errorf(core.EINVALID, "The form could not be read."))
+		s.fail(w, r, errUnreadableForm())
 		return
 	}
 	f := newForm(url.Values{"login": {r.PostForm.Get("login")}, "next": {r.PostForm.Get("next")}})
@@ -34,7 +35,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 		switch code := core.ErrorCode(err); code {
 		case core.EFORBIDDEN:
 			s.log.Info("admin: login refused", "remote", remoteAddr(r))
-			err = core.Errorf(code, core.BadLoginMessage)
+			err = core.E(code, "panel.login.refused")
 		case core.ELIMITED, core.EBUSY, core.EINVALID:
 			// Too many failures from this address, too many logins
 			// being checked at once, or a login no one could have:
@@ -49,7 +50,8 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		s.render(w, r, status, "login.html", &page{Title: "Log in", Form: f, User: nil, Error: core.ErrorMessage(err)})
+		l := s.locale(r)
+		s.render(w, r, status, "login.html", &page{Title: i18n.T(l, "panel.login.title"), Form: f, User: nil, Error: core.ErrorMessageIn(err, l)})
 		return
 	}
 	if err := s.startSession(w, r, u); err != nil {

@@ -102,8 +102,9 @@ func (s *Server) requireStaff(next http.Handler) http.Handler {
 			http.Redirect(w, r, to, http.StatusSeeOther)
 			return
 		}
-		s.render(w, r, http.StatusUnauthorized, "error.html", &page{Title: "Please log in",
-			Error: "Your session has ended: please log in again."})
+		pr := s.printer(r)
+		s.render(w, r, http.StatusUnauthorized, "error.html", &page{Title: pr.T("panel.error.title.log_in"),
+			Error: pr.T("panel.error.session_ended")})
 	})
 }
 
@@ -111,27 +112,38 @@ func (s *Server) requireStaff(next http.Handler) http.Handler {
 func (s *Server) requireAdmin(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if !currentUser(r).IsAdmin() {
-			s.render(w, r, http.StatusForbidden, "error.html", &page{Title: "Admins only",
-				Error: "Only admins can see or change users, interests and the audit log. Ask an admin if you need a change."})
+			pr := s.printer(r)
+			s.render(w, r, http.StatusForbidden, "error.html", &page{Title: pr.T("panel.error.title.admins_only"),
+				Error: pr.T("panel.error.admins_only")})
 			return
 		}
 		next.ServeHTTP(w, r)
 	})
 }
 
-// crossOriginDenied answers a cross-site unsafe request.
+// crossOriginDenied answers a cross-site unsafe request. It runs before
+// loadSession: the session is only read, for the page's language and menu.
 func (s *Server) crossOriginDenied(w http.ResponseWriter, r *http.Request) {
 	s.log.Warn("admin: cross-origin request refused", "method", r.Method, "path", r.URL.Path,
 		"origin", r.Header.Get("Origin"), "sec_fetch_site", r.Header.Get("Sec-Fetch-Site"), "remote", remoteAddr(r))
-	s.render(w, r, http.StatusForbidden, "error.html", &page{Title: "Refused",
-		Error: "This request came from another site, so it was refused. Use the panel's own pages."})
+	if token := s.sessionToken(r); token != "" {
+		if u, err := s.store.SessionUser(r.Context(), token); err == nil {
+			r = r.WithContext(context.WithValue(r.Context(), userKey{}, u))
+		}
+	}
+	pr := s.printer(r)
+	s.render(w, r, http.StatusForbidden, "error.html", &page{Title: pr.T("panel.error.title.refused"),
+		Error: pr.T("panel.error.cross_site")})
 }
 
 func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusNotFound, "error.html", &page{Title: "Not found", Error: "There is no such page."})
+	pr := s.printer(r)
+	s.render(w, r, http.StatusNotFound, "error.html", &page{Title: pr.T("panel.error.title.not_found"),
+		Error: pr.T("panel.error.no_such_page")})
 }
 
 func (s *Server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
-	s.render(w, r, http.StatusMethodNotAllowed, "error.html", &page{Title: "Not allowed",
-		Error: "This address does not accept that kind of request."})
+	pr := s.printer(r)
+	s.render(w, r, http.StatusMethodNotAllowed, "error.html", &page{Title: pr.T("panel.error.title.not_allowed"),
+		Error: pr.T("panel.error.method")})
 }

@@ -81,7 +81,7 @@ func snapshot(t *testing.T, st *core.Store) string {
 		"SELECT count(*) FROM users", "SELECT count(*) FROM users WHERE role = 'admin'", "SELECT count(*) FROM users WHERE disabled_at IS NOT NULL",
 		"SELECT count(*) FROM interests", "SELECT count(*) FROM company_interests", "SELECT count(*) FROM sessions",
 		"SELECT count(*) FROM audit_log", "SELECT count(*) FROM deliveries WHERE status = 'parked'", "SELECT count(*) FROM setup_tokens",
-		"SELECT count(*) FROM login_failures",
+		"SELECT count(*) FROM login_failures", "SELECT count(*) FROM users WHERE locale <> ''",
 	} {
 		var n int
 		if err := st.DB.QueryRowContext(context.Background(), q).Scan(&n); err != nil {

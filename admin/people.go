@@ -19,7 +19,7 @@ func (s *Server) personList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "people.html", &page{Title: "People", Nav: "people",
+	s.render(w, r, http.StatusOK, "people.html", &page{Title: s.printer(r).T("panel.nav.people"), Nav: "people",
 		Data: personListData{People: list, Query: q}})
 }
 

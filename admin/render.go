@@ -29,38 +29,22 @@ type page struct {
 	Form *form
 	// Data is the page's own content.
 	Data any
-	// Lang is the viewer's language (Server.lang), for T.
+	// Lang is the language the page is in (<html lang>, the switch).
 	Lang i18n.Locale
-}
+	// Here is the page's own address, where the language switch comes
+	// back to; render fills it in unless the handler did.
+	Here string
 
-// T is the catalog's message id in the viewer's language; kv are its
-// parameters as name, value pairs ({{.T "routing.page.intro" "Overflow" true}}).
-func (p *page) T(id string, kv ...any) string {
-	args := i18n.Args{}
-	for i := 0; i+1 < len(kv); i += 2 {
-		if k, ok := kv[i].(string); ok {
-			args[k] = kv[i+1]
-		}
-	}
-	return i18n.For(p.Lang).T(id, args)
-}
-
-// lang is the language a request's viewer reads the panel in: their
-// user setting, else what their browser asks for, else JAYAYA_LOCALE.
-func (s *Server) lang(r *http.Request) i18n.Locale {
-	if u := currentUser(r); u != nil {
-		if l, ok := i18n.Parse(u.Locale); ok {
-			return l
-		}
-	}
-	if l, ok := i18n.FromAcceptLanguage(r.Header.Get("Accept-Language")); ok {
-		return l
-	}
-	return i18n.Pick(s.locale)
+	loc *time.Location // Loc's answer, looked up once per page
 }
 
 // Loc is the time zone the viewer reads times in.
-func (p *page) Loc() *time.Location { return p.User.Location() }
+func (p *page) Loc() *time.Location {
+	if p.loc == nil {
+		p.loc = p.User.Location()
+	}
+	return p.loc
+}
 
 // IsAdmin reports whether the viewer is an admin (to show admin menus).
 func (p *page) IsAdmin() bool { return p.User.IsAdmin() }
@@ -82,14 +66,9 @@ func (f *form) Err(name string) string { return f.Errors[name] }
 // Checked reports whether a checkbox was ticked.
 func (f *form) Checked(name string) bool { return f.Values.Get(name) != "" }
 
-// setError puts a core error beside its field when the form has one, and
-// returns the message for the top of the page otherwise.
-func (f *form) setError(err error, fields ...string) (top string) {
-	return f.setErrorIn(i18n.EN, err, fields...)
-}
-
-// setErrorIn is setError with the messages in l.
-func (f *form) setErrorIn(l i18n.Locale, err error, fields ...string) (top string) {
+// setError puts a core error, in l, beside its field when the form has
+// one, and returns the message for the top of the page otherwise.
+func (f *form) setError(err error, l i18n.Locale, fields ...string) (top string) {
 	field := core.ErrorField(err)
 	for _, name := range fields {
 		if name == field {
@@ -100,119 +79,99 @@ func (f *form) setErrorIn(l i18n.Locale, err error, fields ...string) (top strin
 	return core.ErrorMessageIn(err, l)
 }
 
-// notices are the confirmations a redirect can ask for (?done=…); only
-// these fixed texts are ever shown, never text from the URL.
+// notices are the confirmations a redirect can ask for (?done=…), as
+// catalog IDs; only these fixed texts are ever shown, never text from the
+// URL.
 var notices = map[string]string{
-	"user-created":      "User created.",
-	"user-saved":        "User saved.",
-	"user-deleted":      "User deleted.",
-	"interest-created":  "Interest created.",
-	"interest-saved":    "Interest saved.",
-	"interest-deleted":  "Interest deleted.",
-	"delivery-retried":  "The delivery is back in line and will be sent again shortly.",
-	"logged-out":        "You are logged out.",
-	"password-changed":  "Your password was changed; your other sessions were ended.",
-	"session-ended":     "Your session has ended: please log in again.",
-	"admin-created":     "Welcome! Your admin account is ready.",
-	"nothing-to-change": "Nothing changed.",
-}
-
-// noticeIDs are confirmations (?done=…) that come from the catalog.
-var noticeIDs = map[string]string{
-	"route-created": "routing.page.created",
-	"route-deleted": "routing.page.deleted",
-	"route-moved":   "routing.page.moved",
+	"user-created":      "panel.notice.user_created",
+	"user-saved":        "panel.notice.user_saved",
+	"user-deleted":      "panel.notice.user_deleted",
+	"interest-created":  "panel.notice.interest_created",
+	"interest-saved":    "panel.notice.interest_saved",
+	"interest-deleted":  "panel.notice.interest_deleted",
+	"delivery-retried":  "panel.notice.delivery_retried",
+	"logged-out":        "panel.notice.logged_out",
+	"password-changed":  "panel.notice.password_changed",
+	"session-ended":     "panel.notice.session_ended",
+	"admin-created":     "panel.notice.admin_created",
+	"nothing-to-change": "panel.notice.nothing_to_change",
+	"route-created":     "routing.page.created",
+	"route-deleted":     "routing.page.deleted",
+	"route-moved":       "routing.page.moved",
 }
 
 type pageTemplate struct{ *template.Template }
 
-var funcs = template.FuncMap{
-	"when": func(loc *time.Location, t any) string {
-		switch v := t.(type) {
-		case time.Time:
-			return v.In(loc).Format("2006-01-02 15:04 MST")
-		case *time.Time:
-			if v == nil {
-				return ""
-			}
-			return v.In(loc).Format("2006-01-02 15:04 MST")
-		}
-		return ""
-	},
-	"deref": func(p *string) string {
-		if p == nil {
-			return ""
-		}
-		return *p
-	},
-	"plural": func(n int, one, many string) string {
-		if n == 1 {
-			return fmt.Sprintf("%d %s", n, one)
-		}
-		return fmt.Sprintf("%d %s", n, many)
-	},
-	"derefID": func(p *int64) int64 {
-		if p == nil {
-			return 0
-		}
-		return *p
-	},
-	"roles": func() []string { return []string{core.RoleAdmin, core.RoleStaff, core.RoleClient} },
-	// withPage hands a partial its data along with the page (for T).
-	"withPage": func(p *page, data any) map[string]any { return map[string]any{"Page": p, "Data": data} },
-}
-
-// parsePages parses every page template together with the layout.
-func parsePages() (map[string]pageTemplate, error) {
+// parsePages parses every page template together with the layout, once
+// per language: the catalog functions of each set speak its language.
+func parsePages() (map[i18n.Locale]map[string]pageTemplate, error) {
 	names, err := fs.Glob(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]pageTemplate{}
-	for _, n := range names {
-		base := strings.TrimPrefix(n, "templates/")
-		if base == "layout.html" || base == "partials.html" {
-			continue
+	out := map[i18n.Locale]map[string]pageTemplate{}
+	for _, l := range i18n.Locales() {
+		out[l] = map[string]pageTemplate{}
+		funcs := templateFuncs(i18n.For(l))
+		for _, n := range names {
+			base := strings.TrimPrefix(n, "templates/")
+			if base == "layout.html" || base == "partials.html" {
+				continue
+			}
+			t, err := template.New(base).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", n)
+			if err != nil {
+				return nil, fmt.Errorf("admin: template %s: %w", base, err)
+			}
+			out[l][base] = pageTemplate{t}
 		}
-		t, err := template.New(base).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html", n)
-		if err != nil {
-			return nil, fmt.Errorf("admin: template %s: %w", base, err)
-		}
-		out[base] = pageTemplate{t}
 	}
 	return out, nil
 }
 
-// render writes a page with the layout, after rendering it fully (so a
-// template error becomes a clean 500, not half a page).
+// render writes a page with the layout, in the viewer's language, after
+// rendering it fully (so a template error becomes a clean 500, not half a
+// page).
 func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, p *page) {
 	if p.User == nil {
 		p.User = currentUser(r)
 	}
-	if p.Lang == "" {
-		p.Lang = s.lang(r)
-	}
+	p.Lang = s.locale(r)
 	if p.Notice == "" {
-		p.Notice = notices[r.URL.Query().Get("done")]
-		if id, ok := noticeIDs[r.URL.Query().Get("done")]; ok {
-			p.Notice = p.T(id)
+		if id, ok := notices[r.URL.Query().Get("done")]; ok {
+			p.Notice = i18n.T(p.Lang, id)
 		}
 	}
-	t, ok := s.pages[name]
+	if p.Here == "" {
+		p.Here = here(r)
+	}
+	t, ok := s.pages[p.Lang][name]
 	var buf bytes.Buffer
 	if !ok {
 		s.log.Error("admin: no such template", "template", name)
-		http.Error(w, "Sorry, something went wrong on our side.", http.StatusInternalServerError)
+		http.Error(w, i18n.T(p.Lang, "common.internal_error"), http.StatusInternalServerError)
 		return
 	}
 	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
 		s.log.Error("admin: render", "template", name, "err", err)
-		http.Error(w, "Sorry, something went wrong on our side.", http.StatusInternalServerError)
+		http.Error(w, i18n.T(p.Lang, "common.internal_error"), http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Language", p.Lang.String())
 	w.WriteHeader(status)
 	w.Write(buf.Bytes())
+}
+
+// here is the address a page shown for r lives at, without a one-time
+// notice (?done=…).
+func here(r *http.Request) string {
+	u := *r.URL
+	q := u.Query()
+	if q.Has("done") {
+		q.Del("done")
+		u.RawQuery = q.Encode()
+	}
+	return u.RequestURI()
 }
 
 // redirect answers a successful POST with 303 See Other.

@@ -43,10 +43,8 @@ func (s *Server) routingPage(w http.ResponseWriter, r *http.Request, status int,
 		s.fail(w, r, err)
 		return
 	}
-	p := &page{Nav: "routing", Form: f, Error: top, Lang: s.lang(r),
-		Data: routingData{Rules: rules, Config: s.routing, Interests: interests, Kinds: core.RuleKinds}}
-	p.Title = p.T("routing.page.title")
-	s.render(w, r, status, "routing.html", p)
+	s.render(w, r, status, "routing.html", &page{Title: s.printer(r).T("routing.page.title"), Nav: "routing", Form: f, Error: top,
+		Data: routingData{Rules: rules, Config: s.routing, Interests: interests, Kinds: core.RuleKinds}})
 }
 
 // routingCreate adds a rule. Its Slack channel is checked through Slack
@@ -54,7 +52,7 @@ func (s *Server) routingPage(w http.ResponseWriter, r *http.Request, status int,
 // again with the reason beside its field, and nothing is saved.
 func (s *Server) routingCreate(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, core.Errorf(core.EINVALID, "The form could not be read."))
+		s.fail(w, r, errUnreadableForm())
 		return
 	}
 	kind, match := r.PostForm.Get("kind"), r.PostForm.Get("match")
@@ -86,7 +84,7 @@ func (s *Server) routingCreate(w http.ResponseWriter, r *http.Request) {
 				err = &named
 			}
 		}
-		top := f.setErrorIn(s.lang(r), err, routingFields...)
+		top := f.setError(err, s.locale(r), routingFields...)
 		s.routingPage(w, r, httpStatus(err), f, top)
 		return
 	}
@@ -102,12 +100,12 @@ func (s *Server) routingMove(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, core.Errorf(core.EINVALID, "The form could not be read."))
+		s.fail(w, r, errUnreadableForm())
 		return
 	}
 	dir := r.PostForm.Get("dir")
 	if dir != "up" && dir != "down" {
-		s.fail(w, r, core.Errorf(core.EINVALID, "The form could not be read."))
+		s.fail(w, r, errUnreadableForm())
 		return
 	}
 	if _, err := s.store.MoveRoutingRuleAs(r.Context(), actor(r), id, dir == "up"); err != nil {

@@ -5,6 +5,7 @@ import (
 	"net/url"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // setupFields are the fields of the first-admin form.
@@ -18,22 +19,24 @@ func (s *Server) setupForm(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f := newForm(url.Values{"token": {token}, "time_zone": {"UTC"}})
-	s.render(w, r, http.StatusOK, "setup.html", &page{Title: "Create the first admin", Form: f})
+	s.render(w, r, http.StatusOK, "setup.html", &page{Title: s.printer(r).T("panel.setup.title"), Form: f, Here: setupHere(token)})
 }
 
 // setup creates the first admin, spends the token and logs the admin in.
 func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, core.Errorf(core.EINVALID, "The form could not be read."))
+		s.fail(w, r, errUnreadableForm())
 		return
 	}
 	v := r.PostForm
 	token := v.Get("token")
 	f := newForm(url.Values{"token": {token}, "name": {v.Get("name")}, "login": {v.Get("login")},
 		"email": {v.Get("email")}, "time_zone": {v.Get("time_zone")}})
+	l := s.locale(r)
+	title := i18n.T(l, "panel.setup.title")
 	if v.Get("password") != v.Get("password2") {
-		f.Errors["password2"] = "The two passwords differ."
-		s.render(w, r, http.StatusUnprocessableEntity, "setup.html", &page{Title: "Create the first admin", Form: f})
+		f.Errors["password2"] = i18n.T(l, "panel.setup.passwords_differ")
+		s.render(w, r, http.StatusUnprocessableEntity, "setup.html", &page{Title: title, Form: f, Here: setupHere(token)})
 		return
 	}
 	u, err := s.store.CreateFirstAdmin(r.Context(), token, core.NewUser{
@@ -49,8 +52,8 @@ func (s *Server) setup(w http.ResponseWriter, r *http.Request) {
 			s.fail(w, r, err)
 			return
 		}
-		top := f.setError(err, setupFields...)
-		s.render(w, r, httpStatus(err), "setup.html", &page{Title: "Create the first admin", Form: f, Error: top})
+		top := f.setError(err, l, setupFields...)
+		s.render(w, r, httpStatus(err), "setup.html", &page{Title: title, Form: f, Error: top, Here: setupHere(token)})
 		return
 	}
 	s.log.Info("admin: first admin created with the setup link", "user", u.ID)
@@ -66,5 +69,10 @@ func (s *Server) setupRefused(w http.ResponseWriter, r *http.Request, err error)
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusForbidden, "error.html", &page{Title: "Setup link used", Error: core.ErrorMessage(err)})
+	l := s.locale(r)
+	s.render(w, r, http.StatusForbidden, "error.html", &page{Title: i18n.T(l, "panel.setup.used_title"), Error: core.ErrorMessageIn(err, l)})
 }
+
+// setupHere is the setup page's address with its token, where the
+// language switch comes back to (also after a refused POST).
+func setupHere(token string) string { return "/admin/setup?" + url.Values{"token": {token}}.Encode() }

@@ -24,7 +24,7 @@ func (s *Server) ticketList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "tickets.html", &page{Title: "Tickets", Nav: "tickets",
+	s.render(w, r, http.StatusOK, "tickets.html", &page{Title: s.printer(r).T("panel.nav.tickets"), Nav: "tickets",
 		Data: ticketListData{Tickets: list, Status: status}})
 }
 
@@ -62,7 +62,7 @@ func (s *Server) ticketShow(w http.ResponseWriter, r *http.Request) {
 	}
 	d := ticketData{Ticket: t}
 	if m, ok := t.SlackFallback(func(id string) string { return id }); ok {
-		d.Fallback = i18n.For(s.lang(r)).Msg(m)
+		d.Fallback = s.printer(r).Msg(m)
 	}
 	if d.Participants, err = s.store.TicketPeople(ctx, id); err != nil {
 		s.fail(w, r, err)
@@ -89,7 +89,7 @@ func (s *Server) ticketShow(w http.ResponseWriter, r *http.Request) {
 	for _, m := range msgs {
 		d.Lines = append(d.Lines, transcriptLine{Message: m, Deliveries: byMsg[m.ID]})
 	}
-	s.render(w, r, http.StatusOK, "ticket.html", &page{Title: fmt.Sprintf("Ticket #%d", t.Number), Nav: "tickets", Data: d})
+	s.render(w, r, http.StatusOK, "ticket.html", &page{Title: s.printer(r).T("panel.ticket.title", i18n.Args{"Number": t.Number}), Nav: "tickets", Data: d})
 }
 
 // deliveryRetry puts a parked delivery back in line.

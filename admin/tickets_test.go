@@ -39,7 +39,7 @@ func TestTicketTranscriptAndRetry(t *testing.T) {
 			t.Fatalf("a done delivery offers a retry")
 		}
 		home := b.get("/admin/")
-		wantBody(t, home, "<strong>1</strong> parked deliveries")
+		wantBody(t, home, "<strong>1</strong> parked delivery<")
 
 		res = b.post(fmt.Sprintf("/admin/tickets/%d/deliveries/%d/retry", f.ticket.ID, f.parked.ID), nil)
 		wantStatus(t, res, http.StatusSeeOther)

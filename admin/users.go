@@ -8,10 +8,11 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // userFields are the user form's fields, in the names core errors use.
-var userFields = []string{"name", "login", "email", "phone", "role", "slack_id", "discord_id", "time_zone", "password", "disabled"}
+var userFields = []string{"name", "login", "email", "phone", "role", "slack_id", "discord_id", "time_zone", "locale", "password", "disabled"}
 
 type userListData struct {
 	Users []*core.User
@@ -27,7 +28,7 @@ func (s *Server) userList(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "users.html", &page{Title: "Users", Nav: "users",
+	s.render(w, r, http.StatusOK, "users.html", &page{Title: s.printer(r).T("panel.nav.users"), Nav: "users",
 		Data: userListData{Users: users, Query: q, Role: role}})
 }
 
@@ -40,24 +41,24 @@ type userFormData struct {
 
 func (s *Server) userNew(w http.ResponseWriter, r *http.Request) {
 	f := newForm(url.Values{"role": {core.RoleStaff}, "time_zone": {"UTC"}})
-	s.render(w, r, http.StatusOK, "user_form.html", &page{Title: "New user", Nav: "users", Form: f, Data: userFormData{}})
+	s.render(w, r, http.StatusOK, "user_form.html", &page{Title: s.printer(r).T("panel.user.new"), Nav: "users", Form: f, Data: userFormData{}})
 }
 
 // userCreate creates a user; on a validation error the form comes back
 // with what was typed (except the password) and the error beside its field.
 func (s *Server) userCreate(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, core.Errorf(core.EINVALID, "The form could not be read."))
+		s.fail(w, r, errUnreadableForm())
 		return
 	}
 	v := r.PostForm
 	u, err := s.store.CreateUserAs(r.Context(), actor(r), core.NewUser{
 		Login: v.Get("login"), Name: v.Get("name"), Email: v.Get("email"), Phone: v.Get("phone"),
 		Role: v.Get("role"), SlackID: v.Get("slack_id"), DiscordID: v.Get("discord_id"),
-		TimeZone: v.Get("time_zone"), Password: v.Get("password"),
+		TimeZone: v.Get("time_zone"), Locale: v.Get("locale"), Password: v.Get("password"),
 	})
 	if err != nil {
-		s.userFormFailed(w, r, err, "New user", userFormData{})
+		s.userFormFailed(w, r, err, s.printer(r).T("panel.user.new"), userFormData{})
 		return
 	}
 	s.log.Info("admin: user created", "user", u.ID, "by", currentUser(r).ID)
@@ -77,7 +78,7 @@ func (s *Server) userFormFailed(w http.ResponseWriter, r *http.Request, err erro
 		}
 	}
 	f := newForm(v)
-	top := f.setError(err, userFields...)
+	top := f.setError(err, s.locale(r), userFields...)
 	s.render(w, r, httpStatus(err), "user_form.html", &page{Title: title, Nav: "users", Form: f, Error: top, Data: d})
 }
 
@@ -85,7 +86,7 @@ func (s *Server) userFormFailed(w http.ResponseWriter, r *http.Request, err erro
 func pathID(r *http.Request, name string) (int64, error) {
 	id, err := strconv.ParseInt(chi.URLParam(r, name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, core.Errorf(core.ENOTFOUND, "There is no such page.")
+		return 0, core.E(core.ENOTFOUND, "panel.error.no_such_page")
 	}
 	return id, nil
 }
@@ -111,11 +112,12 @@ func (s *Server) userEdit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	v := url.Values{"login": {u.Login}, "name": {u.Name}, "email": {u.Email}, "phone": {u.Phone},
-		"role": {u.Role}, "slack_id": {deref(u.SlackID)}, "discord_id": {deref(u.DiscordID)}, "time_zone": {u.TimeZone}}
+		"role": {u.Role}, "slack_id": {deref(u.SlackID)}, "discord_id": {deref(u.DiscordID)}, "time_zone": {u.TimeZone},
+		"locale": {u.Locale}}
 	if u.DisabledAt != nil {
 		v.Set("disabled", "1")
 	}
-	s.render(w, r, http.StatusOK, "user_form.html", &page{Title: "Edit " + u.Name, Nav: "users", Form: newForm(v),
+	s.render(w, r, http.StatusOK, "user_form.html", &page{Title: editTitle(s.printer(r), u), Nav: "users", Form: newForm(v),
 		Data: userFormData{Target: u, Self: u.ID == currentUser(r).ID}})
 }
 
@@ -128,7 +130,7 @@ func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		s.fail(w, r, core.Errorf(core.EINVALID, "The form could not be read."))
+		s.fail(w, r, errUnreadableForm())
 		return
 	}
 	v := r.PostForm
@@ -136,7 +138,7 @@ func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request) {
 	disabled := v.Get("disabled") != ""
 	up := core.UserUpdate{Login: str("login"), Name: str("name"), Email: str("email"), Phone: str("phone"),
 		Role: str("role"), SlackID: str("slack_id"), DiscordID: str("discord_id"), TimeZone: str("time_zone"),
-		Disabled: &disabled}
+		Locale: str("locale"), Disabled: &disabled}
 	if v.Get("password") != "" {
 		up.Password = str("password")
 	}
@@ -144,7 +146,7 @@ func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request) {
 	self := u.ID == me.ID
 	saved, err := s.store.UpdateUserAs(r.Context(), actor(r), u.ID, up)
 	if err != nil {
-		s.userFormFailed(w, r, err, "Edit "+u.Name, userFormData{Target: u, Self: self})
+		s.userFormFailed(w, r, err, editTitle(s.printer(r), u), userFormData{Target: u, Self: self})
 		return
 	}
 	s.log.Info("admin: user saved", "user", saved.ID, "by", me.ID)
@@ -171,13 +173,16 @@ func (s *Server) userDeleteConfirm(w http.ResponseWriter, r *http.Request) {
 	if u == nil {
 		return
 	}
-	reason, err := s.store.CanDeleteUser(r.Context(), actor(r), u.ID)
+	refusal, err := s.store.DeleteRefusal(r.Context(), actor(r), u.ID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, r, http.StatusOK, "user_delete.html", &page{Title: "Delete " + u.Name, Nav: "users",
-		Data: userDeleteData{Target: u, Refusal: reason}})
+	d := userDeleteData{Target: u}
+	if refusal != nil {
+		d.Refusal = core.ErrorMessageIn(refusal, s.locale(r))
+	}
+	s.render(w, r, http.StatusOK, "user_delete.html", &page{Title: deleteTitle(s.printer(r), u), Nav: "users", Data: d})
 }
 
 // userDelete deletes a user, unless they are the last admin or the admin
@@ -189,8 +194,8 @@ func (s *Server) userDelete(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.store.DeleteUserAs(r.Context(), actor(r), u.ID); err != nil {
 		if core.ErrorCode(err) == core.EFORBIDDEN {
-			s.render(w, r, http.StatusForbidden, "user_delete.html", &page{Title: "Delete " + u.Name, Nav: "users",
-				Data: userDeleteData{Target: u, Refusal: core.ErrorMessage(err)}})
+			s.render(w, r, http.StatusForbidden, "user_delete.html", &page{Title: deleteTitle(s.printer(r), u), Nav: "users",
+				Data: userDeleteData{Target: u, Refusal: core.ErrorMessageIn(err, s.locale(r))}})
 			return
 		}
 		s.fail(w, r, err)
@@ -198,6 +203,14 @@ func (s *Server) userDelete(w http.ResponseWriter, r *http.Request) {
 	}
 	s.log.Info("admin: user deleted", "user", u.ID, "by", currentUser(r).ID)
 	redirect(w, r, "/admin/users?done=user-deleted")
+}
+
+func editTitle(p i18n.Printer, u *core.User) string {
+	return p.T("panel.action.edit_named", i18n.Args{"Name": u.Name})
+}
+
+func deleteTitle(p i18n.Printer, u *core.User) string {
+	return p.T("panel.action.delete_named", i18n.Args{"Name": u.Name})
 }
 
 func deref(p *string) string {

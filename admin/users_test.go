@@ -77,7 +77,7 @@ func TestUserCreateEditDelete(t *testing.T) {
 		}
 
 		confirm := b.get(fmt.Sprintf("/admin/users/%d/delete", bob.ID))
-		wantBody(t, confirm, "Delete <strong>Robert Builder</strong>", `method="post"`)
+		wantBody(t, confirm, "<strong>Delete Robert Builder (bob, admin)?</strong>", `method="post"`)
 		wantStatus(t, b.post(fmt.Sprintf("/admin/users/%d/delete", bob.ID), nil), http.StatusSeeOther)
 		if _, err := st.UserByID(ctx, bob.ID); core.ErrorCode(err) != core.ENOTFOUND {
 			t.Fatalf("deleted user still there: %v", err)

@@ -108,6 +108,7 @@ func userChanges(b, a *User, password bool) []string {
 	add("Slack ID", str(b.SlackID), str(a.SlackID))
 	add("Discord ID", str(b.DiscordID), str(a.DiscordID))
 	add("time zone", b.TimeZone, a.TimeZone)
+	add("language", b.Locale, a.Locale)
 	if (b.DisabledAt == nil) != (a.DisabledAt == nil) {
 		if a.DisabledAt != nil {
 			out = append(out, "disabled")

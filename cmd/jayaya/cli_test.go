@@ -141,8 +141,8 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"frobnicate"}, "", `jayaya: unknown command "frobnicate" ("jayaya --help" lists them)`},
 		{[]string{"sevre"}, "", `jayaya: unknown command "sevre" (did you mean serve?)`},
 		{[]string{"--bogus"}, "", "jayaya: unknown flag: --bogus"},
-		{[]string{"user"}, "", "jayaya user: want a subcommand: add, list or delete"},
-		{[]string{"user", "frobnicate"}, "", `jayaya user: unknown subcommand "frobnicate" (want add, list or delete)`},
+		{[]string{"user"}, "", "jayaya user: want a subcommand: add, edit, list or delete"},
+		{[]string{"user", "frobnicate"}, "", `jayaya user: unknown subcommand "frobnicate" (want add, edit, list or delete)`},
 		{[]string{"user", "lst"}, "", `jayaya user: unknown subcommand "lst" (did you mean list?)`},
 		{[]string{"user", "list", "--role", "boss"}, "", `jayaya user list: --role: want admin, staff or client, got "boss"`},
 		{[]string{"user", "list", "--role"}, "", "jayaya user list: flag needs an argument: --role"},
@@ -151,6 +151,10 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"user", "add", "-login", "ab"}, "", "jayaya user add: -login: flags take two dashes: --login"},
 		{[]string{"user", "add", "--login", "ab", "--name", "A", "--role", "staff", "--password-stdin"}, "\n", "jayaya user add: --password-stdin: standard input held no password"},
 		{[]string{"user", "delete"}, "", "jayaya user delete: --login is required"},
+		{[]string{"user", "add", "--login", "ab", "--name", "A", "--role", "staff", "--locale", "xx"}, "", `jayaya user add: --locale: want en or fr, got "xx"`},
+		{[]string{"user", "edit", "--locale", "fr"}, "", "jayaya user edit: --login is required"},
+		{[]string{"user", "edit", "--login", "ab", "--locale", "de-DE"}, "", `jayaya user edit: --locale: want en or fr, got "de-DE"`},
+		{[]string{"user", "edit", "--login", "ab"}, "", "jayaya user edit: nothing to change: give at least one field's flag (see jayaya user edit --help)"},
 		{[]string{"migrate", "up", "now"}, "", `jayaya migrate: unexpected argument "now"`},
 		{[]string{"demo-data", "--companies", "many"}, "", `jayaya demo-data: --companies: want a whole number, got "many"`},
 		{[]string{"demo-data", "--seed", "-1", "--companies", "1"}, "", `jayaya demo-data: --seed: want a whole number, 0 or more, got "-1"`},
@@ -200,7 +204,8 @@ func TestCompletion(t *testing.T) {
 		line []string
 		want []string // completions, in order, without their descriptions
 	}{
-		{[]string{"user", ""}, []string{"add", "list", "delete"}},
+		{[]string{"user", ""}, []string{"add", "edit", "list", "delete"}},
+		{[]string{"user", "edit", "--locale", ""}, []string{"en", "fr"}},
 		{[]string{"migrate", ""}, []string{"up", "down", "status"}},
 		{[]string{"completion", "z"}, []string{"zsh"}},
 		{[]string{"user", "add", "--t"}, []string{"--time-zone"}},

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/bwmarrin/discordgo"
 	"github.com/go-chi/chi/v5"
 	"github.com/spf13/cobra"
 
@@ -110,6 +111,9 @@ func runDemo(ctx context.Context, getenv func(string) string, addr, addrFrom, db
 	if err != nil {
 		return usageError{err}
 	}
+	// JAYAYA_LOCALE, for whoever has no language of their own (the
+	// panel's visitors included), as in jayaya serve.
+	cfg.Locale = i18n.Pick(i18n.Default, getenv("JAYAYA_LOCALE"))
 	log := newLogger(cfg, stderr)
 	password := demoPassword()
 	page := demo.New(demo.Config{
@@ -117,7 +121,7 @@ func runDemo(ctx context.Context, getenv func(string) string, addr, addrFrom, db
 		Staff:    []demo.Person{{ID: w.sam.ID, Name: w.sam.RealName}, {ID: w.claire.ID, Name: w.claire.RealName}, {ID: w.admin.ID, Name: w.admin.RealName}},
 		Clients:  []demo.Person{w.emma, w.henri},
 		AdminURL: cfg.PublicURL + "/admin/", AdminLogin: demoAdminLogin,
-		Log: log.With("component", "demo"), Locale: i18n.Pick(i18n.Default, getenv("JAYAYA_LOCALE")),
+		Log: log.With("component", "demo"), Locale: cfg.Locale,
 	})
 
 	var seeding sync.WaitGroup
@@ -128,7 +132,7 @@ func runDemo(ctx context.Context, getenv func(string) string, addr, addrFrom, db
 		mount:   func(r chi.Router) { r.Mount("/demo", page.Handler()) },
 		// Every route, the panel's and Slack's included, answers only
 		// to loopback names (a rebinding page sends its own).
-		middleware: demoHostOnly(log),
+		middleware: demoHostOnly(cfg.Locale, log),
 		listening: func(ctx context.Context, addr string) {
 			w.slack.SetProductURL("http://" + addr)
 			page.Start(ctx)
@@ -201,6 +205,8 @@ func demoPassword() string {
 
 // newDemoWorld starts the fakes, loopback only, and fills them: a staff
 // channel with three staff members, a support channel with two clients.
+// Claire and Henri use Slack and Discord in French (fr-FR in users.info,
+// fr in their interactions); the others in English.
 func newDemoWorld() (*demoWorld, error) {
 	w := &demoWorld{}
 	w.slack = slacktest.NewServer(slacktest.Config{TeamName: "Acme Support (simulated)", TeamDomain: "acme-demo"})
@@ -208,18 +214,23 @@ func newDemoWorld() (*demoWorld, error) {
 	st := w.slack.State()
 	w.admin = st.AddUser(slacktest.User{ID: "U0DEMOADA", Name: "ada", RealName: "Ada Admin", TZ: "UTC", IsAdmin: true})
 	w.sam = st.AddUser(slacktest.User{ID: "U0DEMOSAM", Name: "sam", RealName: "Sam Okafor", TZ: "UTC"})
-	w.claire = st.AddUser(slacktest.User{ID: "U0DEMOCLA", Name: "claire", RealName: "Claire Martin", TZ: "UTC"})
+	w.claire = st.AddUser(slacktest.User{ID: "U0DEMOCLA", Name: "claire", RealName: "Claire Martin", TZ: "UTC", Locale: "fr-FR"})
 	w.staffCh = st.AddChannel(slacktest.Channel{ID: "C0DEMOSTAFF", Name: "support-staff",
 		Members: []string{w.admin.ID, w.sam.ID, w.claire.ID}}).ID
 
 	seed := w.discord.Seed()
 	w.guild, w.support = seed.GuildID, seed.ChannelID
 	for _, c := range []struct {
-		p    *demo.Person
-		name string
-	}{{&w.emma, "Emma Hughes"}, {&w.henri, "Henri Dupont"}} {
+		p      *demo.Person
+		name   string
+		locale discordgo.Locale
+	}{{&w.emma, "Emma Hughes", discordgo.EnglishGB}, {&w.henri, "Henri Dupont", discordgo.French}} {
 		u := w.discord.AddUser(c.name)
-		if err := w.discord.AddMember(w.guild, u.ID); err != nil {
+		err := w.discord.AddMember(w.guild, u.ID)
+		if err == nil {
+			err = w.discord.SetUserLocale(u.ID, c.locale)
+		}
+		if err != nil {
 			w.close()
 			return nil, err
 		}
@@ -236,7 +247,9 @@ func (w *demoWorld) close() {
 // prepareData loads the demo data into an empty database, creates the
 // demo's users (or, in a kept database, links them to this run's fake IDs
 // and gives the admin the new password) and a task of Sam's whose reminder
-// falls due within two minutes.
+// falls due within two minutes. Claire and Henri's language is French,
+// Sam and Emma's English; the admin has none, so that the panel follows
+// the visitor's browser.
 func (w *demoWorld) prepareData(ctx context.Context, st *core.Store, password string) error {
 	n, err := st.CountCompanies(ctx)
 	if err != nil {
@@ -249,10 +262,10 @@ func (w *demoWorld) prepareData(ctx context.Context, st *core.Store, password st
 	}
 	users := []core.NewUser{
 		{Login: demoAdminLogin, Name: w.admin.RealName, Role: core.RoleAdmin, SlackID: w.admin.ID, Password: password, Email: "ada@acme.example"},
-		{Login: "sam", Name: w.sam.RealName, Role: core.RoleStaff, SlackID: w.sam.ID, Email: "sam@acme.example"},
-		{Login: "claire", Name: w.claire.RealName, Role: core.RoleStaff, SlackID: w.claire.ID, Email: "claire@acme.example"},
-		{Login: "emma", Name: w.emma.Name, Role: core.RoleClient, DiscordID: w.emma.ID, Email: demoEmmaEmail},
-		{Login: "henri", Name: w.henri.Name, Role: core.RoleClient, DiscordID: w.henri.ID, Email: demoHenriEmail},
+		{Login: "sam", Name: w.sam.RealName, Role: core.RoleStaff, SlackID: w.sam.ID, Email: "sam@acme.example", Locale: "en"},
+		{Login: "claire", Name: w.claire.RealName, Role: core.RoleStaff, SlackID: w.claire.ID, Email: "claire@acme.example", Locale: "fr"},
+		{Login: "emma", Name: w.emma.Name, Role: core.RoleClient, DiscordID: w.emma.ID, Email: demoEmmaEmail, Locale: "en"},
+		{Login: "henri", Name: w.henri.Name, Role: core.RoleClient, DiscordID: w.henri.ID, Email: demoHenriEmail, Locale: "fr"},
 	}
 	var sam *core.User
 	for _, nu := range users {
@@ -264,6 +277,9 @@ func (w *demoWorld) prepareData(ctx context.Context, st *core.Store, password st
 			up := core.UserUpdate{SlackID: &nu.SlackID, DiscordID: &nu.DiscordID}
 			if nu.Password != "" {
 				up.Password = &nu.Password
+			}
+			if nu.Locale != "" {
+				up.Locale = &nu.Locale
 			}
 			u, err = st.UpdateUser(ctx, u.ID, up)
 		}

@@ -58,21 +58,22 @@ func TestDemoBrowser(t *testing.T) {
 	shot("01-start")
 
 	// A client writes in the support channel: the ticket opens on the
-	// Slack side, card and message.
-	const question = "Hello, the invoice for the 40 pallets shows the wrong VAT number."
+	// Slack side, card and message. Henri speaks French: his thread's
+	// welcome is in French, the staff channel's card in English.
+	const question = "Bonjour, la facture des 40 palettes porte le mauvais numéro de TVA."
 	choose("#client", "Henri Dupont")
 	b.Fill("#discord-text", question)
 	b.Click("#discord-send")
-	b.WaitFor("ticket #2's card on the Slack side", within("#slack-feed", "#2 Hello, the invoice"))
+	b.WaitFor("ticket #2's card on the Slack side", within("#slack-feed", "#2 Bonjour, la facture"))
 	b.WaitFor("the client's message on the Slack side", within("#slack-feed", question))
-	b.WaitFor("the client's ticket thread on the Discord side", within("#discord-feed", "this is your ticket #2"))
+	b.WaitFor("the client's ticket thread on the Discord side", within("#discord-feed", "voici votre billet #2"))
 	shot("02-ticket-opened")
 
 	// Staff answer in the ticket's thread: the client sees it under the
 	// staff member's name, and the reply gets ✅ once delivered.
-	const answer = "Thanks Henri, a corrected invoice is on its way."
+	const answer = "Merci Henri, une facture corrigée part aujourd’hui."
 	choose("#as", "Claire Martin")
-	choose("#slack-where", "#2 Hello, the invoice")
+	choose("#slack-where", "#2 Bonjour, la facture")
 	b.Fill("#slack-text", answer)
 	b.Click("#slack-send")
 	b.WaitFor("the staff answer on the Discord side", within("#discord-feed", answer))
@@ -87,8 +88,9 @@ func TestDemoBrowser(t *testing.T) {
 		b.Shot(filepath.Join("..", "..", "docs"), "demo")
 	}
 
-	// /crm company shows the card, only to the staff member.
-	b.Fill("#crm-text", "company dupont")
+	// /crm company shows the card, only to the staff member, in her
+	// language: Claire's is French, and /crm understands it.
+	b.Fill("#crm-text", "entreprise dupont")
 	b.Click("#crm-run")
 	b.WaitFor("the company card", within("#answers", "12 rue des Vignes, 21200 Beaune"))
 	b.WaitFor("the card's people", within("#answers", "Henri Dupont"))
@@ -100,24 +102,24 @@ func TestDemoBrowser(t *testing.T) {
 	b.Click(`#answers form.bk-click:has(input[name=action_id][value="comment.new"]) button`)
 	b.WaitFor("the comment form", `document.querySelector('#modal form.modal') !== null`)
 	b.Click(`#modal button.primary`)
-	b.WaitFor("the form's error", within("#modal", "required"))
+	b.WaitFor("the form's error", within("#modal", "obligatoire"))
 	shot("05-comment-form-error")
-	b.Fill(`#modal textarea`, "Henri confirmed the Japan shipment by phone.")
+	b.Fill(`#modal textarea`, "Henri a confirmé l’envoi au Japon par téléphone.")
 	b.Click(`#modal button.primary`)
 	b.WaitFor("the form to close", `document.querySelector('#modal form.modal') === null`)
-	b.WaitFor("the comment's confirmation", within("#answers", "Comment added to Dupont & Fils"))
+	b.WaitFor("the comment's confirmation", within("#answers", "Commentaire ajouté à Dupont & Fils"))
 	shot("06-comment-added")
 
 	// Henri closes his ticket from Discord: /close typed in its thread is
 	// Discord's slash command, answered to him only; the thread and the
 	// card close, and "/close" is relayed to no one.
 	choose("#client", "Henri Dupont")
-	choose("#discord-where", "#2 Hello, the invoice")
+	choose("#discord-where", "#2 Bonjour, la facture")
 	b.Fill("#discord-text", "/close")
 	b.Click("#discord-send")
 	b.WaitFor("the answer to /close, only to Henri", fmt.Sprintf(
 		`[...document.querySelectorAll('#discord-feed .msg.ephemeral')].some(m => m.innerText.includes(%q) && m.innerText.includes(%q) && m.innerText.includes(%q))`,
-		"Henri Dupont used /close", "Ticket #2 is closed. Thank you!", "only visible to Henri Dupont"))
+		"Henri Dupont used /close", "Le billet #2 est fermé. Merci\u202f!", "only visible to Henri Dupont"))
 	b.WaitFor("the thread closed on Discord", within("#discord-feed", "private thread · closed"))
 	b.WaitFor("the closing line on Slack", within("#slack-feed", "Ticket #2 was closed by Henri Dupont"))
 	b.WaitFor("the card's Reopen button", `[...document.querySelectorAll('#slack-feed button')].some(e => e.innerText.trim() === 'Reopen')`)

@@ -64,9 +64,11 @@ func TestDemoDiscordCommands(t *testing.T) {
 	}
 
 	// /tickets in the support channel: Henri has none (Emma's is private).
+	// He speaks French (his Discord client's language and his setting);
+	// the page's own words around the answer follow the visitor's browser.
 	wantSay(henri, "", "/tickets")
 	d.waitPanes(t, "Henri Dupont used /tickets")
-	d.waitPanes(t, "You have no tickets yet.")
+	d.waitPanes(t, "Vous n’avez pas encore de billet.")
 	d.waitPanes(t, "only visible to Henri Dupont")
 
 	// Discord's client sends no /ticket without its subject.
@@ -81,7 +83,7 @@ func TestDemoDiscordCommands(t *testing.T) {
 	// /ticket opens a public ticket, its thread on Discord and its card on
 	// Slack.
 	wantSay(henri, "", "/ticket subject: Pallets for Japan visibility: public")
-	d.waitPanes(t, `Ticket #2 is open. Your public thread appears under <span class="mention">#support</span>`)
+	d.waitPanes(t, `Le billet #2 est ouvert. Votre fil public apparaîtra dans un instant sous <span class="mention">#support</span>`)
 	d.waitPanes(t, "#2 Pallets for Japan</div>") // the Slack card's header
 	panes := d.panes(t)
 	if n := strings.Count(panes["discord-where"], "<option"); n != threadsBefore+1 {
@@ -96,9 +98,10 @@ func TestDemoDiscordCommands(t *testing.T) {
 	// /close in the thread: answered to Henri only, the thread closed and
 	// no longer offered, both sides told; "/close" itself reaches no one.
 	wantSay(henri, thread, "/close")
-	d.waitPanes(t, "Ticket #2 is closed. Thank you!")
+	d.waitPanes(t, "Le billet #2 est fermé. Merci\u202f!")
 	d.waitPanes(t, "public thread · closed")
-	d.waitPanes(t, "Ticket #2 was closed by Henri Dupont")
+	d.waitPanes(t, "Ticket #2 was closed by Henri Dupont")      // the staff channel's language
+	d.waitPanes(t, "Le billet #2 a été fermé par Henri Dupont") // his thread's, Henri's
 	panes = d.panes(t)
 	if strings.Contains(panes["slack-feed"], "/close") {
 		t.Errorf("/close reached Slack as text:\n%s", panes["slack-feed"])

@@ -1,12 +1,13 @@
 package main
 
 import (
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
+
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // Host checks. A web page can make the browser of whoever opens it send
@@ -20,8 +21,9 @@ import (
 
 // hostOnly is middleware that lets through the requests whose Host header
 // names a host allowed accepts, and answers any other with 421 Misdirected
-// Request and the text refusal gives for that Host (logged as a warning).
-func hostOnly(allowed func(host string) bool, refusal func(host string) string, log *slog.Logger) func(http.Handler) http.Handler {
+// Request and the text refusal gives for that request (logged as a
+// warning).
+func hostOnly(allowed func(host string) bool, refusal func(r *http.Request) string, log *slog.Logger) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if allowed(requestHost(r.Host)) {
@@ -29,7 +31,7 @@ func hostOnly(allowed func(host string) bool, refusal func(host string) string, 
 				return
 			}
 			log.Warn("request for another host refused", "host", r.Host, "method", r.Method, "path", r.URL.Path, "remote", r.RemoteAddr)
-			http.Error(w, refusal(r.Host), http.StatusMisdirectedRequest)
+			http.Error(w, refusal(r), http.StatusMisdirectedRequest)
 		})
 	}
 }
@@ -60,23 +62,30 @@ func isLoopbackURL(raw string) bool {
 	return err == nil && u.Host != "" && isLoopbackHost(u.Hostname())
 }
 
-// demoHostOnly keeps the demo to requests for a loopback name.
-func demoHostOnly(log *slog.Logger) func(http.Handler) http.Handler {
-	return hostOnly(isLoopbackHost, func(host string) string {
-		return fmt.Sprintf("This demo answers only on this machine, at a loopback address (localhost, 127.0.0.1 or [::1]), not at %q: "+
-			"it has no login, so a page of another site must not reach it under its own name.", host)
+// demoHostOnly keeps the demo to requests for a loopback name; the
+// refusal is in the browser's language, else fallback (JAYAYA_LOCALE).
+func demoHostOnly(fallback i18n.Locale, log *slog.Logger) func(http.Handler) http.Handler {
+	return hostOnly(isLoopbackHost, func(r *http.Request) string {
+		return browserPrinter(r, fallback).T("demo.host_refused", i18n.Args{"Host": r.Host})
 	}, log)
 }
 
 // publicHostOnly keeps the panel to requests for the host of publicURL
-// (JAYAYA_PUBLIC_URL) or a loopback name.
-func publicHostOnly(publicURL string, log *slog.Logger) func(http.Handler) http.Handler {
+// (JAYAYA_PUBLIC_URL) or a loopback name; the refusal is in the browser's
+// language, else fallback (JAYAYA_LOCALE): no session is read for a
+// request refused before the panel.
+func publicHostOnly(publicURL string, fallback i18n.Locale, log *slog.Logger) func(http.Handler) http.Handler {
 	u, _ := url.Parse(publicURL) // validated with the configuration
 	public := u.Hostname()
 	return hostOnly(func(host string) bool {
 		return strings.EqualFold(host, public) || isLoopbackHost(host)
-	}, func(host string) string {
-		return fmt.Sprintf("This JayayaCRM panel answers at %s, the host of JAYAYA_PUBLIC_URL, not at %q. "+
-			"If the panel's address is another, set JAYAYA_PUBLIC_URL to it; behind a proxy, have the proxy pass the Host header on.", public, host)
+	}, func(r *http.Request) string {
+		return browserPrinter(r, fallback).T("panel.host_refused", i18n.Args{"Public": public, "Host": r.Host})
 	}, log)
+}
+
+// browserPrinter speaks the language r's browser asks for, else fallback.
+func browserPrinter(r *http.Request, fallback i18n.Locale) i18n.Printer {
+	browser, _ := i18n.FromAcceptLanguage(r.Header.Get("Accept-Language"))
+	return i18n.For(i18n.Pick(fallback, string(browser)))
 }

@@ -104,6 +104,18 @@ func TestPanelAnswersOnlyAtThePublicHost(t *testing.T) {
 			t.Errorf("/healthz under Host %q: %d", host, code)
 		}
 	}
+	// The refusal speaks the browser's language.
+	req, _ := http.NewRequest("GET", "http://"+addr+"/admin/login", nil)
+	req.Host, req.Header["Accept-Language"] = "rebind.evil.example", []string{"fr-FR,fr;q=0.9"}
+	if res, err := http.DefaultTransport.RoundTrip(req); err != nil {
+		t.Fatal(err)
+	} else {
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != http.StatusMisdirectedRequest || !strings.Contains(string(b), "Ce panneau JayayaCRM répond à crm.example.com") {
+			t.Errorf("French refusal: %d %q", res.StatusCode, b)
+		}
+	}
 	if !strings.Contains(logs.String(), "request for another host refused") {
 		t.Errorf("the refusals were not logged:\n%s", logs.String())
 	}

@@ -305,7 +305,7 @@ func (a *app) wire(ctx context.Context) error {
 	// page that rebinds another name to this server gets nothing.
 	panelRoutes := panel.Routes()
 	if a.cfg.PublicURLSet {
-		panelRoutes = publicHostOnly(a.cfg.PublicURL, a.log)(panelRoutes)
+		panelRoutes = publicHostOnly(a.cfg.PublicURL, a.cfg.Locale, a.log)(panelRoutes)
 	}
 	a.router.Mount("/admin", panelRoutes)
 	a.router.Get("/", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/admin/", http.StatusFound) })

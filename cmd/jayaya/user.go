@@ -13,12 +13,14 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
-// newUserCmd is "jayaya user add|list|delete": the users, from the shell.
+// newUserCmd is "jayaya user add|edit|list|delete": the users, from the
+// shell.
 func newUserCmd(getenv func(string) string) *cobra.Command {
-	return newGroupCmd("user", "add, list or delete users",
-		newUserAddCmd(getenv), newUserListCmd(getenv), newUserDeleteCmd(getenv))
+	return newGroupCmd("user", "add, edit, list or delete users",
+		newUserAddCmd(getenv), newUserEditCmd(getenv), newUserListCmd(getenv), newUserDeleteCmd(getenv))
 }
 
 func newUserAddCmd(getenv func(string) string) *cobra.Command {
@@ -35,6 +37,14 @@ panel (clients and Slack-only staff need no password).`,
 			return userAdd(c, getenv, in, pwStdin)
 		},
 	}
+	userFieldFlags(c, &in, &pwStdin)
+	requireFlags(c, "login", "name", "role")
+	return c
+}
+
+// userFieldFlags declares the flags of a user's fields, shared by add and
+// edit, into in.
+func userFieldFlags(c *cobra.Command, in *core.NewUser, pwStdin *bool) {
 	f := c.Flags()
 	f.StringVar(&in.Login, "login", "", "`L`ogin: 2-64 letters, digits, '.', '_', '-', '@'")
 	f.StringVar(&in.Name, "name", "", "`N`ame shown to others")
@@ -44,9 +54,52 @@ panel (clients and Slack-only staff need no password).`,
 	f.StringVar(&in.SlackID, "slack-id", "", "Slack user ID, `U…` (like U0123ABCD)")
 	f.StringVar(&in.DiscordID, "discord-id", "", "Discord user ID, `D…` (15 to 21 digits)")
 	f.StringVar(&in.TimeZone, "time-zone", "", "`Z`one: IANA time zone, like Europe/Paris (default UTC)")
-	f.BoolVar(&pwStdin, "password-stdin", false, "read the web panel password from the first line of standard input")
-	requireFlags(c, "login", "name", "role")
-	return c
+	f.StringVar(&in.Locale, "locale", "", "the user's language, `en|fr` (default: what Slack, Discord or the browser says, else JAYAYA_LOCALE)")
+	f.BoolVar(pwStdin, "password-stdin", false, "read the web panel password from the first line of standard input")
+	c.RegisterFlagCompletionFunc("locale", func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+		var out []cobra.Completion
+		for _, l := range i18n.Locales() {
+			out = append(out, cobra.CompletionWithDesc(l.String(), i18n.T(i18n.EN, "common.language."+l.String())))
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	})
+}
+
+// readUserInput checks what add and edit can check before any database
+// is opened: a --locale the product does not speak is refused ("" means
+// none); with --password-stdin, the password is read into in.
+func readUserInput(c *cobra.Command, in *core.NewUser, pwStdin bool) error {
+	if _, ok := i18n.Parse(in.Locale); !ok && strings.TrimSpace(in.Locale) != "" {
+		return usagef("--locale: want %s, got %q", orList(localeCodes()), in.Locale)
+	}
+	if !pwStdin {
+		return nil
+	}
+	var err error
+	in.Password, err = readPassword(c)
+	return err
+}
+
+func localeCodes() []string {
+	var out []string
+	for _, l := range i18n.Locales() {
+		out = append(out, l.String())
+	}
+	return out
+}
+
+// readPassword reads the web panel password from the first line of
+// standard input, for --password-stdin.
+func readPassword(c *cobra.Command) (string, error) {
+	line, err := bufio.NewReader(c.InOrStdin()).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("reading password: %w", err)
+	}
+	pw := strings.TrimRight(line, "\r\n")
+	if pw == "" {
+		return "", usagef("--password-stdin: standard input held no password")
+	}
+	return pw, nil
 }
 
 // userFlags names, for a field of core's errors that has no flag of its
@@ -54,15 +107,8 @@ panel (clients and Slack-only staff need no password).`,
 var userFlags = map[string]string{"password": "password-stdin"}
 
 func userAdd(c *cobra.Command, getenv func(string) string, in core.NewUser, pwStdin bool) error {
-	if pwStdin {
-		line, err := bufio.NewReader(c.InOrStdin()).ReadString('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
-			return fmt.Errorf("reading password: %w", err)
-		}
-		in.Password = strings.TrimRight(line, "\r\n")
-		if in.Password == "" {
-			return usagef("--password-stdin: standard input held no password")
-		}
+	if err := readUserInput(c, &in, pwStdin); err != nil {
+		return err
 	}
 	ctx := c.Context()
 	st, err := openMigrated(ctx, getenv)
@@ -157,10 +203,7 @@ func userDelete(c *cobra.Command, getenv func(string) string, login string) erro
 		return err
 	}
 	defer st.Close()
-	u, err := st.UserByLogin(ctx, login)
-	if core.ErrorCode(err) == core.ENOTFOUND {
-		return fmt.Errorf("no user with login %q", login)
-	}
+	u, err := userByLogin(ctx, st, login)
 	if err != nil {
 		return err
 	}
@@ -169,6 +212,16 @@ func userDelete(c *cobra.Command, getenv func(string) string, login string) erro
 	}
 	fmt.Fprintf(c.OutOrStdout(), "deleted %s\n", u.Login)
 	return nil
+}
+
+// userByLogin finds the user a command names by login, or says there is
+// none.
+func userByLogin(ctx context.Context, st *core.Store, login string) (*core.User, error) {
+	u, err := st.UserByLogin(ctx, login)
+	if core.ErrorCode(err) == core.ENOTFOUND {
+		return nil, fmt.Errorf("no user with login %q", login)
+	}
+	return u, err
 }
 
 // fieldError words an error of core for the command line: invalid input
