@@ -80,8 +80,8 @@ func TestPacerRefusedPauses(t *testing.T) {
 	p := bot.NewPacer(bot.Rule{Prefix: "slack.tier3:", Rate: bot.Rate{Burst: 10, Every: time.Second}})
 	p.Now, p.MaxWait = clock.Now, time.Second
 	ctx := context.Background()
-	if p.Low("slack.tier3:reactions.add") {
-		t.Fatal("an unused budget is low")
+	if busy, _ := p.Busy("slack.tier3:reactions.add", "s"); busy {
+		t.Fatal("an unused budget is busy")
 	}
 	p.Refused("slack.tier3:reactions.add", 30*time.Second)
 	if after := notSentAfter(t, p.Wait(ctx, "slack.tier3:reactions.add")); after < 30*time.Second {
@@ -93,37 +93,71 @@ func TestPacerRefusedPauses(t *testing.T) {
 	}
 }
 
-func TestPacerLow(t *testing.T) {
+// A post whose budget has room is not busy, however recently its own
+// ticket posted; it is busy when it would wait for the budget anyway
+// (with that wait), or when another ticket's post asked within 100 ms.
+func TestPacerBusy(t *testing.T) {
 	clock := coretest.NewClock(time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC))
-	p := bot.NewPacer(bot.Rule{Prefix: "slack.post:", Rate: bot.Rate{Burst: 9, Every: time.Second}})
-	p.Now = clock.Now
+	p := bot.NewPacer(
+		bot.Rule{Prefix: "slack.post:", Rate: bot.Rate{Burst: 3, Every: time.Second}},
+		bot.Rule{Prefix: "discord.webhook:", Rate: bot.Rate{Burst: 2, Window: 2 * time.Second}},
+	)
+	p.Now, p.MaxWait = clock.Now, time.Minute
 	ctx := context.Background()
-	if p.Low("slack.post:C") {
-		t.Fatal("a full budget is low")
+	busy := func(key, from string) (bool, time.Duration) {
+		t.Helper()
+		return p.Busy(key, from)
 	}
-	clock.Advance(time.Second)
-	// One call spent is not low; two are, until earned back.
+	want := func(what string, gotBusy bool, gotWait time.Duration, wantBusy bool, wantWait time.Duration) {
+		t.Helper()
+		if gotBusy != wantBusy || gotWait != wantWait {
+			t.Fatalf("%s: busy %v wait %s, want %v %s", what, gotBusy, gotWait, wantBusy, wantWait)
+		}
+	}
+	b, w := busy("slack.post:C", "ticket 1")
+	want("a full budget", b, w, false, 0)
+	// The ticket's card and first message spent two calls: its next
+	// message, right behind them, still has room.
 	p.Wait(ctx, "slack.post:C")
-	if p.Low("slack.post:C") {
-		t.Fatal("low after one call")
-	}
-	clock.Advance(time.Second)
 	p.Wait(ctx, "slack.post:C")
-	p.Wait(ctx, "slack.post:C")
-	if !p.Low("slack.post:C") {
-		t.Fatal("not low after two calls in a second")
-	}
-	clock.Advance(3 * time.Second)
-	if p.Low("slack.post:C") {
-		t.Fatal("still low once the calls were earned back")
-	}
-	// Posts asking together are a burst, before any has spent the budget.
+	clock.Advance(10 * time.Millisecond)
+	b, w = busy("slack.post:C", "ticket 1")
+	want("the same ticket with room left", b, w, false, 0)
+	// Another ticket posting together with it is a burst.
 	clock.Advance(50 * time.Millisecond)
-	if !p.Low("slack.post:C") {
-		t.Fatal("a second post within 100 ms is not told to wait")
+	b, w = busy("slack.post:C", "ticket 2")
+	want("another ticket within 100 ms", b, w, true, 0)
+	b, w = busy("slack.post:C", "ticket 1")
+	want("the first ticket again, the second within 100 ms", b, w, true, 0)
+	clock.Advance(150 * time.Millisecond)
+	b, w = busy("slack.post:C", "ticket 1")
+	want("100 ms after the other ticket", b, w, false, 0)
+	// Nothing left to spend: busy for as long as the next token takes.
+	if err := p.Wait(ctx, "slack.post:C"); err != nil {
+		t.Fatal(err)
 	}
-	if p.Low("") || (*bot.Pacer)(nil).Low("slack.post:C") {
-		t.Fatal("no budget is low")
+	b, w = busy("slack.post:C", "ticket 1")
+	if !b || w <= 0 || w > time.Second {
+		t.Fatalf("an empty budget: busy %v wait %s, want busy until the next token", b, w)
+	}
+	// Refused by the platform: busy until the pause ends.
+	p.Refused("slack.post:D", 30*time.Second)
+	if b, w = busy("slack.post:D", "ticket 3"); !b || w < 30*time.Second {
+		t.Fatalf("a paused budget: busy %v wait %s, want busy at least the 30 s asked", b, w)
+	}
+	// A window: room until its calls are spent, then busy until it ends.
+	b, w = busy("discord.webhook:W", "ticket 1")
+	want("a fresh window", b, w, false, 0)
+	p.Wait(ctx, "discord.webhook:W")
+	p.Wait(ctx, "discord.webhook:W")
+	clock.Advance(500 * time.Millisecond)
+	b, w = busy("discord.webhook:W", "ticket 1")
+	want("a spent window", b, w, true, 1500*time.Millisecond)
+	if b, _ := p.Busy("", "x"); b {
+		t.Fatal("a call without budget is busy")
+	}
+	if b, _ := (*bot.Pacer)(nil).Busy("slack.post:C", "x"); b {
+		t.Fatal("no pacer is busy")
 	}
 }
 

@@ -210,9 +210,12 @@ func (a *app) wire(ctx context.Context) error {
 		pacer.Metrics = metrics
 	}
 	postBudget := map[string]func(*core.Delivery) string{}
-	a.relay.BudgetLow = func(d *core.Delivery) bool {
+	a.relay.BudgetBusy = func(d *core.Delivery) (bool, time.Duration) {
 		f := postBudget[d.Platform]
-		return f != nil && pacer.Low(f(d))
+		if f == nil {
+			return false, 0
+		}
+		return pacer.Busy(f(d), d.Stream)
 	}
 	// /crm company, person, comment, interests, tickets, ticket. Ticket
 	// close/reopen goes through the relay (*bot.Relay satisfies
