@@ -239,6 +239,27 @@ func (p *Pacer) Refused(key string, after time.Duration) {
 	p.schedule(b, now)
 }
 
+// Spent records that the platform said key's budget has nothing left
+// until after (X-RateLimit-Remaining 0, X-RateLimit-Reset-After): the
+// budget sends nothing until then, whatever its own model says, so that
+// a limit tighter than the rules is met by waiting rather than by a 429.
+func (p *Pacer) Spent(key string, after time.Duration) {
+	if p == nil || after <= 0 {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	b := p.budget(key)
+	if b == nil {
+		return
+	}
+	now := p.Now()
+	if until := now.Add(after); until.After(b.paused) {
+		b.paused = until
+	}
+	p.schedule(b, now)
+}
+
 // Busy reports whether a post of key, from stream from (a ticket's
 // stream), does well to wait a moment for more messages to leave with it,
 // and wait, how long the budget would hold it anyway. A post whose budget

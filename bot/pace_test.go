@@ -261,6 +261,47 @@ func TestPacedTransportLearnsFrom429(t *testing.T) {
 	}
 }
 
+// An answer saying the budget is spent (Discord's X-RateLimit-Remaining
+// 0) holds the next call until the reset it names, though the pacer's own
+// rule would allow it: a limit tighter than the rules is met by waiting.
+func TestPacedTransportLearnsFromRateLimitHeaders(t *testing.T) {
+	calls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		w.Header().Set("X-RateLimit-Limit", "2")
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(2-calls))
+		w.Header().Set("X-RateLimit-Reset-After", "3.500")
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	clock := coretest.NewClock(time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC))
+	p := bot.NewPacer(bot.Rule{Prefix: "discord.webhook:", Rate: bot.Rate{Burst: 5, Window: 2 * time.Second}})
+	p.Now, p.MaxWait = clock.Now, time.Second
+	m := bot.NewMetrics(nil)
+	p.Metrics = m
+	c := &http.Client{Transport: &bot.PacedTransport{Pacer: p, Budget: func(*http.Request) string { return "discord.webhook:W" }}}
+	for i := range 2 {
+		resp, err := c.Get(srv.URL)
+		if err != nil {
+			t.Fatalf("call %d: %v", i+1, err)
+		}
+		resp.Body.Close()
+	}
+	_, err := c.Get(srv.URL)
+	if after := notSentAfter(t, err); after < 3500*time.Millisecond || calls != 2 {
+		t.Fatalf("third call deferred %s after %d calls; want ≥ 3.5 s, 2 calls", after, calls)
+	}
+	if n := budgetValue(t, m, "jayaya_pace_refused_total", "discord.webhook"); n != 0 {
+		t.Fatalf("refused counter %v, want 0: nothing was refused", n)
+	}
+	clock.Advance(3500 * time.Millisecond)
+	resp, err := c.Get(srv.URL)
+	if err != nil {
+		t.Fatalf("after the reset: %v", err)
+	}
+	resp.Body.Close()
+}
+
 // budgetValue is a pace series' value for one budget class.
 func budgetValue(t *testing.T, m *bot.Metrics, name, class string) float64 {
 	t.Helper()
