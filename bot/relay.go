@@ -42,13 +42,17 @@ type Relay struct {
 	DiscordChannels []string
 	// Metrics, when set, counts where new tickets are routed.
 	Metrics *Metrics
+	// DiscordWebhooks is how many webhooks each support channel's pool
+	// holds (1 to 15, DISCORD_WEBHOOKS_PER_CHANNEL); each new ticket gets
+	// the least busy one. Default DefaultDiscordWebhooks.
+	DiscordWebhooks int
 	// BudgetBusy, when set, reports whether the platform budget a post
 	// will spend (Slack's posts in its channel, Discord's through its
-	// webhook) is busy, and how long it would hold the post anyway
-	// (Pacer.Busy). Only a post whose budget is busy takes the messages
-	// of the same author queued behind it (Prepare), after waiting for
-	// more as long as the budget would hold it anyway, at most Linger
-	// (default 250 ms; Linger itself when the budget has room but
+	// ticket's webhook) is busy, and how long it would hold the post
+	// anyway (Pacer.Busy). Only a post whose budget is busy takes the
+	// messages of the same author queued behind it (Prepare), after
+	// waiting for more as long as the budget would hold it anyway, at most
+	// Linger (default 250 ms; Linger itself when the budget has room but
 	// several tickets post together). Without BudgetBusy every post takes
 	// them, without waiting.
 	BudgetBusy func(d *core.Delivery) (busy bool, wait time.Duration)

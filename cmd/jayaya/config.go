@@ -6,8 +6,10 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/i18n"
 )
@@ -49,6 +51,9 @@ type Config struct {
 	DiscordSupportChannel  string
 	DiscordSupportChannels []string
 	DiscordAPIURL          string
+	// DiscordWebhooks is the size of each support channel's webhook pool
+	// (DISCORD_WEBHOOKS_PER_CHANNEL, 1 to 15).
+	DiscordWebhooks int
 }
 
 // SlackEnabled reports whether the Slack adapter is configured.
@@ -151,6 +156,13 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 		r.fail("JAYAYA_LOCALE: want en or fr, got %q", r.get("JAYAYA_LOCALE", ""))
 	}
 	c.PublicURLSet = r.get("JAYAYA_PUBLIC_URL", "") != ""
+	hooks := r.get("DISCORD_WEBHOOKS_PER_CHANNEL", strconv.Itoa(bot.DefaultDiscordWebhooks))
+	if n, err := strconv.Atoi(hooks); err != nil || n < 1 || n > core.MaxDiscordWebhooks {
+		r.fail("DISCORD_WEBHOOKS_PER_CHANNEL: want a number from 1 to %d (Discord allows %d webhooks per channel), got %q",
+			core.MaxDiscordWebhooks, core.MaxDiscordWebhooks, hooks)
+	} else {
+		c.DiscordWebhooks = n
+	}
 	switch pacing := strings.ToLower(r.get("JAYAYA_PACING", "on")); pacing {
 	case "on":
 	case "off":

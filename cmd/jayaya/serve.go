@@ -198,6 +198,7 @@ func (a *app) wire(ctx context.Context) error {
 	if a.cfg.DiscordEnabled() {
 		a.relay.DiscordChannel = a.cfg.DiscordSupportChannel
 		a.relay.DiscordChannels = a.cfg.DiscordSupportChannels
+		a.relay.DiscordWebhooks = a.cfg.DiscordWebhooks
 	}
 	// Each kind of delivery, declared once with its hooks.
 	a.worker.Register(a.relay.Kinds()...)
