@@ -150,7 +150,13 @@ func TestChannelLoads(t *testing.T) {
 		post(c, core.PlatformDiscord, "discord.post")
 		post(c, core.PlatformDiscord, "discord.post")
 		post(a, core.PlatformDiscord, "discord.react")
-		got, err := st.ChannelLoads(ctx, core.LoadKinds{Slack: []string{"slack.post"}, Discord: []string{"discord.post"}})
+		if err := st.RecordDiscordWebhook(ctx, "D1", 1, "W2"); err != nil {
+			t.Fatal(err)
+		}
+		got, err := st.ChannelLoads(ctx, core.LoadLanes{
+			SlackChannels: []string{"C1", "C3"}, DiscordChannels: []string{"D1"}, Webhooks: 3,
+			SlackKinds: []string{"slack.post"}, DiscordKinds: []string{"discord.post"},
+		})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -158,9 +164,12 @@ func TestChannelLoads(t *testing.T) {
 		want := []core.ChannelLoad{
 			{Platform: core.PlatformSlack, Channel: "C1", OpenTickets: 2, Queued: 2, OldestQueued: at(0)},
 			{Platform: core.PlatformSlack, Channel: "C2", OpenTickets: 1},
-			{Platform: core.PlatformDiscord, Channel: "", Webhook: 0, OpenTickets: 1},
-			{Platform: core.PlatformDiscord, Channel: "D1", Webhook: 0, OpenTickets: 1},
-			{Platform: core.PlatformDiscord, Channel: "D1", Webhook: 1, OpenTickets: 1, Queued: 2, OldestQueued: at(3)},
+			{Platform: core.PlatformSlack, Channel: "C3"},
+			// The ticket from before the pool counts in the default
+			// channel's slot 0.
+			{Platform: core.PlatformDiscord, Channel: "D1", Webhook: 0, OpenTickets: 2},
+			{Platform: core.PlatformDiscord, Channel: "D1", Webhook: 1, WebhookID: "W2", OpenTickets: 1, Queued: 2, OldestQueued: at(3)},
+			{Platform: core.PlatformDiscord, Channel: "D1", Webhook: 2},
 		}
 		if len(got) != len(want) {
 			t.Fatalf("loads %+v, want %+v", got, want)

@@ -62,6 +62,24 @@ func (c *Config) SlackEnabled() bool { return c.SlackBotToken != "" }
 // DiscordEnabled reports whether the Discord adapter is configured.
 func (c *Config) DiscordEnabled() bool { return c.DiscordBotToken != "" }
 
+// lanes are the Slack channels and Discord webhook pools the relay
+// posts through, whose load /metrics and the panel show: the staff and
+// overflow channels and every support channel's pool (channels only
+// routing rules name show once they hold a ticket).
+func (c *Config) lanes() core.LoadLanes {
+	var slack, discord []string
+	if c.SlackEnabled() {
+		slack = append([]string{c.SlackStaffChannel}, c.SlackOverflowChannels...)
+	}
+	if c.DiscordEnabled() {
+		discord = c.DiscordSupportChannels
+		if len(discord) == 0 {
+			discord = []string{c.DiscordSupportChannel}
+		}
+	}
+	return bot.LoadLanes(slack, discord, c.DiscordWebhooks)
+}
+
 // secretNames may also be given as NAME_FILE, a path to read the value from.
 var secretNames = map[string]bool{
 	"DATABASE_URL": true, "SLACK_BOT_TOKEN": true, "SLACK_SIGNING_SECRET": true,

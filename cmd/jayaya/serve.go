@@ -180,6 +180,10 @@ func (a *app) wire(ctx context.Context) error {
 	a.router.Method(http.MethodGet, "/metrics", metricsHandler(metrics, a.log))
 	a.router.Get("/readyz", readyz(a.store, ready, a.log))
 	a.router.Get("/healthz", a.healthz)
+	// The load of each Slack channel and Discord webhook, on /metrics and
+	// the panel's Channels page.
+	lanes := a.cfg.lanes()
+	metrics.WatchLoad(a.store, lanes)
 
 	a.ui = bot.NewRouter(a.store, a.log)
 	// Whoever has no language of their own, and whom their platform says
@@ -301,7 +305,7 @@ func (a *app) wire(ctx context.Context) error {
 	if a.cfg.DiscordEnabled() {
 		routing.DiscordChannels = a.cfg.DiscordSupportChannels
 	}
-	panel, err := admin.New(admin.Config{Store: a.store, Log: a.log, PublicURL: a.cfg.PublicURL, Locale: a.cfg.Locale, Routing: routing})
+	panel, err := admin.New(admin.Config{Store: a.store, Log: a.log, PublicURL: a.cfg.PublicURL, Locale: a.cfg.Locale, Routing: routing, Lanes: lanes})
 	if err != nil {
 		return err
 	}
