@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -316,5 +317,35 @@ func TestMessagesOfADeletedWebhookFollowDeletionsAndParkEdits(t *testing.T) {
 	})
 	if got := r.webhookTexts(thread); !slices.Equal(got, []string{"to edit", "new"}) {
 		t.Fatalf("thread has %q after the edit", got)
+	}
+}
+
+// Under a per-channel window Discord does not announce (the community's
+// "30 a minute per channel"), the pacer learns from the 429s: every staff
+// reply reaches the thread once and in order, at the price of about one
+// refusal per window.
+func TestUnannouncedChannelWindowDeliversEachOnceInOrder(t *testing.T) {
+	t.Parallel()
+	r := newRigWith(t, coretest.MustOpenSQLite(t), rigOptions{
+		limits: discordtest.Limits{WebhookChannel: discordtest.Window{Limit: 4, Per: 3 * time.Second}},
+		pacer:  bot.NewPacer(),
+	})
+	tk, thread := r.openBySlash(t, "Chatty staff", "")
+	var want []string
+	for i := range 10 {
+		want = append(want, fmt.Sprintf("reply %d", i+1))
+		r.staffSays(t, tk, fmt.Sprintf("1700001400.%06d", i+1), want[i])
+	}
+	eventually(t, "the ten replies", func() bool { return len(r.webhookTexts(thread)) >= 10 })
+	r.idle(t)
+	if got := r.webhookTexts(thread); !slices.Equal(got, want) {
+		t.Fatalf("thread has %q, want the ten replies once, in order", got)
+	}
+	refused := r.srv.RateLimited()[discordtest.LimitWebhookChannel]
+	if refused < 1 || refused > 3 {
+		t.Fatalf("%d refusals by the channel window, want 1 to 3 (one per window at most)", refused)
+	}
+	if s, _ := r.st.OutboxStats(context.Background()); s.Parked != 0 {
+		t.Fatalf("parked %d", s.Parked)
 	}
 }
