@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/jayaya/jayayacrm/core"
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // channelRow is one lane of the Channels page.
@@ -20,6 +21,8 @@ type channelRow struct {
 
 type channelsData struct {
 	Slack, Discord []channelRow
+	// P speaks the reader's language (core/i18n, panel.channels.*).
+	P i18n.Printer
 }
 
 // behindAfter is the wait past which a lane is shown as falling behind.
@@ -35,7 +38,7 @@ func (s *Server) channels(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.store.Now()
-	var data channelsData
+	data := channelsData{P: readerPrinter(r)}
 	for _, l := range loads {
 		row := channelRow{ChannelLoad: l, Webhook: l.Webhook + 1}
 		if l.OldestQueued != nil {
@@ -48,5 +51,16 @@ func (s *Server) channels(w http.ResponseWriter, r *http.Request) {
 			data.Discord = append(data.Discord, row)
 		}
 	}
-	s.render(w, r, http.StatusOK, "channels.html", &page{Title: "Channels", Nav: "channels", Data: data})
+	s.render(w, r, http.StatusOK, "channels.html", &page{Title: data.P.T("panel.channels.title"), Nav: "channels", Data: data})
+}
+
+// readerPrinter speaks the language of the request's reader: their user
+// setting, else their browser's, else the default.
+func readerPrinter(r *http.Request) i18n.Printer {
+	setting := ""
+	if u := currentUser(r); u != nil {
+		setting = u.Locale
+	}
+	browser, _ := i18n.FromAcceptLanguage(r.Header.Get("Accept-Language"))
+	return i18n.For(i18n.Pick(i18n.Default, setting, string(browser)))
 }

@@ -51,6 +51,13 @@ func TestChannelsPageShowsTheLoad(t *testing.T) {
 		wantBody(t, res, `aria-current="page">Channels`,
 			"<td><code>CSTAFF</code></td>\n  <td>1</td>\n  <td>3</td>\n  <td><span class=\"badge parked\">12s</span></td>",
 			"<td><code>DSUPPORT</code></td>\n  <td>1 <small><code>WH111</code></small></td>\n  <td>1</td>\n  <td>0</td>",
-			"<td>2 <small>not created yet</small></td>\n  <td>0</td>")
+			"<td>2 <small>not created yet</small></td>\n  <td>0</td>", "<th>Messages waiting</th>")
+		// A French reader gets it in French.
+		if _, err := st.CreateUser(ctx, core.NewUser{Login: "zoe", Name: "Zoé Test", Role: core.RoleStaff, Password: testPassword, Locale: "fr"}); err != nil {
+			t.Fatal(err)
+		}
+		res = p.loggedIn("zoe").get("/admin/channels")
+		wantStatus(t, res, http.StatusOK)
+		wantBody(t, res, "<h1>Canaux</h1>", "<h2>Webhooks Discord</h2>", "<th>Messages en attente</th>", "<small>pas encore créé</small>")
 	})
 }
