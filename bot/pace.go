@@ -264,14 +264,16 @@ func (p *Pacer) Spent(key string, after time.Duration) {
 // stream), does well to wait a moment for more messages to leave with it,
 // and wait, how long the budget would hold it anyway. A post whose budget
 // has room leaves at once: busy is false when a call of key would be
-// granted now and no post of another stream asked within the last 100 ms.
-// Otherwise it is true, with wait the time until the budget lets the post
-// go (paused after a 429, calls already waiting, or nothing left to
-// spend), or zero when the budget has room but posts of several tickets
-// are arriving together (a burst: their first calls would spend the
-// budget the rest of the burst needs). A ticket's own posts in quick
-// succession do not count as arriving together: one message a second in
-// one ticket, which the budget carries, is never held.
+// granted now and no post of another stream asked since the budget last
+// earned a call back (its refill period: about a second for a Slack
+// channel). Otherwise it is true, with wait the time until the budget
+// lets the post go (paused after a 429, calls already waiting, or nothing
+// left to spend), or zero when the budget has room but is shared right
+// now by several tickets (a burst: their first posts would spend the
+// allowance the rest of the burst needs, so they gather their followers
+// first). A ticket's own posts in quick succession do not count as
+// shared: one message a second in one ticket, which the budget carries,
+// is never held.
 func (p *Pacer) Busy(key, from string) (busy bool, wait time.Duration) {
 	if p == nil {
 		return false, 0
@@ -284,12 +286,22 @@ func (p *Pacer) Busy(key, from string) (busy bool, wait time.Duration) {
 	}
 	now := p.Now()
 	b.refresh(now)
-	together := now.Sub(b.askedOther(from)) < 100*time.Millisecond
+	together := now.Sub(b.askedOther(from)) < b.refillPeriod()
 	b.ask(from, now)
 	if wait = b.estimate(now, len(b.waiting[PriorityMessage])+1); wait > 0 {
 		return true, wait
 	}
 	return together, 0
+}
+
+// refillPeriod is how long b takes to earn one call back (at least 100
+// ms): posts of other streams within it share the budget with a post.
+func (b *budget) refillPeriod() time.Duration {
+	d := b.rate.Every
+	if b.rate.Window > 0 {
+		d = b.rate.Window / time.Duration(max(b.rate.Burst, 1))
+	}
+	return max(d, 100*time.Millisecond)
 }
 
 // askedOther is when a stream other than from last asked Busy of b.
