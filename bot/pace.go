@@ -231,9 +231,7 @@ func (p *Pacer) Refused(key string, after time.Duration) {
 	}
 	now := p.Now()
 	b.refresh(now)
-	if until := now.Add(after); until.After(b.paused) {
-		b.paused = until
-	}
+	b.pause(now.Add(after))
 	b.tokens = min(b.tokens, 0)
 	p.Metrics.PaceRefused(b.class)
 	p.schedule(b, now)
@@ -254,10 +252,15 @@ func (p *Pacer) Spent(key string, after time.Duration) {
 		return
 	}
 	now := p.Now()
-	if until := now.Add(after); until.After(b.paused) {
+	b.pause(now.Add(after))
+	p.schedule(b, now)
+}
+
+// pause makes b send nothing before until (a pause already longer stays).
+func (b *budget) pause(until time.Time) {
+	if until.After(b.paused) {
 		b.paused = until
 	}
-	p.schedule(b, now)
 }
 
 // Busy reports whether a post of key, from stream from (a ticket's
