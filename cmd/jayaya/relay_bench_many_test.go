@@ -1,0 +1,87 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jayaya/jayayacrm/adapters/discord/discordtest"
+	"github.com/jayaya/jayayacrm/core"
+)
+
+// The scenario of issue 19: many tickets at once, with the fakes' rate
+// limits on. It measures like the others and asserts nothing:
+//
+//	go test -run '^$' -bench 'BenchmarkRelayManyTickets$' -benchtime 1x -count 3 -timeout 30m ./cmd/jayaya
+//
+// The tickets' Discord threads spread over the support channel's webhook
+// pool (DISCORD_WEBHOOKS_PER_CHANNEL, default 10; -relay.webhooks to
+// change it). Their Slack threads all live in SLACK_STAFF_CHANNEL: the
+// issue's eight Slack channels (default + 7 overflow) come with the
+// routing work, and the sizing rule of the docs ("plan one Slack channel
+// per N active tickets") is to be measured here once both are merged.
+var (
+	manyTickets  = flag.Int("relay.many-tickets", 24, "many-tickets scenario: tickets open at once")
+	manyDuration = flag.Duration("relay.many-duration", 48*time.Second, "many-tickets scenario: how long clients and staff write")
+	manyWebhooks = flag.Int("relay.webhooks", 0, "many-tickets scenario: DISCORD_WEBHOOKS_PER_CHANNEL (0: the default)")
+)
+
+// Each client writes every clientEvery, staff answer each ticket every
+// staffEvery.
+const (
+	clientEvery = 4 * time.Second
+	staffEvery  = 8 * time.Second
+)
+
+// BenchmarkRelayManyTickets: 24 tickets open at once; each client writes
+// every 4 s and staff answer each ticket every 8 s, for 48 s (6 client
+// messages and 3 staff replies a second in all).
+func BenchmarkRelayManyTickets(b *testing.B) {
+	w := setupRelayWorld(b, core.EnginePostgres)
+	if *manyWebhooks > 0 {
+		w.extraEnv = map[string]string{"DISCORD_WEBHOOKS_PER_CHANNEL": fmt.Sprint(*manyWebhooks)}
+	}
+	w.proc = w.start(w.dbURL)
+	number := int64(0)
+	sb := &scenarioBench{w: w}
+	for range b.N {
+		tickets := make([]ticketSides, *manyTickets)
+		for i := range tickets {
+			if _, err := w.discord.SendUserMessage(discordtest.UserMessage{ChannelID: w.support, AuthorID: w.client.ID, Content: fmt.Sprintf("many ticket %d", i+1)}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		for i := range tickets {
+			number++
+			tickets[i] = w.waitTicket(number)
+		}
+		w.settle()
+		b.StopTimer()
+		time.Sleep(refill) // start as a quiet workspace: the buckets full
+		b.StartTimer()
+		sb.begin()
+		end := time.Now().Add(*manyDuration)
+		var wg sync.WaitGroup
+		for i, ts := range tickets {
+			// Spread the tickets' turns over the periods, as people write.
+			offset := time.Duration(i) * clientEvery / time.Duration(len(tickets))
+			wg.Go(func() { every(offset, clientEvery, end, func() { sb.clientSays(ts) }) })
+			wg.Go(func() { every(offset+staffEvery/2, staffEvery, end, func() { sb.staffSays(ts) }) })
+		}
+		wg.Wait()
+		r := sb.finish(tickets, 10*time.Minute)
+		r.report(b, "many tickets")
+	}
+}
+
+// every calls f at start+offset, then every period, until end.
+func every(offset, period time.Duration, end time.Time, f func()) {
+	next := time.Now().Add(offset)
+	for next.Before(end) {
+		time.Sleep(time.Until(next))
+		f()
+		next = next.Add(period)
+	}
+}
