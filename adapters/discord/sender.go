@@ -83,17 +83,24 @@ func restStatus(err error) int {
 // thread returns a ticket's Discord thread (Store.TicketThreadsOf, served
 // from memory once the ticket's threads exist).
 func (a *Adapter) thread(ctx context.Context, ticketID int64) (string, error) {
+	th, err := a.threads(ctx, ticketID)
+	return th.DiscordThreadID, err
+}
+
+// threads returns where a ticket's threads are; a ticket without a
+// Discord thread (or none at all) is a permanent failure.
+func (a *Adapter) threads(ctx context.Context, ticketID int64) (core.TicketThreads, error) {
 	th, err := a.store.TicketThreadsOf(ctx, ticketID)
 	if core.ErrorCode(err) == core.ENOTFOUND {
-		return "", outbox.Permanent(err)
+		return th, outbox.Permanent(err)
 	}
 	if err != nil {
-		return "", err
+		return th, err
 	}
 	if th.DiscordThreadID == "" {
-		return "", outbox.Permanent(fmt.Errorf("ticket #%d has no Discord thread", th.Number))
+		return th, outbox.Permanent(fmt.Errorf("ticket #%d has no Discord thread", th.Number))
 	}
-	return th.DiscordThreadID, nil
+	return th, nil
 }
 
 // openThread creates the ticket thread (or finds the one an earlier,

@@ -128,15 +128,11 @@ type target struct {
 // ticketTarget returns a ticket's target; a ticket opened before the pool
 // posts through slot 0 of the support channel.
 func (a *Adapter) ticketTarget(ctx context.Context, ticketID int64) (target, error) {
-	thread, err := a.thread(ctx, ticketID)
+	th, err := a.threads(ctx, ticketID)
 	if err != nil {
 		return target{}, err
 	}
-	th, err := a.store.TicketThreadsOf(ctx, ticketID)
-	if err != nil {
-		return target{}, err
-	}
-	tg := target{thread: thread, channel: th.DiscordChannelID, slot: th.DiscordWebhookSlot}
+	tg := target{thread: th.DiscordThreadID, channel: th.DiscordChannelID, slot: th.DiscordWebhookSlot}
 	if tg.channel == "" {
 		tg.channel = a.cfg.SupportChannel
 	}
