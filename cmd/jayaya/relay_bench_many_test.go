@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"sync"
@@ -53,9 +54,22 @@ func BenchmarkRelayManyTickets(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
+		// Opening 24 tickets posts 48 times in one Slack channel (card
+		// and first message): about 40 s at a post a second, longer than
+		// waitTicket waits for one.
+		deadline := time.Now().Add(3 * time.Minute)
 		for i := range tickets {
 			number++
+			for !ticketReady(w, number) && time.Now().Before(deadline) {
+				time.Sleep(100 * time.Millisecond)
+			}
 			tickets[i] = w.waitTicket(number)
+		}
+		for time.Now().Before(deadline) {
+			if st, err := w.st.OutboxStats(context.Background()); err == nil && st.Pending == 0 {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
 		}
 		w.settle()
 		b.StopTimer()
@@ -84,4 +98,10 @@ func every(offset, period time.Duration, end time.Time, f func()) {
 		f()
 		next = next.Add(period)
 	}
+}
+
+// ticketReady reports whether ticket number has both its threads.
+func ticketReady(w *relayWorld, number int64) bool {
+	t, err := w.st.TicketByNumber(context.Background(), number)
+	return err == nil && t.SlackThreadTS != nil && t.DiscordThreadID != nil
 }
