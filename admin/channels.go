@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/jayaya/jayayacrm/core"
-	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // channelRow is one lane of the Channels page.
@@ -21,8 +20,6 @@ type channelRow struct {
 
 type channelsData struct {
 	Slack, Discord []channelRow
-	// P speaks the reader's language (core/i18n, panel.channels.*).
-	P i18n.Printer
 }
 
 // behindAfter is the wait past which a lane is shown as falling behind.
@@ -38,7 +35,7 @@ func (s *Server) channels(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.store.Now()
-	data := channelsData{P: readerPrinter(r)}
+	var data channelsData
 	for _, l := range loads {
 		row := channelRow{ChannelLoad: l, Webhook: l.Webhook + 1}
 		if l.OldestQueued != nil {
@@ -51,16 +48,5 @@ func (s *Server) channels(w http.ResponseWriter, r *http.Request) {
 			data.Discord = append(data.Discord, row)
 		}
 	}
-	s.render(w, r, http.StatusOK, "channels.html", &page{Title: data.P.T("panel.channels.title"), Nav: "channels", Data: data})
-}
-
-// readerPrinter speaks the language of the request's reader: their user
-// setting, else their browser's, else the default.
-func readerPrinter(r *http.Request) i18n.Printer {
-	setting := ""
-	if u := currentUser(r); u != nil {
-		setting = u.Locale
-	}
-	browser, _ := i18n.FromAcceptLanguage(r.Header.Get("Accept-Language"))
-	return i18n.For(i18n.Pick(i18n.Default, setting, string(browser)))
+	s.render(w, r, http.StatusOK, "channels.html", &page{Title: s.printer(r).T("panel.channels.title"), Nav: "channels", Data: data})
 }
