@@ -4,11 +4,13 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/jayaya/jayayacrm/adapters/discord/discordtest"
+	"github.com/jayaya/jayayacrm/adapters/slack/slacktest"
 	"github.com/jayaya/jayayacrm/core"
 )
 
@@ -19,11 +21,13 @@ import (
 //
 // The tickets' Discord threads spread over the support channel's webhook
 // pool (DISCORD_WEBHOOKS_PER_CHANNEL, default 10; -relay.webhooks to
-// change it). Their Slack threads all live in SLACK_STAFF_CHANNEL: the
-// issue's eight Slack channels (default + 7 overflow) come with the
-// routing work, and the sizing rule of the docs ("plan one Slack channel
-// per N active tickets") is to be measured here once both are merged.
+// change it), their Slack threads over SLACK_STAFF_CHANNEL and
+// -relay.overflow overflow channels (SLACK_OVERFLOW_CHANNELS; the issue's
+// scenario has 7, the same load on one channel 0):
+//
+//	go test -run '^$' -bench 'BenchmarkRelayManyTickets$' -benchtime 1x -count 3 -timeout 30m ./cmd/jayaya -args -relay.overflow=7
 var (
+	manyOverflow = flag.Int("relay.overflow", 0, "many-tickets scenario: overflow Slack channels beside the staff channel")
 	manyTickets  = flag.Int("relay.many-tickets", 24, "many-tickets scenario: tickets open at once")
 	manyDuration = flag.Duration("relay.many-duration", 48*time.Second, "many-tickets scenario: how long clients and staff write")
 	manyWebhooks = flag.Int("relay.webhooks", 0, "many-tickets scenario: DISCORD_WEBHOOKS_PER_CHANNEL (0: the default)")
@@ -41,8 +45,17 @@ const (
 // messages and 3 staff replies a second in all).
 func BenchmarkRelayManyTickets(b *testing.B) {
 	w := setupRelayWorld(b, core.EnginePostgres)
+	w.extraEnv = map[string]string{}
 	if *manyWebhooks > 0 {
-		w.extraEnv = map[string]string{"DISCORD_WEBHOOKS_PER_CHANNEL": fmt.Sprint(*manyWebhooks)}
+		w.extraEnv["DISCORD_WEBHOOKS_PER_CHANNEL"] = fmt.Sprint(*manyWebhooks)
+	}
+	var overflow []string
+	for i := range *manyOverflow {
+		ch := w.slack.State().AddChannel(slacktest.Channel{Name: fmt.Sprintf("support-%d", i+2), Members: []string{w.staff.ID}})
+		overflow = append(overflow, ch.ID)
+	}
+	if len(overflow) > 0 {
+		w.extraEnv["SLACK_OVERFLOW_CHANNELS"] = strings.Join(overflow, ",")
 	}
 	w.proc = w.start(w.dbURL)
 	number := int64(0)
