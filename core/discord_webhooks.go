@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // DiscordWebhook is a webhook of a support channel's pool the relay
@@ -26,7 +28,7 @@ type DiscordWebhook struct {
 // pool; recording it again changes nothing. Errors: EINVALID.
 func (s *Store) RecordDiscordWebhook(ctx context.Context, channel string, slot int, id string) error {
 	if id == "" || channel == "" || slot < 0 || slot >= MaxDiscordWebhooks {
-		return Errorf(EINVALID, "A pool webhook needs an ID, a channel and a slot from 0 to %d.", MaxDiscordWebhooks-1)
+		return E(EINVALID, "core.discord_webhook.invalid", i18n.Args{"Last": MaxDiscordWebhooks - 1})
 	}
 	_, err := s.DB.NewInsert().Model(&DiscordWebhook{ID: id, ChannelID: channel, Slot: slot, CreatedAt: s.now()}).
 		On("CONFLICT (id) DO NOTHING").Exec(ctx)
@@ -65,10 +67,10 @@ const MaxDiscordWebhooks = 15
 // 1..MaxDiscordWebhooks, no channel).
 func (s *Store) AssignDiscordWebhookTx(ctx context.Context, tx bun.IDB, ticketID int64, channel string, slots int) (int, error) {
 	if slots < 1 || slots > MaxDiscordWebhooks {
-		return 0, Errorf(EINVALID, "A support channel holds 1 to %d webhooks, not %d.", MaxDiscordWebhooks, slots)
+		return 0, E(EINVALID, "core.discord_webhook.pool_size", i18n.Args{"Max": MaxDiscordWebhooks, "Size": slots})
 	}
 	if channel == "" {
-		return 0, Errorf(EINVALID, "A ticket's webhook needs its support channel.")
+		return 0, E(EINVALID, "core.discord_webhook.no_channel")
 	}
 	var counts []struct {
 		Slot int `bun:"slot"`
