@@ -48,6 +48,9 @@ type Config struct {
 	// Routing is where tickets go on Slack when no rule routes them, and
 	// the Discord support channels a rule may name (the Routing page).
 	Routing RoutingConfig
+	// Lanes are the Slack channels and Discord webhook pools the Channels
+	// page shows the load of (bot.LoadLanes).
+	Lanes core.LoadLanes
 }
 
 // RoutingConfig is the routing part of the configuration: the default
@@ -70,6 +73,7 @@ type Server struct {
 	// defaultLocale is Config.Locale, checked.
 	defaultLocale i18n.Locale
 	routing       RoutingConfig
+	lanes         core.LoadLanes
 }
 
 // New parses the embedded templates and returns a panel server.
@@ -79,7 +83,7 @@ func New(cfg Config) (*Server, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{store: cfg.Store, log: log, httpsPublic: strings.HasPrefix(cfg.PublicURL, "https://"),
-		defaultLocale: i18n.Pick(i18n.Default, string(cfg.Locale)), routing: cfg.Routing}
+		defaultLocale: i18n.Pick(i18n.Default, string(cfg.Locale)), routing: cfg.Routing, lanes: cfg.Lanes}
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
@@ -122,6 +126,7 @@ func (s *Server) Routes() http.Handler {
 		r.Get("/companies/{id}", s.companyShow)
 		r.Get("/people", s.personList)
 		r.Get("/people/{id}", s.personShow)
+		r.Get("/channels", s.channels)
 
 		r.Group(func(r chi.Router) {
 			r.Use(s.requireAdmin)

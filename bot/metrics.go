@@ -61,6 +61,12 @@ const (
 //	replicas_alive                                  gauge: replicas alive (read from the database at scrape)
 //	replica_alive{replica}                          gauge: 1 per replica alive, by name (likewise)
 //	gateway_holder{platform,replica}                gauge: 1 for the replica holding the gateway (likewise)
+//	slack_channel_open_tickets{channel}             gauge: open tickets per Slack channel (WatchLoad, read at scrape)
+//	slack_channel_queued_posts{channel}             gauge: relayed messages waiting for the channel
+//	slack_channel_wait_seconds{channel}             gauge: how long the oldest of them has waited
+//	discord_webhook_open_tickets{channel,webhook}   gauge: open tickets per webhook of a support channel's pool
+//	discord_webhook_queued_posts{channel,webhook}   gauge: relayed messages waiting for the webhook
+//	discord_webhook_wait_seconds{channel,webhook}   gauge: how long the oldest of them has waited
 //
 // plus the Go runtime and process collectors.
 type Metrics struct {

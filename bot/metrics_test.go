@@ -299,3 +299,50 @@ func TestMetricsLabelsStayInTheirSets(t *testing.T) {
 		t.Errorf("refusals of the rule \"slack\": %v, want 20", got)
 	}
 }
+
+// The lanes' load is read at each scrape: per Slack channel and per
+// webhook of the Discord pool, open tickets, queued posts and the wait of
+// the oldest; configured lanes show zeros.
+func TestMetricsReadLanesAtScrape(t *testing.T) {
+	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
+		ctx := context.Background()
+		clock := coretest.NewClock(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
+		st.Now = clock.Now
+		m := bot.NewMetrics(st)
+		m.WatchLoad(st, bot.LoadLanes([]string{"C1"}, []string{"D1"}, 2))
+		reg := m.Registry()
+		carl := coretest.MustUser(t, st, "carl", core.RoleClient)
+		tk, err := st.OpenTicket(ctx, carl, "Help", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.SetTicketThreads(ctx, nil, tk.ID, "", "C1", "1.0001"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.AssignDiscordWebhookTx(ctx, st.DB, tk.ID, "D1", 2); err != nil {
+			t.Fatal(err)
+		}
+		for _, kind := range []string{bot.KindDiscordPost, bot.KindDiscordPost, bot.KindDiscordReact} {
+			d := &core.Delivery{Stream: "d:" + kind, Kind: kind, Platform: core.PlatformDiscord, TicketID: &tk.ID, Payload: "{}"}
+			if err := st.Enqueue(ctx, d); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clock.Advance(30 * time.Second)
+		webhook := func(name, slot string) float64 {
+			return mustValue(t, reg, "jayaya_discord_webhook_"+name, map[string]string{"channel": "D1", "webhook": slot})
+		}
+		slack := func(name string) float64 {
+			return mustValue(t, reg, "jayaya_slack_channel_"+name, map[string]string{"channel": "C1"})
+		}
+		if o, q, w := webhook("open_tickets", "1"), webhook("queued_posts", "1"), webhook("wait_seconds", "1"); o != 1 || q != 2 || w != 30 {
+			t.Fatalf("webhook 1: open %v queued %v wait %v; want 1 2 30", o, q, w)
+		}
+		if o, q, w := webhook("open_tickets", "2"), webhook("queued_posts", "2"), webhook("wait_seconds", "2"); o != 0 || q != 0 || w != 0 {
+			t.Fatalf("webhook 2: open %v queued %v wait %v; want zeros", o, q, w)
+		}
+		if o, q, w := slack("open_tickets"), slack("queued_posts"), slack("wait_seconds"); o != 1 || q != 0 || w != 0 {
+			t.Fatalf("Slack C1: open %v queued %v wait %v; want 1 0 0", o, q, w)
+		}
+	})
+}

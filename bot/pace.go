@@ -142,9 +142,15 @@ type budget struct {
 	opened     time.Time // window: when the current window opened
 	used       int       // window: calls in the current window
 	paused     time.Time // refused by the platform: nothing before this
-	asked      time.Time // last Low call
+	askers     [2]asker  // the latest Busy call, and the latest of another stream
 	waiting    [priorities][]*waiter
 	armed      bool // a release is scheduled
+}
+
+// asker is a stream that asked Busy of a budget, and when.
+type asker struct {
+	from string
+	at   time.Time
 }
 
 // waiter is one call waiting for its budget; ready is closed when it may
@@ -225,43 +231,97 @@ func (p *Pacer) Refused(key string, after time.Duration) {
 	}
 	now := p.Now()
 	b.refresh(now)
-	if until := now.Add(after); until.After(b.paused) {
-		b.paused = until
-	}
+	b.pause(now.Add(after))
 	b.tokens = min(b.tokens, 0)
 	p.Metrics.PaceRefused(b.class)
 	p.schedule(b, now)
 }
 
-// Low reports whether key's budget is busy: it has spent more than one
-// call it has not earned back yet, calls wait for it, or another post
-// asked the same within the last 100 ms (posts of several tickets
-// arriving together, before any of them spent the budget). A post then
-// does well to wait a moment for more to leave with it. At a
-// conversation's pace the budget refills between messages, so a post
-// waits only in a burst, where the calls it spares let every ticket's
-// messages through sooner.
-func (p *Pacer) Low(key string) bool {
-	if p == nil {
-		return false
+// Spent records that the platform said key's budget has nothing left
+// until after (X-RateLimit-Remaining 0, X-RateLimit-Reset-After): the
+// budget sends nothing until then, whatever its own model says, so that
+// a limit tighter than the rules is met by waiting rather than by a 429.
+func (p *Pacer) Spent(key string, after time.Duration) {
+	if p == nil || after <= 0 {
+		return
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	b := p.budget(key)
 	if b == nil {
-		return false
+		return
+	}
+	now := p.Now()
+	b.pause(now.Add(after))
+	p.schedule(b, now)
+}
+
+// pause makes b send nothing before until (a pause already longer stays).
+func (b *budget) pause(until time.Time) {
+	if until.After(b.paused) {
+		b.paused = until
+	}
+}
+
+// Busy reports whether a post of key, from stream from (a ticket's
+// stream), does well to wait a moment for more messages to leave with it,
+// and wait, how long the budget would hold it anyway. A post whose budget
+// has room leaves at once: busy is false when a call of key would be
+// granted now and no post of another stream asked since the budget last
+// earned a call back (its refill period: about a second for a Slack
+// channel). Otherwise it is true, with wait the time until the budget
+// lets the post go (paused after a 429, calls already waiting, or nothing
+// left to spend), or zero when the budget has room but is shared right
+// now by several tickets (a burst: their first posts would spend the
+// allowance the rest of the burst needs, so they gather their followers
+// first). A ticket's own posts in quick succession do not count as
+// shared: one message a second in one ticket, which the budget carries,
+// is never held.
+func (p *Pacer) Busy(key, from string) (busy bool, wait time.Duration) {
+	if p == nil {
+		return false, 0
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	b := p.budget(key)
+	if b == nil {
+		return false, 0
 	}
 	now := p.Now()
 	b.refresh(now)
-	together := now.Sub(b.asked) < 100*time.Millisecond
-	b.asked = now
-	if together || now.Before(b.paused) || b.queued() > 0 {
-		return true
+	together := now.Sub(b.askedOther(from)) < b.refillPeriod()
+	b.ask(from, now)
+	if wait = b.estimate(now, len(b.waiting[PriorityMessage])+1); wait > 0 {
+		return true, wait
 	}
+	return together, 0
+}
+
+// refillPeriod is how long b takes to earn one call back (at least 100
+// ms): posts of other streams within it share the budget with a post.
+func (b *budget) refillPeriod() time.Duration {
+	d := b.rate.Every
 	if b.rate.Window > 0 {
-		return b.used >= 2
+		d = b.rate.Window / time.Duration(max(b.rate.Burst, 1))
 	}
-	return b.tokens < float64(b.rate.Burst-1)
+	return max(d, 100*time.Millisecond)
+}
+
+// askedOther is when a stream other than from last asked Busy of b.
+func (b *budget) askedOther(from string) time.Time {
+	if b.askers[0].from != from {
+		return b.askers[0].at
+	}
+	return b.askers[1].at
+}
+
+// ask records that from asked Busy of b at now: askers keeps the latest
+// asker and the latest one other than it.
+func (b *budget) ask(from string, now time.Time) {
+	if b.askers[0].from != from {
+		b.askers[1] = b.askers[0]
+	}
+	b.askers[0] = asker{from: from, at: now}
 }
 
 // budget returns key's budget, made on first use; nil when no rule

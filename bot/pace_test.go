@@ -80,8 +80,8 @@ func TestPacerRefusedPauses(t *testing.T) {
 	p := bot.NewPacer(bot.Rule{Prefix: "slack.tier3:", Rate: bot.Rate{Burst: 10, Every: time.Second}})
 	p.Now, p.MaxWait = clock.Now, time.Second
 	ctx := context.Background()
-	if p.Low("slack.tier3:reactions.add") {
-		t.Fatal("an unused budget is low")
+	if busy, _ := p.Busy("slack.tier3:reactions.add", "s"); busy {
+		t.Fatal("an unused budget is busy")
 	}
 	p.Refused("slack.tier3:reactions.add", 30*time.Second)
 	if after := notSentAfter(t, p.Wait(ctx, "slack.tier3:reactions.add")); after < 30*time.Second {
@@ -93,37 +93,74 @@ func TestPacerRefusedPauses(t *testing.T) {
 	}
 }
 
-func TestPacerLow(t *testing.T) {
+// A post whose budget has room is not busy, however recently its own
+// ticket posted; it is busy when it would wait for the budget anyway
+// (with that wait), or when another ticket's post asked within the time
+// the budget takes to earn a call back (here a second).
+func TestPacerBusy(t *testing.T) {
 	clock := coretest.NewClock(time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC))
-	p := bot.NewPacer(bot.Rule{Prefix: "slack.post:", Rate: bot.Rate{Burst: 9, Every: time.Second}})
-	p.Now = clock.Now
+	p := bot.NewPacer(
+		bot.Rule{Prefix: "slack.post:", Rate: bot.Rate{Burst: 3, Every: time.Second}},
+		bot.Rule{Prefix: "discord.webhook:", Rate: bot.Rate{Burst: 2, Window: 2 * time.Second}},
+	)
+	p.Now, p.MaxWait = clock.Now, time.Minute
 	ctx := context.Background()
-	if p.Low("slack.post:C") {
-		t.Fatal("a full budget is low")
+	busy := func(key, from string) (bool, time.Duration) {
+		t.Helper()
+		return p.Busy(key, from)
 	}
-	clock.Advance(time.Second)
-	// One call spent is not low; two are, until earned back.
+	want := func(what string, gotBusy bool, gotWait time.Duration, wantBusy bool, wantWait time.Duration) {
+		t.Helper()
+		if gotBusy != wantBusy || gotWait != wantWait {
+			t.Fatalf("%s: busy %v wait %s, want %v %s", what, gotBusy, gotWait, wantBusy, wantWait)
+		}
+	}
+	b, w := busy("slack.post:C", "ticket 1")
+	want("a full budget", b, w, false, 0)
+	// The ticket's card and first message spent two calls: its next
+	// message, right behind them, still has room.
 	p.Wait(ctx, "slack.post:C")
-	if p.Low("slack.post:C") {
-		t.Fatal("low after one call")
-	}
-	clock.Advance(time.Second)
 	p.Wait(ctx, "slack.post:C")
-	p.Wait(ctx, "slack.post:C")
-	if !p.Low("slack.post:C") {
-		t.Fatal("not low after two calls in a second")
-	}
-	clock.Advance(3 * time.Second)
-	if p.Low("slack.post:C") {
-		t.Fatal("still low once the calls were earned back")
-	}
-	// Posts asking together are a burst, before any has spent the budget.
+	clock.Advance(10 * time.Millisecond)
+	b, w = busy("slack.post:C", "ticket 1")
+	want("the same ticket with room left", b, w, false, 0)
+	// Another ticket posting together with it is a burst.
 	clock.Advance(50 * time.Millisecond)
-	if !p.Low("slack.post:C") {
-		t.Fatal("a second post within 100 ms is not told to wait")
+	b, w = busy("slack.post:C", "ticket 2")
+	want("another ticket within the second", b, w, true, 0)
+	b, w = busy("slack.post:C", "ticket 1")
+	want("the first ticket again, the second within the second", b, w, true, 0)
+	clock.Advance(1100 * time.Millisecond)
+	b, w = busy("slack.post:C", "ticket 1")
+	want("a second after the other ticket", b, w, false, 0)
+	// Nothing left to spend: busy for as long as the next token takes.
+	for range 2 {
+		if err := p.Wait(ctx, "slack.post:C"); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if p.Low("") || (*bot.Pacer)(nil).Low("slack.post:C") {
-		t.Fatal("no budget is low")
+	b, w = busy("slack.post:C", "ticket 1")
+	if !b || w <= 0 || w > time.Second {
+		t.Fatalf("an empty budget: busy %v wait %s, want busy until the next token", b, w)
+	}
+	// Refused by the platform: busy until the pause ends.
+	p.Refused("slack.post:D", 30*time.Second)
+	if b, w = busy("slack.post:D", "ticket 3"); !b || w < 30*time.Second {
+		t.Fatalf("a paused budget: busy %v wait %s, want busy at least the 30 s asked", b, w)
+	}
+	// A window: room until its calls are spent, then busy until it ends.
+	b, w = busy("discord.webhook:W", "ticket 1")
+	want("a fresh window", b, w, false, 0)
+	p.Wait(ctx, "discord.webhook:W")
+	p.Wait(ctx, "discord.webhook:W")
+	clock.Advance(500 * time.Millisecond)
+	b, w = busy("discord.webhook:W", "ticket 1")
+	want("a spent window", b, w, true, 1500*time.Millisecond)
+	if b, _ := p.Busy("", "x"); b {
+		t.Fatal("a call without budget is busy")
+	}
+	if b, _ := (*bot.Pacer)(nil).Busy("slack.post:C", "x"); b {
+		t.Fatal("no pacer is busy")
 	}
 }
 
@@ -225,6 +262,47 @@ func TestPacedTransportLearnsFrom429(t *testing.T) {
 	if n := budgetValue(t, m, "jayaya_pace_deferred_total", "slack.tier3"); n != 1 {
 		t.Fatalf("deferred counter %v, want 1", n)
 	}
+}
+
+// An answer saying the budget is spent (Discord's X-RateLimit-Remaining
+// 0) holds the next call until the reset it names, though the pacer's own
+// rule would allow it: a limit tighter than the rules is met by waiting.
+func TestPacedTransportLearnsFromRateLimitHeaders(t *testing.T) {
+	calls := 0
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls++
+		w.Header().Set("X-RateLimit-Limit", "2")
+		w.Header().Set("X-RateLimit-Remaining", fmt.Sprint(2-calls))
+		w.Header().Set("X-RateLimit-Reset-After", "3.500")
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	clock := coretest.NewClock(time.Date(2026, 12, 5, 12, 0, 0, 0, time.UTC))
+	p := bot.NewPacer(bot.Rule{Prefix: "discord.webhook:", Rate: bot.Rate{Burst: 5, Window: 2 * time.Second}})
+	p.Now, p.MaxWait = clock.Now, time.Second
+	m := bot.NewMetrics(nil)
+	p.Metrics = m
+	c := &http.Client{Transport: &bot.PacedTransport{Pacer: p, Budget: func(*http.Request) string { return "discord.webhook:W" }}}
+	for i := range 2 {
+		resp, err := c.Get(srv.URL)
+		if err != nil {
+			t.Fatalf("call %d: %v", i+1, err)
+		}
+		resp.Body.Close()
+	}
+	_, err := c.Get(srv.URL)
+	if after := notSentAfter(t, err); after < 3500*time.Millisecond || calls != 2 {
+		t.Fatalf("third call deferred %s after %d calls; want ≥ 3.5 s, 2 calls", after, calls)
+	}
+	if n := budgetValue(t, m, "jayaya_pace_refused_total", "discord.webhook"); n != 0 {
+		t.Fatalf("refused counter %v, want 0: nothing was refused", n)
+	}
+	clock.Advance(3500 * time.Millisecond)
+	resp, err := c.Get(srv.URL)
+	if err != nil {
+		t.Fatalf("after the reset: %v", err)
+	}
+	resp.Body.Close()
 }
 
 // budgetValue is a pace series' value for one budget class.

@@ -12,7 +12,9 @@ import (
 
 // PacedTransport is the http.RoundTripper of an adapter's platform client:
 // it holds each call until its budget allows it (Pacer.Wait, with the
-// priority its context carries) and tells the pacer of every 429 (Refused).
+// priority its context carries), tells the pacer of every 429 (Refused)
+// and of every answer saying the budget is spent (X-RateLimit-Remaining
+// 0 with X-RateLimit-Reset-After, as Discord sends: Spent).
 // A call the pacer defers fails with a NotSent error, which the SDKs pass
 // back wrapped, and which reaches the delivery worker as it is.
 //
@@ -56,8 +58,14 @@ func (t *PacedTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	resp, err := base.RoundTrip(r)
-	if err == nil && key != "" && resp.StatusCode == http.StatusTooManyRequests {
+	switch {
+	case err != nil || key == "":
+	case resp.StatusCode == http.StatusTooManyRequests:
 		t.Pacer.Refused(key, RetryAfterOf(resp.Header))
+	case resp.Header.Get("X-RateLimit-Remaining") == "0":
+		if s, err := strconv.ParseFloat(resp.Header.Get("X-RateLimit-Reset-After"), 64); err == nil && s > 0 {
+			t.Pacer.Spent(key, time.Duration(s*float64(time.Second)))
+		}
 	}
 	return resp, err
 }

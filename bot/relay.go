@@ -42,14 +42,21 @@ type Relay struct {
 	DiscordChannels []string
 	// Metrics, when set, counts where new tickets are routed.
 	Metrics *Metrics
-	// BudgetLow, when set, reports whether the platform budget a post
+	// DiscordWebhooks is how many webhooks each support channel's pool
+	// holds (1 to 15, DISCORD_WEBHOOKS_PER_CHANNEL); each new ticket gets
+	// the least busy one. Default DefaultDiscordWebhooks.
+	DiscordWebhooks int
+	// BudgetBusy, when set, reports whether the platform budget a post
 	// will spend (Slack's posts in its channel, Discord's through its
-	// webhook) is busy (Pacer.Low). Only such a post takes the messages
-	// of the same author queued behind it (Prepare), after waiting Linger
-	// (default 250 ms) for more, sparing the budget. Without BudgetLow
-	// every post takes them, without waiting.
-	BudgetLow func(d *core.Delivery) bool
-	Linger    time.Duration
+	// ticket's webhook) is busy, and how long it would hold the post
+	// anyway (Pacer.Busy). Only a post whose budget is busy takes the
+	// messages of the same author queued behind it (Prepare), after
+	// waiting for more as long as the budget would hold it anyway, at most
+	// Linger (default 250 ms; Linger itself when the budget has room but
+	// several tickets post together). Without BudgetBusy every post takes
+	// them, without waiting.
+	BudgetBusy func(d *core.Delivery) (busy bool, wait time.Duration)
+	Linger     time.Duration
 	// Outbox is the delivery queue every transaction of the relay runs
 	// through (outbox.Worker.InTx): what it queues that can leave at once
 	// is sent by the local worker right after the commit, without a

@@ -43,23 +43,33 @@ func (r *Relay) mayLead(ctx context.Context, d *core.Delivery) bool {
 	return err == nil && !tried
 }
 
-// busy reports whether d's post budget is busy (BudgetLow; always when
-// BudgetLow is not set). Only a post whose budget is busy takes others
-// with it: when it is not, what is queued leaves soon enough one by one,
-// and the post goes at once, without looking for followers.
-func (r *Relay) busy(d *core.Delivery) bool {
-	return r.BudgetLow == nil || r.BudgetLow(d)
+// crowded reports whether d's post budget is busy (BudgetBusy; always
+// when BudgetBusy is not set) and how long lingering is free. Only a post
+// whose budget is busy takes others with it: when it is not, the post
+// goes at once, without looking for followers (no query per message when
+// the channel is quiet), and what is queued behind it leaves soon enough
+// one by one.
+func (r *Relay) crowded(d *core.Delivery) (bool, time.Duration) {
+	if r.BudgetBusy == nil {
+		return true, 0
+	}
+	return r.BudgetBusy(d)
 }
 
-// linger holds a post whose budget is busy for Linger (when BudgetLow is
-// set), so that more can join it.
-func (r *Relay) linger(ctx context.Context, d *core.Delivery) {
-	if r.BudgetLow == nil {
+// linger holds a post whose budget is busy, so that more can join it: as
+// long as the budget would hold it anyway (wait), at most Linger (default
+// 250 ms); Linger when the budget has room but is crowded. Without
+// BudgetBusy it does not wait.
+func (r *Relay) linger(ctx context.Context, wait time.Duration) {
+	if r.BudgetBusy == nil {
 		return
 	}
-	wait := r.Linger
-	if wait <= 0 {
-		wait = 250 * time.Millisecond
+	most := r.Linger
+	if most <= 0 {
+		most = 250 * time.Millisecond
+	}
+	if wait <= 0 || wait > most {
+		wait = most
 	}
 	t := time.NewTimer(wait)
 	defer t.Stop()
@@ -155,10 +165,14 @@ func mergePosts[P any, PP interface {
 }](ctx context.Context, r *Relay, d *core.Delivery, limit int) (*core.Delivery, []int64, error) {
 	p, err := DecodePayload[P](d)
 	head := PP(&p).mergeView()
-	if err != nil || !head.alone || !r.busy(d) || !r.mayLead(ctx, d) {
+	if err != nil || !head.alone {
 		return nil, nil, nil
 	}
-	r.linger(ctx, d)
+	busy, wait := r.crowded(d)
+	if !busy || !r.mayLead(ctx, d) {
+		return nil, nil, nil
+	}
+	r.linger(ctx, wait)
 	text := newMerger(*head.text, limit)
 	ids, err := r.followers(ctx, d, func(l *core.Delivery) bool {
 		q, err := DecodePayload[P](l)

@@ -174,7 +174,10 @@ func TestPostLingersWhenItsBudgetRunsLow(t *testing.T) {
 		// while it waits, however slow the machine.
 		r.relay.Linger = 3 * time.Second
 		var low atomic.Int32
-		r.relay.BudgetLow = func(d *core.Delivery) bool { low.Add(1); return d.Platform == core.PlatformDiscord }
+		r.relay.BudgetBusy = func(d *core.Delivery) (bool, time.Duration) {
+			low.Add(1)
+			return d.Platform == core.PlatformDiscord, 0
+		}
 		for i := 1; i <= 3; i++ {
 			r.staffSays(t, open.Ticket, fmt.Sprintf("2000.000%d", i), fmt.Sprintf("line %d", i))
 		}
@@ -185,6 +188,59 @@ func TestPostLingersWhenItsBudgetRunsLow(t *testing.T) {
 		}
 		if low.Load() == 0 {
 			t.Fatal("the budget was never asked about")
+		}
+	})
+}
+
+// threeQueuedLines opens a ticket, queues three staff replies in it while
+// the worker is stopped, then lets the worker send them with busy as the
+// relay's BudgetBusy and a Linger that would outlast the test. It returns
+// the rig and how many Discord posts were sent before the replies.
+func threeQueuedLines(t *testing.T, st *core.Store, busy func(*core.Delivery) (bool, time.Duration)) (*relayRig, int) {
+	t.Helper()
+	r := newRelayRig(t, st)
+	open := r.open(t, "D-1", "hello")
+	stop := r.runFor(t)
+	waitIdle(t, st)
+	stop()
+	posts := len(sentOf(r.discord, bot.KindDiscordPost, 0))
+	r.relay.Linger = time.Hour
+	r.relay.BudgetBusy = busy
+	for i := 1; i <= 3; i++ {
+		r.staffSays(t, open.Ticket, fmt.Sprintf("2000.000%d", i), fmt.Sprintf("line %d", i))
+	}
+	r.start(t)
+	waitIdle(t, st)
+	return r, posts
+}
+
+// A post whose budget has room leaves at once, on its own, even with
+// messages of its author queued behind it: they follow one by one.
+func TestPostWithRoomLeavesAtOnce(t *testing.T) {
+	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
+		var asked atomic.Int32
+		r, posts := threeQueuedLines(t, st, func(*core.Delivery) (bool, time.Duration) { asked.Add(1); return false, 0 })
+		var got []string
+		for _, s := range sentOf(r.discord, bot.KindDiscordPost, posts) {
+			got = append(got, payload[bot.DiscordPostPayload](t, s).Text)
+		}
+		if !slices.Equal(got, []string{"line 1", "line 2", "line 3"}) {
+			t.Fatalf("posts %q, want the three lines one by one", got)
+		}
+		if asked.Load() != 3 {
+			t.Fatalf("the budget was asked %d times, want once per post", asked.Load())
+		}
+	})
+}
+
+// A busy budget that would hold a post for a moment anyway makes it wait
+// that moment for followers, not the whole Linger.
+func TestPostLingersOnlyAsLongAsItsBudgetHoldsIt(t *testing.T) {
+	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
+		r, posts := threeQueuedLines(t, st, func(*core.Delivery) (bool, time.Duration) { return true, 20 * time.Millisecond })
+		got := sentOf(r.discord, bot.KindDiscordPost, posts)
+		if len(got) != 1 || payload[bot.DiscordPostPayload](t, got[0]).Text != "line 1\nline 2\nline 3" {
+			t.Fatalf("%d posts (%+v), want one with the three lines", len(got), got)
 		}
 	})
 }

@@ -58,6 +58,9 @@ func (r *Relay) OpenTicket(ctx context.Context, in InboundOpen) (Result, error) 
 			return err
 		}
 		res.Ticket = t
+		if err := r.assignWebhook(ctx, tx, t); err != nil {
+			return err
+		}
 		if err := tx.Enqueue(ctx, r.openDeliveries(t, u, clientDiscordID, r.ReaderLocale(u, core.PlatformDiscord, ""))...); err != nil {
 			return err
 		}

@@ -202,6 +202,10 @@ type Ticket struct {
 	// DiscordChannelID is the Discord support channel the ticket was
 	// opened from, its thread's parent (nil: the first support channel).
 	DiscordChannelID *string `bun:"discord_channel_id"`
+	// DiscordWebhookSlot is the place, in that channel's webhook pool, of
+	// the webhook the thread posts through (AssignDiscordWebhookTx); nil
+	// for a ticket opened before the pool (slot 0).
+	DiscordWebhookSlot *int `bun:"discord_webhook_slot"`
 	// SlackFallbackFrom and SlackFallbackReason are set when the channel
 	// the ticket was routed to could not take its thread (Slack's error
 	// code, such as is_archived or not_in_channel) and it opened in the

@@ -257,6 +257,10 @@ type TicketThreads struct {
 	// DiscordChannelID is the support channel the Discord thread lives
 	// under, "" for the first one (tickets older than several).
 	DiscordChannelID string
+	// DiscordWebhookSlot is the place of the webhook the Discord thread
+	// posts through in that channel's pool: 0 for a ticket opened before
+	// the pool.
+	DiscordWebhookSlot int
 }
 
 // complete reports whether both threads exist (nothing about them can
@@ -292,6 +296,9 @@ func (s *Store) TicketThreadsOf(ctx context.Context, ticketID int64) (TicketThre
 	}
 	if t.SlackChannelID != nil && t.SlackThreadTS != nil {
 		th.SlackChannelID, th.SlackThreadTS = *t.SlackChannelID, *t.SlackThreadTS
+	}
+	if t.DiscordWebhookSlot != nil {
+		th.DiscordWebhookSlot = *t.DiscordWebhookSlot
 	}
 	if th.complete() {
 		s.threadsMu.Lock()

@@ -68,9 +68,9 @@ type Adapter struct {
 
 	mu    sync.Mutex
 	botID string
-	// webhooks are the relay's webhook of each support channel, with
-	// their tokens, by channel ID.
-	webhooks map[string]*discordgo.Webhook
+	appID string
+	// pools are the support channels' webhook pools (webhooks.go).
+	pools map[string]*webhookPool
 	// send performs each kind of delivery (senders).
 	send bot.Senders
 
@@ -217,6 +217,9 @@ func (a *Adapter) onReady(_ *discordgo.Session, r *discordgo.Ready) {
 	a.mu.Lock()
 	if r.User != nil {
 		a.botID = r.User.ID
+	}
+	if r.Application != nil {
+		a.appID = r.Application.ID
 	}
 	ctx := a.runCtx
 	a.caughtUp = gate

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net/http"
 	"path"
 	"strings"
 
@@ -122,19 +121,19 @@ func uploadNames(atts []core.Attachment) []string {
 // editText is the text of an edited message: with Files, the links of
 // the attachments not uploaded on its parts (targets) are appended. It
 // also returns the parts that carry files, which an edit must not delete.
-func (a *Adapter) editText(ctx context.Context, wh *discordgo.Webhook, thread string, targets []string, p bot.DiscordEditPayload) (string, map[string]bool, error) {
+func (a *Adapter) editText(ctx context.Context, tg target, wh *discordgo.Webhook, targets []string, p bot.DiscordEditPayload) (string, map[string]bool, error) {
 	if len(p.Files) == 0 {
 		return p.Text, nil, nil
 	}
 	onDiscord := map[string]int{}
 	carriers := map[string]bool{}
 	for _, id := range targets {
-		m, err := a.dg.WebhookMessage(wh.ID, wh.Token, id, withThread(thread), discordgo.WithContext(ctx))
-		if restStatus(err) == http.StatusNotFound {
-			continue
-		}
+		m, err := a.readPart(ctx, tg, wh, id)
 		if err != nil {
-			return "", nil, a.forgetBadWebhook(wh, err)
+			return "", nil, err
+		}
+		if m == nil {
+			continue
 		}
 		for _, at := range m.Attachments {
 			onDiscord[at.Filename]++

@@ -33,20 +33,24 @@ func budgetOf(r *http.Request) string {
 	return ""
 }
 
-// PostBudget is the pacing budget a relay delivery's posts spend: the
-// webhook's of the support channel its ticket's thread lives under, ""
-// until that webhook is known.
+// PostBudget is the pacing budget a relay post d spends: the webhook of
+// its ticket's slot in its support channel's pool, "" while that webhook
+// is not known yet (it is then created by the post itself).
 func (a *Adapter) PostBudget(d *core.Delivery) string {
-	parent := a.cfg.SupportChannel
-	if d != nil && d.TicketID != nil {
-		if th, err := a.store.TicketThreadsOf(context.Background(), *d.TicketID); err == nil && th.DiscordChannelID != "" {
-			parent = th.DiscordChannelID
-		}
+	if d == nil || d.TicketID == nil {
+		return ""
 	}
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if wh := a.webhooks[parent]; wh != nil {
-		return "discord.webhook:" + wh.ID
+	th, err := a.store.TicketThreadsOf(context.Background(), *d.TicketID)
+	if err != nil {
+		return ""
 	}
-	return ""
+	channel := th.DiscordChannelID
+	if channel == "" {
+		channel = a.cfg.SupportChannel
+	}
+	wh := a.pool(channel).get(th.DiscordWebhookSlot)
+	if wh == nil {
+		return ""
+	}
+	return "discord.webhook:" + wh.ID
 }

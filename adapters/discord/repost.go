@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/bwmarrin/discordgo"
-
 	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 )
@@ -33,23 +31,26 @@ func snowflakeAt(t time.Time) string {
 const postLookBack = time.Minute
 
 // findWebhookPost looks for the message an earlier attempt of d may have
-// posted in thread through the relay webhook: a webhook post has no key of
+// posted in tg's thread through a webhook of the pool: a webhook post has no key of
 // its own (webhooks take no nonce), so a send whose answer was lost (a
 // timeout, a crash before its outcome was recorded, a database crash that
 // lost the record) would otherwise post the text twice.
 //
 // Only deliveries that may have been tried before look: retried ones, and
 // first attempts queued before the database last started. The copy is the
-// oldest post of the relay webhook in the thread since shortly before d
-// was queued with the same author name and text (with files: the text
+// oldest post in the thread since shortly before d
+// was queued, through a webhook the pool has or ever had (the ticket's
+// may have been deleted and created again since the earlier attempt),
+// with the same author name and text (with files: the text
 // and the links of the files it does not carry, see postedAs) that no
 // message of the ticket records as its copy; a stream sends one delivery
 // at a time, so posts of the same text are adopted in the order they were
 // sent. It returns "" when there is none.
-func (a *Adapter) findWebhookPost(ctx context.Context, d *core.Delivery, wh *discordgo.Webhook, thread, author, text string, files []core.Attachment) (string, error) {
+func (a *Adapter) findWebhookPost(ctx context.Context, d *core.Delivery, tg target, author, text string, files []core.Attachment) (string, error) {
 	if tried, err := a.store.MayHaveBeenTried(ctx, d); err != nil || !tried {
 		return "", err
 	}
+	pool, thread := a.pool(tg.channel), tg.thread
 	after := snowflakeAt(d.CreatedAt.Add(-postLookBack))
 	username := webhookUsername(author)
 	var candidates []string
@@ -62,7 +63,7 @@ func (a *Adapter) findWebhookPost(ctx context.Context, d *core.Delivery, wh *dis
 			if snowflakeLess(after, m.ID) {
 				after = m.ID
 			}
-			if m.WebhookID == wh.ID && postedAs(m, text, files) && (m.Author == nil || m.Author.Username == username) {
+			if m.WebhookID != "" && pool.isOurs(m.WebhookID) && postedAs(m, text, files) && (m.Author == nil || m.Author.Username == username) {
 				candidates = append(candidates, m.ID)
 			}
 		}
@@ -101,13 +102,13 @@ func sendableText(text string) string {
 
 // relayPost posts one part of a relayed message, unless an earlier attempt
 // of d posted it already (findWebhookPost).
-func (a *Adapter) relayPost(ctx context.Context, d *core.Delivery, thread string, p bot.DiscordPostPayload) (string, error) {
-	wh, err := a.relayWebhook(ctx, p.TicketID)
+func (a *Adapter) relayPost(ctx context.Context, d *core.Delivery, tg target, p bot.DiscordPostPayload) (string, error) {
+	wh, err := a.webhookOf(ctx, tg)
 	if err != nil {
 		return "", err
 	}
-	if id, err := a.findWebhookPost(ctx, d, wh, thread, p.AuthorName, p.Text, p.Files); err != nil || id != "" {
+	if id, err := a.findWebhookPost(ctx, d, tg, p.AuthorName, p.Text, p.Files); err != nil || id != "" {
 		return id, err
 	}
-	return a.postPart(ctx, p.TicketID, thread, p.AuthorName, p.AvatarURL, p.Text, p.Files)
+	return a.postPart(ctx, tg, wh, p.AuthorName, p.AvatarURL, p.Text, p.Files)
 }

@@ -116,12 +116,36 @@ type rig struct {
 
 	stopAdapter func()
 	stopWorker  func()
+	// poolSize is each support channel's webhook pool
+	// (bot.Relay.DiscordWebhooks; 0 for the default).
+	poolSize int
+	pacer    *bot.Pacer
 }
 
 func newRig(t *testing.T, st *core.Store) *rig {
 	t.Helper()
-	srv := discordtest.Start(t, discordtest.Config{HeartbeatInterval: 200 * time.Millisecond})
-	r := &rig{srv: srv, st: st, slack: &slackRec{}, seed: srv.Seed()}
+	return newPoolRig(t, st, 0)
+}
+
+// newPoolRig is newRig with a webhook pool of poolSize per support
+// channel (0: the default).
+func newPoolRig(t *testing.T, st *core.Store, poolSize int) *rig {
+	t.Helper()
+	return newRigWith(t, st, rigOptions{poolSize: poolSize})
+}
+
+// rigOptions vary a rig from newRig's.
+type rigOptions struct {
+	poolSize int                // see rig.poolSize
+	limits   discordtest.Limits // the fake's rate limits
+	pacer    *bot.Pacer         // the adapter's pacer (none by default)
+}
+
+// newRigWith is newRig with opts.
+func newRigWith(t *testing.T, st *core.Store, opts rigOptions) *rig {
+	t.Helper()
+	srv := discordtest.Start(t, discordtest.Config{HeartbeatInterval: 200 * time.Millisecond, Limits: opts.limits})
+	r := &rig{srv: srv, st: st, slack: &slackRec{}, seed: srv.Seed(), poolSize: opts.poolSize, pacer: opts.pacer}
 	r.client = r.member(t, "carol")
 	var err error
 	r.clientUser, err = st.CreateUser(context.Background(), core.NewUser{Login: "carol", Name: "Carol Client", Role: core.RoleClient, DiscordID: r.client.ID})
@@ -150,9 +174,9 @@ func (r *rig) member(t *testing.T, name string) *discordgo.User {
 // startAdapter runs a new adapter (a fresh process's) until stopAdapter.
 func (r *rig) startAdapter(t *testing.T) {
 	t.Helper()
-	r.relay = &bot.Relay{Store: r.st, Log: testLog(), SlackChannel: "CSTAFF", DiscordChannel: r.seed.ChannelID, DiscordChannels: r.supports}
+	r.relay = &bot.Relay{Store: r.st, Log: testLog(), SlackChannel: "CSTAFF", DiscordChannel: r.seed.ChannelID, DiscordChannels: r.supports, DiscordWebhooks: r.poolSize}
 	ad, err := discord.New(discord.Config{Token: r.srv.Token(), GuildID: r.seed.GuildID, SupportChannel: r.seed.ChannelID,
-		SupportChannels: r.supports, APIURL: r.srv.URL()}, r.relay, testLog())
+		SupportChannels: r.supports, APIURL: r.srv.URL(), Pacer: r.pacer}, r.relay, testLog())
 	if err != nil {
 		t.Fatal(err)
 	}

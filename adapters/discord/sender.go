@@ -15,10 +15,6 @@ import (
 	"github.com/jayaya/jayayacrm/core/outbox"
 )
 
-// webhookName is the name of the support channel's webhook the relay
-// posts through.
-const webhookName = "JayayaCRM relay"
-
 // noMentions lets a relayed text ping nobody.
 func noMentions() *discordgo.MessageAllowedMentions {
 	return &discordgo.MessageAllowedMentions{Parse: []discordgo.AllowedMentionType{}}
@@ -84,27 +80,27 @@ func restStatus(err error) int {
 	return 0
 }
 
-// threadsOf returns where a ticket's threads are (Store.TicketThreadsOf,
-// served from memory once they exist); a ticket that is gone can never
-// be delivered to.
-func (a *Adapter) threadsOf(ctx context.Context, ticketID int64) (core.TicketThreads, error) {
+// thread returns a ticket's Discord thread (Store.TicketThreadsOf, served
+// from memory once the ticket's threads exist).
+func (a *Adapter) thread(ctx context.Context, ticketID int64) (string, error) {
+	th, err := a.threads(ctx, ticketID)
+	return th.DiscordThreadID, err
+}
+
+// threads returns where a ticket's threads are; a ticket without a
+// Discord thread (or none at all) is a permanent failure.
+func (a *Adapter) threads(ctx context.Context, ticketID int64) (core.TicketThreads, error) {
 	th, err := a.store.TicketThreadsOf(ctx, ticketID)
 	if core.ErrorCode(err) == core.ENOTFOUND {
 		return th, outbox.Permanent(err)
 	}
-	return th, err
-}
-
-// thread returns a ticket's Discord thread.
-func (a *Adapter) thread(ctx context.Context, ticketID int64) (string, error) {
-	th, err := a.threadsOf(ctx, ticketID)
 	if err != nil {
-		return "", err
+		return th, err
 	}
 	if th.DiscordThreadID == "" {
-		return "", outbox.Permanent(fmt.Errorf("ticket #%d has no Discord thread", th.Number))
+		return th, outbox.Permanent(fmt.Errorf("ticket #%d has no Discord thread", th.Number))
 	}
-	return th.DiscordThreadID, nil
+	return th, nil
 }
 
 // openThread creates the ticket thread (or finds the one an earlier,
@@ -150,56 +146,6 @@ func threadName(n int64, subject string) string {
 	return name
 }
 
-// relayWebhook returns the webhook of the support channel a ticket's
-// thread lives under, creating it once per channel.
-func (a *Adapter) relayWebhook(ctx context.Context, ticketID int64) (*discordgo.Webhook, error) {
-	parent, err := a.parentOf(ctx, ticketID)
-	if err != nil {
-		return nil, err
-	}
-	a.mu.Lock()
-	wh := a.webhooks[parent]
-	a.mu.Unlock()
-	if wh != nil {
-		return wh, nil
-	}
-	hooks, err := a.dg.ChannelWebhooks(parent, discordgo.WithContext(ctx))
-	if err != nil {
-		return nil, err
-	}
-	for _, h := range hooks {
-		if h.Name == webhookName && h.Token != "" {
-			wh = h
-			break
-		}
-	}
-	if wh == nil {
-		if wh, err = a.dg.WebhookCreate(parent, webhookName, "", discordgo.WithContext(ctx)); err != nil {
-			return nil, err
-		}
-	}
-	a.mu.Lock()
-	if a.webhooks == nil {
-		a.webhooks = map[string]*discordgo.Webhook{}
-	}
-	a.webhooks[parent] = wh
-	a.mu.Unlock()
-	return wh, nil
-}
-
-// parentOf is the support channel a ticket's thread lives under: the one
-// it was opened from, the first one for tickets older than several.
-func (a *Adapter) parentOf(ctx context.Context, ticketID int64) (string, error) {
-	th, err := a.threadsOf(ctx, ticketID)
-	if err != nil {
-		return "", err
-	}
-	if th.DiscordChannelID != "" {
-		return th.DiscordChannelID, nil
-	}
-	return a.cfg.SupportChannel, nil
-}
-
 // webhookUsername applies Discord's rules to a display name: 1-80
 // characters, without "discord" or "clyde".
 func webhookUsername(name string) string {
@@ -222,14 +168,9 @@ func webhookUsername(name string) string {
 	return name
 }
 
-// postPart posts text in a ticket's thread through its channel's
-// webhook, as author, with the attachments atts uploaded (see
-// prepareFiles).
-func (a *Adapter) postPart(ctx context.Context, ticketID int64, threadID, author, avatar, text string, atts []core.Attachment) (string, error) {
-	wh, err := a.relayWebhook(ctx, ticketID)
-	if err != nil {
-		return "", err
-	}
+// postPart posts text in tg's thread through its webhook wh, as author,
+// with the attachments atts uploaded (see prepareFiles).
+func (a *Adapter) postPart(ctx context.Context, tg target, wh *discordgo.Webhook, author, avatar, text string, atts []core.Attachment) (string, error) {
 	text, files, err := a.prepareFiles(ctx, text, atts)
 	if err != nil {
 		return "", err
@@ -237,150 +178,21 @@ func (a *Adapter) postPart(ctx context.Context, ticketID int64, threadID, author
 	if len(files) == 0 {
 		text = sendableText(text)
 	}
-	m, err := a.dg.WebhookThreadExecute(wh.ID, wh.Token, true, threadID, &discordgo.WebhookParams{
+	m, err := a.dg.WebhookThreadExecute(wh.ID, wh.Token, true, tg.thread, &discordgo.WebhookParams{
 		Content: text, Username: webhookUsername(author), AvatarURL: avatar, AllowedMentions: noMentions(), Files: files,
 	}, discordgo.WithContext(ctx))
 	if err != nil {
-		return "", a.forgetBadWebhook(wh, err)
+		return "", a.forgetBadWebhook(tg, wh, err)
 	}
 	return m.ID, nil
 }
 
-// forgetBadWebhook drops the cached webhook when Discord no longer knows
-// it (deleted by a moderator): the error becomes an ordinary retry, and
-// the next attempt creates a new webhook instead of parking the message.
-func (a *Adapter) forgetBadWebhook(wh *discordgo.Webhook, err error) error {
-	var re *discordgo.RESTError
-	if errors.As(err, &re) && re.Message != nil &&
-		(re.Message.Code == discordgo.ErrCodeUnknownWebhook || re.Message.Code == discordgo.ErrCodeInvalidWebhookTokenProvided) {
-		a.mu.Lock()
-		for ch, known := range a.webhooks {
-			if known == wh {
-				delete(a.webhooks, ch)
-			}
-		}
-		a.mu.Unlock()
-		return fmt.Errorf("relay webhook gone, will recreate it: %v", err)
-	}
-	return err
-}
-
 func (a *Adapter) post(ctx context.Context, d *core.Delivery, p bot.DiscordPostPayload) (string, error) {
-	thread, err := a.thread(ctx, p.TicketID)
+	tg, err := a.ticketTarget(ctx, p.TicketID)
 	if err != nil {
 		return "", err
 	}
-	return a.relayPost(ctx, d, thread, p)
-}
-
-// withThread adds ?thread_id= to a webhook message request.
-func withThread(threadID string) discordgo.RequestOption {
-	return func(cfg *discordgo.RequestConfig) {
-		q := cfg.Request.URL.Query()
-		q.Set("thread_id", threadID)
-		cfg.Request.URL.RawQuery = q.Encode()
-	}
-}
-
-// edit rewrites a relayed message's parts: existing ones are edited,
-// extra ones posted, surplus ones deleted. It returns the part IDs after.
-func (a *Adapter) edit(ctx context.Context, d *core.Delivery, p bot.DiscordEditPayload) (string, error) {
-	thread, err := a.thread(ctx, p.TicketID)
-	if err != nil {
-		return "", err
-	}
-	m, err := a.store.MessageByID(ctx, p.MessageID)
-	if err != nil {
-		return "", outbox.Permanent(err)
-	}
-	targets := bot.TargetIDs(m)
-	if len(targets) == 0 {
-		return "", nil // never reached Discord: nothing to edit
-	}
-	wh, err := a.relayWebhook(ctx, p.TicketID)
-	if err != nil {
-		return "", err
-	}
-	text, carriers, err := a.editText(ctx, wh, thread, targets, p)
-	if err != nil {
-		return "", err
-	}
-	parts := bot.SplitText(text, bot.DiscordTextLimit)
-	var ids []string
-	for i, part := range parts {
-		if i >= len(targets) {
-			id, err := a.postPart(ctx, p.TicketID, thread, p.AuthorName, p.AvatarURL, part, nil)
-			if err != nil {
-				return "", err
-			}
-			ids = append(ids, id)
-			continue
-		}
-		if strings.TrimSpace(part) == "" && !carriers[targets[i]] {
-			part = "(empty message)"
-		}
-		if _, err := a.dg.WebhookMessageEdit(wh.ID, wh.Token, targets[i], &discordgo.WebhookEdit{Content: &part, AllowedMentions: noMentions()},
-			withThread(thread), discordgo.WithContext(ctx)); err != nil {
-			return "", err
-		}
-		ids = append(ids, targets[i])
-	}
-	// Parts no longer needed go, except those carrying files: emptied,
-	// they keep the files (and stay the message's, for its deletion).
-	var surplus []string
-	for _, id := range targets[min(len(parts), len(targets)):] {
-		if !carriers[id] {
-			surplus = append(surplus, id)
-			continue
-		}
-		empty := ""
-		if _, err := a.dg.WebhookMessageEdit(wh.ID, wh.Token, id, &discordgo.WebhookEdit{Content: &empty, AllowedMentions: noMentions()},
-			withThread(thread), discordgo.WithContext(ctx)); err != nil {
-			return "", err
-		}
-		ids = append(ids, id)
-	}
-	if err := a.deleteParts(ctx, wh, thread, surplus); err != nil {
-		return "", err
-	}
-	return bot.JoinTargetIDs(ids), nil
-}
-
-func (a *Adapter) delete(ctx context.Context, p bot.DiscordDeletePayload) error {
-	if p.DiscordMessageID != "" {
-		err := a.dg.ChannelMessageDelete(p.ChannelID, p.DiscordMessageID, discordgo.WithContext(ctx))
-		if s := restStatus(err); p.BestEffort && (s == http.StatusForbidden || s == http.StatusNotFound) {
-			a.log.Warn("cannot delete the client's public message; it stays in the support channel",
-				"channel", p.ChannelID, "message", p.DiscordMessageID, "status", s)
-			return nil
-		}
-		return err
-	}
-	thread, err := a.thread(ctx, p.TicketID)
-	if err != nil {
-		return err
-	}
-	m, err := a.store.MessageByID(ctx, p.MessageID)
-	if err != nil {
-		return outbox.Permanent(err)
-	}
-	wh, err := a.relayWebhook(ctx, p.TicketID)
-	if err != nil {
-		return err
-	}
-	return a.deleteParts(ctx, wh, thread, bot.TargetIDs(m))
-}
-
-// deleteParts deletes relayed parts through the webhook that posted them;
-// a part already gone is fine.
-func (a *Adapter) deleteParts(ctx context.Context, wh *discordgo.Webhook, thread string, ids []string) error {
-	for _, id := range ids {
-		err := a.dg.WebhookMessageDelete(wh.ID, wh.Token, id, withThread(thread), discordgo.WithContext(ctx))
-		if err != nil && restStatus(err) != http.StatusNotFound {
-			return err
-		}
-	}
-	return nil
+	return a.relayPost(ctx, d, tg, p)
 }
 
 // reactionEmoji maps the relay's reaction names to Discord emoji.

@@ -6,8 +6,10 @@ import (
 	"net/url"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 
+	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/i18n"
 )
@@ -49,6 +51,9 @@ type Config struct {
 	DiscordSupportChannel  string
 	DiscordSupportChannels []string
 	DiscordAPIURL          string
+	// DiscordWebhooks is the size of each support channel's webhook pool
+	// (DISCORD_WEBHOOKS_PER_CHANNEL, 1 to 15).
+	DiscordWebhooks int
 }
 
 // SlackEnabled reports whether the Slack adapter is configured.
@@ -56,6 +61,24 @@ func (c *Config) SlackEnabled() bool { return c.SlackBotToken != "" }
 
 // DiscordEnabled reports whether the Discord adapter is configured.
 func (c *Config) DiscordEnabled() bool { return c.DiscordBotToken != "" }
+
+// lanes are the Slack channels and Discord webhook pools the relay
+// posts through, whose load /metrics and the panel show: the staff and
+// overflow channels and every support channel's pool (channels only
+// routing rules name show once they hold a ticket).
+func (c *Config) lanes() core.LoadLanes {
+	var slack, discord []string
+	if c.SlackEnabled() {
+		slack = append([]string{c.SlackStaffChannel}, c.SlackOverflowChannels...)
+	}
+	if c.DiscordEnabled() {
+		discord = c.DiscordSupportChannels
+		if len(discord) == 0 {
+			discord = []string{c.DiscordSupportChannel}
+		}
+	}
+	return bot.LoadLanes(slack, discord, c.DiscordWebhooks)
+}
 
 // secretNames may also be given as NAME_FILE, a path to read the value from.
 var secretNames = map[string]bool{
@@ -151,6 +174,13 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 		r.fail("JAYAYA_LOCALE: want en or fr, got %q", r.get("JAYAYA_LOCALE", ""))
 	}
 	c.PublicURLSet = r.get("JAYAYA_PUBLIC_URL", "") != ""
+	hooks := r.get("DISCORD_WEBHOOKS_PER_CHANNEL", strconv.Itoa(bot.DefaultDiscordWebhooks))
+	if n, err := strconv.Atoi(hooks); err != nil || n < 1 || n > core.MaxDiscordWebhooks {
+		r.fail("DISCORD_WEBHOOKS_PER_CHANNEL: want a number from 1 to %d (Discord allows %d webhooks per channel), got %q",
+			core.MaxDiscordWebhooks, core.MaxDiscordWebhooks, hooks)
+	} else {
+		c.DiscordWebhooks = n
+	}
 	switch pacing := strings.ToLower(r.get("JAYAYA_PACING", "on")); pacing {
 	case "on":
 	case "off":

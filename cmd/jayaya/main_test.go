@@ -185,6 +185,9 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"JAYAYA_LOG_LEVEL": "loud"}, "JAYAYA_LOG_LEVEL"},
 		{map[string]string{"JAYAYA_PACING": "maybe"}, "JAYAYA_PACING"},
 		{map[string]string{"JAYAYA_LOCALE": "de"}, "JAYAYA_LOCALE"},
+		{map[string]string{"DISCORD_WEBHOOKS_PER_CHANNEL": "16"}, "DISCORD_WEBHOOKS_PER_CHANNEL"},
+		{map[string]string{"DISCORD_WEBHOOKS_PER_CHANNEL": "0"}, "DISCORD_WEBHOOKS_PER_CHANNEL"},
+		{map[string]string{"DISCORD_WEBHOOKS_PER_CHANNEL": "ten"}, "DISCORD_WEBHOOKS_PER_CHANNEL"},
 		{map[string]string{"SLACK_BOT_TOKEN": "abc"}, "SLACK_BOT_TOKEN"},
 		{map[string]string{"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"},
 		{map[string]string{"SLACK_BOT_TOKEN_FILE": secret, "SLACK_SIGNING_SECRET": "s"}, "SLACK_STAFF_CHANNEL"},
@@ -209,5 +212,11 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 	}
 	if cfg, err := LoadConfig(envFunc(map[string]string{"JAYAYA_LOCALE": "fr-FR"})); err != nil || cfg.Locale != i18n.FR {
 		t.Fatalf("JAYAYA_LOCALE=fr-FR: %v (%v)", cfg, err)
+	}
+	if cfg.DiscordWebhooks != 10 {
+		t.Fatalf("default DISCORD_WEBHOOKS_PER_CHANNEL %d, want 10", cfg.DiscordWebhooks)
+	}
+	if cfg, err := LoadConfig(envFunc(map[string]string{"DISCORD_WEBHOOKS_PER_CHANNEL": "15"})); err != nil || cfg.DiscordWebhooks != 15 {
+		t.Fatalf("DISCORD_WEBHOOKS_PER_CHANNEL=15: %v (%v)", cfg, err)
 	}
 }

@@ -188,6 +188,24 @@ func TestMetricsMoveWithTheRelay(t *testing.T) {
 	if after["jayaya_outbox_parked"] != 0 || after["jayaya_outbox_oldest_pending_age_seconds"] != 0 {
 		t.Errorf("outbox after draining: parked %v, oldest %v", after["jayaya_outbox_parked"], after["jayaya_outbox_oldest_pending_age_seconds"])
 	}
+	// The lanes: the staff channel and the first webhook of the support
+	// channel's pool carry the open ticket; the pool's other webhooks
+	// (ten by default) none.
+	lanes := map[string]float64{
+		`jayaya_slack_channel_open_tickets{channel="` + w.staffCh + `"}`:                1,
+		`jayaya_slack_channel_queued_posts{channel="` + w.staffCh + `"}`:                0,
+		`jayaya_discord_webhook_open_tickets{channel="` + w.support + `",webhook="1"}`:  1,
+		`jayaya_discord_webhook_open_tickets{channel="` + w.support + `",webhook="10"}`: 0,
+		`jayaya_discord_webhook_wait_seconds{channel="` + w.support + `",webhook="1"}`:  0,
+	}
+	for series, want := range lanes {
+		if got, ok := after[series]; !ok || got != want {
+			t.Errorf("%s = %v (present %v), want %v", series, got, ok, want)
+		}
+	}
+	if _, ok := after[`jayaya_discord_webhook_open_tickets{channel="`+w.support+`",webhook="11"}`]; ok {
+		t.Errorf("a webhook beyond the pool's ten is reported")
+	}
 }
 
 // TestHTTPMetricsLabelsAreBounded: request data never becomes a label

@@ -171,7 +171,7 @@ func (sb *scenarioBench) clientSays(ts ticketSides) {
 
 func (sb *scenarioBench) staffSays(ts ticketSides) {
 	m := sb.mark("s2d", ts)
-	if _, d, err := sb.w.slack.HTTP().PostAsUser(context.Background(), slacktest.UserPost{User: sb.w.staff.ID, Channel: sb.w.staffCh, ThreadTS: ts.SlackTS, Text: m + " staff answers"}); err != nil || !d.OK() {
+	if _, d, err := sb.w.slack.HTTP().PostAsUser(context.Background(), slacktest.UserPost{User: sb.w.staff.ID, Channel: ts.slackChannel(sb.w), ThreadTS: ts.SlackTS, Text: m + " staff answers"}); err != nil || !d.OK() {
 		sb.failed()
 	}
 }

@@ -23,6 +23,15 @@ type scenarioResult struct {
 	allIn, drained                              time.Duration  // from the run's start
 }
 
+// slackChannel is the Slack channel holding the ticket's thread (routed,
+// or the staff channel).
+func (ts ticketSides) slackChannel(w *relayWorld) string {
+	if ts.SlackChannelID != nil {
+		return *ts.SlackChannelID
+	}
+	return w.staffCh
+}
+
 // dirOf maps a mark's direction to its index.
 func dirOf(d string) int {
 	if d == "s2d" {
@@ -36,7 +45,7 @@ func dirOf(d string) int {
 func (sb *scenarioBench) stored(ts ticketSides, dir string) []string {
 	var texts []string
 	if dir == "d2s" {
-		for _, m := range sb.w.slack.State().Thread(sb.w.staffCh, ts.SlackTS) {
+		for _, m := range sb.w.slack.State().Thread(ts.slackChannel(sb.w), ts.SlackTS) {
 			texts = append(texts, m.Text)
 		}
 	} else {

@@ -180,6 +180,10 @@ func (a *app) wire(ctx context.Context) error {
 	a.router.Method(http.MethodGet, "/metrics", metricsHandler(metrics, a.log))
 	a.router.Get("/readyz", readyz(a.store, ready, a.log))
 	a.router.Get("/healthz", a.healthz)
+	// The load of each Slack channel and Discord webhook, on /metrics and
+	// the panel's Channels page.
+	lanes := a.cfg.lanes()
+	metrics.WatchLoad(a.store, lanes)
 
 	a.ui = bot.NewRouter(a.store, a.log)
 	// Whoever has no language of their own, and whom their platform says
@@ -198,6 +202,7 @@ func (a *app) wire(ctx context.Context) error {
 	if a.cfg.DiscordEnabled() {
 		a.relay.DiscordChannel = a.cfg.DiscordSupportChannel
 		a.relay.DiscordChannels = a.cfg.DiscordSupportChannels
+		a.relay.DiscordWebhooks = a.cfg.DiscordWebhooks
 	}
 	// Each kind of delivery, declared once with its hooks.
 	a.worker.Register(a.relay.Kinds()...)
@@ -210,9 +215,12 @@ func (a *app) wire(ctx context.Context) error {
 		pacer.Metrics = metrics
 	}
 	postBudget := map[string]func(*core.Delivery) string{}
-	a.relay.BudgetLow = func(d *core.Delivery) bool {
+	a.relay.BudgetBusy = func(d *core.Delivery) (bool, time.Duration) {
 		f := postBudget[d.Platform]
-		return f != nil && pacer.Low(f(d))
+		if f == nil {
+			return false, 0
+		}
+		return pacer.Busy(f(d), d.Stream)
 	}
 	// /crm company, person, comment, interests, tickets, ticket. Ticket
 	// close/reopen goes through the relay (*bot.Relay satisfies
@@ -297,7 +305,7 @@ func (a *app) wire(ctx context.Context) error {
 	if a.cfg.DiscordEnabled() {
 		routing.DiscordChannels = a.cfg.DiscordSupportChannels
 	}
-	panel, err := admin.New(admin.Config{Store: a.store, Log: a.log, PublicURL: a.cfg.PublicURL, Locale: a.cfg.Locale, Routing: routing})
+	panel, err := admin.New(admin.Config{Store: a.store, Log: a.log, PublicURL: a.cfg.PublicURL, Locale: a.cfg.Locale, Routing: routing, Lanes: lanes})
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"math"
 	"net/http"
+	"net/url"
 	"sync"
 	"time"
 )
@@ -34,6 +35,15 @@ type Limits struct {
 	// Reactions is PUT and DELETE of a reaction, per channel. Default 1
 	// per 250 ms.
 	Reactions Window
+	// WebhookChannel, when its Limit is set, also limits webhook
+	// executions per channel they post in (the thread named by
+	// thread_id, else the webhook's channel), whatever the webhook: the
+	// "about 30 a minute per channel" community reports mention, which
+	// Discord does not document. It is off by default. Its state never
+	// shows in the X-RateLimit-* headers (those keep describing the
+	// webhook's own window): it shows only as a 429, scope "shared", as
+	// reported.
+	WebhookChannel Window
 }
 
 func (l *Limits) setDefaults() {
@@ -51,12 +61,15 @@ func (l *Limits) setDefaults() {
 }
 
 // Route names of the limited routes, as in Request.Route and
-// Server.RateLimited.
+// Server.RateLimited, which also counts LimitWebhookChannel.
 const (
 	RouteWebhookExecute  = "POST /webhooks/{webhook}/{token}"
 	RouteChannelMessages = "POST /channels/{channel}/messages"
 	RouteReactionAdd     = "PUT /channels/{channel}/messages/{message}/reactions/{emoji}/@me"
 	RouteReactionRemove  = "DELETE /channels/{channel}/messages/{message}/reactions/{emoji}/@me"
+	// LimitWebhookChannel counts the webhook executions refused by
+	// Limits.WebhookChannel.
+	LimitWebhookChannel = "webhook executions per channel"
 )
 
 // limitFor returns the window of a route and its major parameter (the
@@ -98,6 +111,44 @@ type windowState struct {
 func (l *limiter) take(routeName, bucket, major string, lim Window, now time.Time) (windowState, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	w, st := l.windowLocked(bucket, major, lim, now)
+	if w.count >= lim.Limit {
+		l.refused[routeName]++
+		return st, false
+	}
+	w.count++
+	st.remaining = lim.Limit - w.count
+	return st, true
+}
+
+// takeShared counts a request against its own window (as take) and a
+// shared one (sharedMajor, lim): it is allowed only when both allow it,
+// and counted in both then. The state returned is always the own
+// window's; shared, when the shared window refused it, that one's.
+func (l *limiter) takeShared(routeName, bucket, major string, own Window, sharedName, sharedMajor string, lim Window, now time.Time) (st, shared windowState, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	w, st := l.windowLocked(bucket, major, own, now)
+	sw, sst := l.windowLocked(sharedName, sharedMajor, lim, now)
+	switch {
+	case w.count >= own.Limit:
+		l.refused[routeName]++
+		return st, windowState{}, false
+	case sw.count >= lim.Limit:
+		l.refused[sharedName]++
+		st.remaining = own.Limit - w.count
+		return st, sst, false
+	}
+	w.count++
+	sw.count++
+	st.remaining = own.Limit - w.count
+	return st, windowState{}, true
+}
+
+// windowLocked returns the open window of bucket and major, opening a new
+// one when the last closed, and where it stands before the request
+// (l.mu held).
+func (l *limiter) windowLocked(bucket, major string, lim Window, now time.Time) (*window, windowState) {
 	if l.windows == nil {
 		l.windows, l.refused = map[string]*window{}, map[string]int{}
 	}
@@ -107,14 +158,7 @@ func (l *limiter) take(routeName, bucket, major string, lim Window, now time.Tim
 		w = &window{start: now}
 		l.windows[key] = w
 	}
-	st := windowState{limit: lim.Limit, resetAfter: w.start.Add(lim.Per).Sub(now), bucket: bucketHash(bucket)}
-	if w.count >= lim.Limit {
-		l.refused[routeName]++
-		return st, false
-	}
-	w.count++
-	st.remaining = lim.Limit - w.count
-	return st, true
+	return w, windowState{limit: lim.Limit, resetAfter: w.start.Add(lim.Per).Sub(now), bucket: bucketHash(bucket)}
 }
 
 // bucketHash is the X-RateLimit-Bucket of a bucket: opaque and stable.
@@ -138,7 +182,7 @@ func (st windowState) header(h http.Header, now time.Time) {
 // rateLimit applies the limits to a request of routeName. It returns the
 // headers to answer with when the request is allowed (nil for a route not
 // limited), or ok false after answering 429.
-func (s *Server) rateLimit(w http.ResponseWriter, routeName string, params map[string]string) (hdr http.Header, ok bool) {
+func (s *Server) rateLimit(w http.ResponseWriter, routeName string, params map[string]string, query url.Values) (hdr http.Header, ok bool) {
 	if s.cfg.Unlimited {
 		return nil, true
 	}
@@ -147,21 +191,49 @@ func (s *Server) rateLimit(w http.ResponseWriter, routeName string, params map[s
 		return nil, true
 	}
 	now := s.now()
-	st, ok := s.limiter.take(routeName, bucket, major, lim, now)
+	var st, refusedBy windowState
+	shared := s.cfg.Limits.WebhookChannel
+	if channel := s.webhookChannel(routeName, params, query); shared.Limit > 0 && channel != "" {
+		st, refusedBy, ok = s.limiter.takeShared(routeName, bucket, major, lim, LimitWebhookChannel, channel, shared, now)
+	} else {
+		st, ok = s.limiter.take(routeName, bucket, major, lim, now)
+	}
 	hdr = http.Header{}
 	st.header(hdr, now)
 	if ok {
 		return hdr, true
 	}
-	hdr.Set("X-RateLimit-Scope", "user")
-	hdr.Set("Retry-After", fmt.Sprint(max(1, int(math.Ceil(st.resetAfter.Seconds())))))
+	scope, wait := "user", st.resetAfter
+	if refusedBy.limit > 0 {
+		scope, wait = "shared", refusedBy.resetAfter
+	}
+	hdr.Set("X-RateLimit-Scope", scope)
+	hdr.Set("Retry-After", fmt.Sprint(max(1, int(math.Ceil(wait.Seconds())))))
 	body := map[string]any{
 		"message":     "You are being rate limited.",
-		"retry_after": math.Ceil(float64(st.resetAfter)/float64(time.Millisecond)) / 1000,
+		"retry_after": math.Ceil(float64(wait)/float64(time.Millisecond)) / 1000,
 		"global":      false,
 	}
 	writeJSON(w, http.StatusTooManyRequests, body, hdr)
 	return nil, false
+}
+
+// webhookChannel is the channel a webhook execution posts in (the
+// thread_id thread, else the webhook's channel), "" for another route or
+// an unknown webhook.
+func (s *Server) webhookChannel(routeName string, params map[string]string, query url.Values) string {
+	if routeName != RouteWebhookExecute {
+		return ""
+	}
+	if th := query.Get("thread_id"); th != "" {
+		return th
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if wh, ok := s.st.webhooks[params["webhook"]]; ok {
+		return wh.ChannelID
+	}
+	return ""
 }
 
 // RateLimited returns how many requests of each route (e.g.

@@ -188,3 +188,71 @@ func TestUnlimitedSwitchesTheLimitsOff(t *testing.T) {
 		t.Fatalf("RateLimited() = %v, want none", got)
 	}
 }
+
+// Limits.WebhookChannel limits executions per channel posted in, across
+// webhooks; the refusal says so (scope shared) while the headers keep
+// describing the webhook's own window.
+func TestWebhookChannelWindowAcrossWebhooks(t *testing.T) {
+	t.Parallel()
+	clk := &clock{}
+	srv := Start(t, Config{Now: clk.Now, Limits: Limits{WebhookChannel: Window{Limit: 3, Per: time.Minute}}})
+	ch := srv.Seed().ChannelID
+	dg := restSession(t, srv)
+	var threads []string
+	for _, name := range []string{"one", "two"} {
+		th, err := dg.ThreadStartComplex(ch, &discordgo.ThreadStart{Name: name, Type: discordgo.ChannelTypeGuildPublicThread, AutoArchiveDuration: 60})
+		if err != nil {
+			t.Fatal(err)
+		}
+		threads = append(threads, th.ID)
+	}
+	var hooks []*discordgo.Webhook
+	for _, name := range []string{"relay", "relay 2"} {
+		wh, err := dg.WebhookCreate(ch, name, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		hooks = append(hooks, wh)
+	}
+	post := func(wh *discordgo.Webhook, thread string) (int, http.Header, map[string]any) {
+		t.Helper()
+		resp, err := srv.HTTPClient().Post("https://discord.com/api/v9/webhooks/"+wh.ID+"/"+wh.Token+"?thread_id="+thread,
+			"application/json", strings.NewReader(`{"content":"hello"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		var body map[string]any
+		json.Unmarshal(raw, &body)
+		return resp.StatusCode, resp.Header, body
+	}
+	// Three posts in thread one, through two webhooks.
+	for i, wh := range []*discordgo.Webhook{hooks[0], hooks[1], hooks[0]} {
+		status, h, _ := post(wh, threads[0])
+		if status != http.StatusNoContent || h.Get("X-RateLimit-Limit") != "5" {
+			t.Fatalf("post %d: %d %v, want 204 with the webhook's own window", i+1, status, h)
+		}
+	}
+	status, h, body := post(hooks[1], threads[0])
+	if status != http.StatusTooManyRequests || h.Get("X-RateLimit-Scope") != "shared" || h.Get("X-RateLimit-Remaining") != "4" {
+		t.Fatalf("the fourth post in the thread: %d %v, want 429 scope shared, the webhook's window untouched", status, h)
+	}
+	if after, _ := body["retry_after"].(float64); after <= 0 || after > 60 {
+		t.Fatalf("retry_after %v, want up to the minute's end", body["retry_after"])
+	}
+	if n := len(srv.Messages(threads[0])); n != 3 {
+		t.Fatalf("%d messages in the thread, want 3: the refused post is not made", n)
+	}
+	// Another thread is another channel.
+	if status, _, _ := post(hooks[1], threads[1]); status != http.StatusNoContent {
+		t.Fatalf("another thread: %d", status)
+	}
+	clk.Advance(time.Minute)
+	if status, _, _ := post(hooks[1], threads[0]); status != http.StatusNoContent {
+		t.Fatalf("a minute later: %d", status)
+	}
+	if got := srv.RateLimited(); got[LimitWebhookChannel] != 1 || got[RouteWebhookExecute] != 0 {
+		t.Fatalf("RateLimited() = %v, want one refusal by the channel window", got)
+	}
+}

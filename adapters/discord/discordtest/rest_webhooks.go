@@ -1,6 +1,7 @@
 package discordtest
 
 import (
+	"fmt"
 	"strings"
 	"unicode/utf8"
 
@@ -8,6 +9,51 @@ import (
 )
 
 func errBadWebhookToken() *APIError { return newAPIError(401, 50027, "Invalid Webhook Token") }
+
+func errMaxWebhooks() *APIError {
+	return newAPIError(400, 30007, "Maximum number of webhooks reached (15)")
+}
+
+// maxChannelWebhooks is how many webhooks Discord allows in one channel,
+// whoever created them.
+const maxChannelWebhooks = 15
+
+// webhooksInLocked counts the webhooks of a channel.
+func (s *Server) webhooksInLocked(channelID string) int {
+	n := 0
+	for _, wh := range s.st.webhooks {
+		if wh.ChannelID == channelID {
+			n++
+		}
+	}
+	return n
+}
+
+// AddWebhook creates a webhook in a channel on behalf of someone else
+// than the bot: a member through Discord's settings (creatorID a user) or
+// another application. It counts towards the channel's 15 webhooks, and
+// the bot sees it when listing the channel's webhooks, token included.
+func (s *Server) AddWebhook(channelID, name, creatorID string) (*discordgo.Webhook, error) {
+	s.mu.Lock()
+	defer s.unlock()
+	ch, ok := s.st.channels[channelID]
+	if !ok || ch.isThread() || ch.isDM() {
+		return nil, fmt.Errorf("discordtest: no text channel %s", channelID)
+	}
+	if _, ok := s.st.users[creatorID]; !ok {
+		return nil, fmt.Errorf("discordtest: unknown user %s", creatorID)
+	}
+	if s.webhooksInLocked(channelID) >= maxChannelWebhooks {
+		return nil, errMaxWebhooks()
+	}
+	wh := &discordgo.Webhook{
+		ID: s.newIDLocked(), Type: discordgo.WebhookTypeIncoming, GuildID: ch.guildID, ChannelID: ch.id,
+		User: s.st.userLocked(creatorID), Name: name, Token: randomHex(34),
+	}
+	s.st.webhooks[wh.ID] = wh
+	cp := *wh
+	return &cp, nil
+}
 
 // validWebhookName applies Discord's rules to webhook names and username
 // overrides: 1-80 characters, not containing "clyde" or "discord".
@@ -55,14 +101,8 @@ func (s *Server) createWebhook(c *call) (any, error) {
 	if err := validWebhookName("name", b.Name); err != nil {
 		return nil, err
 	}
-	n := 0
-	for _, wh := range s.st.webhooks {
-		if wh.ChannelID == ch.id {
-			n++
-		}
-	}
-	if n >= 15 {
-		return nil, newAPIError(400, 30007, "Maximum number of webhooks reached (15)")
+	if s.webhooksInLocked(ch.id) >= maxChannelWebhooks {
+		return nil, errMaxWebhooks()
 	}
 	wh := &discordgo.Webhook{
 		ID: s.newIDLocked(), Type: discordgo.WebhookTypeIncoming, GuildID: ch.guildID, ChannelID: ch.id,

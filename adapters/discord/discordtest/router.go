@@ -210,7 +210,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 401, errUnauthorized(), nil)
 		return
 	}
-	hdr, ok := s.rateLimit(w, routeName, params)
+	hdr, ok := s.rateLimit(w, routeName, params, r.URL.Query())
 	if !ok {
 		s.finishRequest(rec, routeName, http.StatusTooManyRequests)
 		return
