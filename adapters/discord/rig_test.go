@@ -116,6 +116,12 @@ type rig struct {
 
 	stopAdapter func()
 	stopWorker  func()
+	// next is the worker startWorker runs: made by startAdapter, before
+	// the adapter runs, so that the relay's Outbox is set once, before
+	// any gateway event reads it.
+	next *outbox.Worker
+	// workerRuns is whether r.worker runs (startWorker until stopWorker).
+	workerRuns bool
 	// poolSize is each support channel's webhook pool
 	// (bot.Relay.DiscordWebhooks; 0 for the default).
 	poolSize int
@@ -181,6 +187,17 @@ func (r *rig) startAdapter(t *testing.T) {
 		t.Fatal(err)
 	}
 	r.ad = ad
+	// A running worker keeps delivering (a restarted adapter beside
+	// it); otherwise the next one is made now, sending through ad.
+	if r.workerRuns {
+		r.relay.Outbox = r.worker
+	} else {
+		w := outbox.NewWorker(r.st, testLog(), r.slack, ad)
+		w.Register(completionHooksOnly(r.relay)...)
+		w.Poll = 100 * time.Millisecond
+		r.next = w
+		r.relay.Outbox = w
+	}
 	before := r.srv.GatewayStats().Identifies
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -209,24 +226,30 @@ func (r *rig) startAdapter(t *testing.T) {
 	if !ok {
 		t.Fatalf("adapter did not connect and register commands: %+v", r.srv.GatewayStats())
 	}
-	if r.worker != nil {
-		r.relay.Outbox = r.worker
-	}
 }
 
-// startWorker runs a new delivery worker until stopWorker.
+// startWorker runs the delivery worker the last startAdapter made (the
+// relay's Outbox) until stopWorker.
 func (r *rig) startWorker(t *testing.T) {
 	t.Helper()
-	w := outbox.NewWorker(r.st, testLog(), r.slack, r.ad)
-	w.Register(completionHooksOnly(r.relay)...)
-	w.Poll = 100 * time.Millisecond
+	if r.next == nil {
+		t.Fatal("startWorker needs a startAdapter before it")
+	}
+	w := r.next
+	r.next = nil
 	r.worker = w
-	r.relay.Outbox = w
+	r.workerRuns = true
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { w.Run(ctx); close(done) }()
 	var once sync.Once
-	r.stopWorker = func() { once.Do(func() { cancel(); <-done }) }
+	r.stopWorker = func() {
+		once.Do(func() {
+			cancel()
+			<-done
+			r.workerRuns = false
+		})
+	}
 	t.Cleanup(r.stopWorker)
 }
 
