@@ -57,7 +57,7 @@ func seedTicket(t *testing.T, p *panel, staff *core.User) ticketFixture {
 	}
 	first := msg(f.client, "Hello, the inverter <b>hums</b> at night.", core.PlatformDiscord, "d-1", core.PlatformSlack)
 	p.clock.Advance(time.Minute)
-	second := msg(staff, "We will send someone on Monday.", core.PlatformSlack, "s-1", core.PlatformDiscord)
+	second := msg(staff, "We will send someone on Monday.", core.PlatformSlack, "C0STAFF:1700000000.000101", core.PlatformDiscord)
 	claimed, err := st.ClaimDeliveries(ctx, "test", 10, time.Minute)
 	if err != nil || len(claimed) != 2 {
 		t.Fatalf("claim: %v %v", claimed, err)

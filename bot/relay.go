@@ -149,7 +149,8 @@ type InboundMessage struct {
 	// Platform is core.PlatformDiscord or core.PlatformSlack.
 	Platform string
 	// SourceID is the message's ID on its platform: the Discord message ID,
-	// or the Slack ts (every ticket thread lives in the one staff channel).
+	// or the Slack ts. A ts is unique only within its channel: the relay
+	// stores a Slack message under ChannelID and ts (core.SourceKey).
 	SourceID string
 	// ChannelID is the Slack channel of the thread; on Discord the channel
 	// the message was posted in (the thread, or the support channel for a
@@ -193,6 +194,10 @@ type InboundOpen struct {
 // InboundEdit is an edit of a stored message, made on its platform.
 type InboundEdit struct {
 	Platform string
+	// ChannelID is the Slack channel of the message (part of its
+	// identity, core.SourceKey); unused on Discord.
+	ChannelID string
+	// SourceID is the message's Slack ts or Discord ID.
 	SourceID string
 	Text     string
 }

@@ -76,7 +76,7 @@ func TestQueuedPostsOfOneAuthorLeaveAsOne(t *testing.T) {
 			t.Fatalf("combined post %q (%d merged), want %q", p.Text, len(p.Merged), want)
 		}
 		for _, ts := range tss {
-			m, err := st.MessageBySource(ctx, core.PlatformSlack, ts)
+			m, err := st.MessageBySource(ctx, core.PlatformSlack, "CSTAFF:"+ts)
 			if err != nil || m.TargetID == nil || *m.TargetID != got[0].RemoteID {
 				t.Fatalf("message %s: target %v (%v), want %s", ts, m.TargetID, err, got[0].RemoteID)
 			}
@@ -105,11 +105,11 @@ func TestQueuedPostsOfOneAuthorLeaveAsOne(t *testing.T) {
 		}
 		edit := func(ts, text string) func() (bot.Result, error) {
 			return func() (bot.Result, error) {
-				return r.relay.Edit(ctx, bot.InboundEdit{Platform: core.PlatformSlack, SourceID: ts, Text: text})
+				return r.relay.Edit(ctx, bot.InboundEdit{Platform: core.PlatformSlack, ChannelID: "CSTAFF", SourceID: ts, Text: text})
 			}
 		}
 		del := func(ts string) func() (bot.Result, error) {
-			return func() (bot.Result, error) { return r.relay.Delete(ctx, core.PlatformSlack, ts) }
+			return func() (bot.Result, error) { return r.relay.Delete(ctx, core.PlatformSlack, "CSTAFF", ts) }
 		}
 		step("edit line 3", edit(tss[2], "line three"), bot.KindDiscordEdit, "line 1\nline 2\nline three\nline 4\nline 5")
 		step("delete line 1", del(tss[0]), bot.KindDiscordEdit, "line 2\nline three\nline 4\nline 5")

@@ -170,7 +170,7 @@ func TestRelayClientFilesFollowTheSlackPost(t *testing.T) {
 		pdf := core.Attachment{Name: "manual.pdf", URL: "https://crm.test/slack/files/F1/manual.pdf?sig=x"}
 		sm := r.inbound(t, open.Ticket, core.PlatformSlack, "3000.0001", "the manual", pdf)
 		waitIdle(t, st)
-		if _, err := r.relay.Edit(ctx, bot.InboundEdit{Platform: core.PlatformSlack, SourceID: "3000.0001", Text: "the new manual"}); err != nil {
+		if _, err := r.relay.Edit(ctx, bot.InboundEdit{Platform: core.PlatformSlack, ChannelID: "CSTAFF", SourceID: "3000.0001", Text: "the new manual"}); err != nil {
 			t.Fatal(err)
 		}
 		waitIdle(t, st)

@@ -257,10 +257,11 @@ func (r *Relay) reactOnSource(ctx context.Context, tx *outbox.Tx, messageID int6
 	src := MessageSource{Platform: m.SourcePlatform}
 	switch m.SourcePlatform {
 	case core.PlatformSlack:
-		if !r.slackOn() || t.SlackChannelID == nil {
+		channel, ts, ok := core.SplitSlackSourceID(m.SourceID)
+		if !r.slackOn() || !ok {
 			return nil
 		}
-		src.ChannelID, src.ID = *t.SlackChannelID, m.SourceID
+		src.ChannelID, src.ID = channel, ts
 	case core.PlatformDiscord:
 		if !r.discordOn() {
 			return nil

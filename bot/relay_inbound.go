@@ -36,7 +36,7 @@ func (r *Relay) OpenTicket(ctx context.Context, in InboundOpen) (Result, error) 
 		in.Subject = i18n.T(r.ReaderLocale(u, in.Platform, ""), "tickets.subject_default")
 	}
 	if in.First != nil {
-		if m, err := r.Store.MessageBySource(ctx, in.Platform, in.First.SourceID); err == nil {
+		if m, err := r.Store.MessageBySource(ctx, in.Platform, in.First.key(in.Platform)); err == nil {
 			t, _ := r.Store.Ticket(ctx, m.TicketID)
 			return Result{Outcome: Duplicate, Ticket: t, Message: m, User: u}, nil
 		} else if core.ErrorCode(err) != core.ENOTFOUND {
@@ -69,7 +69,7 @@ func (r *Relay) OpenTicket(ctx context.Context, in InboundOpen) (Result, error) 
 		}
 		f := in.First
 		m := &core.Message{TicketID: t.ID, AuthorID: &u.ID, AuthorName: displayName(f, u), Body: f.Text,
-			Attachments: f.Attachments, SourcePlatform: in.Platform, SourceID: f.SourceID}
+			Attachments: f.Attachments, SourcePlatform: in.Platform, SourceID: f.key(in.Platform)}
 		dup, err := r.Store.RecordMessageTx(ctx, tx.Bun(), m)
 		if err != nil {
 			return err
@@ -94,7 +94,7 @@ func (r *Relay) OpenTicket(ctx context.Context, in InboundOpen) (Result, error) 
 		return tx.Enqueue(ctx, ds...)
 	})
 	if errors.Is(err, errDuplicate) {
-		m, err := r.Store.MessageBySource(ctx, in.Platform, in.First.SourceID)
+		m, err := r.Store.MessageBySource(ctx, in.Platform, in.First.key(in.Platform))
 		if err != nil {
 			return Result{}, err
 		}
@@ -176,7 +176,7 @@ func (r *Relay) Inbound(ctx context.Context, in InboundMessage) (Result, error) 
 	// ticket closed or its author lost access, is a Duplicate too, not a
 	// refusal to explain.
 	refuse := func(res Result) (Result, error) {
-		if m, err := r.Store.MessageBySource(ctx, in.Platform, in.SourceID); err == nil {
+		if m, err := r.Store.MessageBySource(ctx, in.Platform, in.key(in.Platform)); err == nil {
 			return Result{Outcome: Duplicate, Ticket: t, Message: m}, nil
 		} else if core.ErrorCode(err) != core.ENOTFOUND {
 			return Result{}, err
@@ -206,7 +206,7 @@ func (r *Relay) Inbound(ctx context.Context, in InboundMessage) (Result, error) 
 			Reason: i18n.M(RefusalClosed, i18n.Args{"Ticket": ticketLabel(t)})})
 	}
 	m := &core.Message{TicketID: t.ID, AuthorID: &u.ID, AuthorName: displayName(&in, u), Body: in.Text,
-		Attachments: in.Attachments, Internal: note, SourcePlatform: in.Platform, SourceID: in.SourceID}
+		Attachments: in.Attachments, Internal: note, SourcePlatform: in.Platform, SourceID: in.key(in.Platform)}
 	err = r.inTx(ctx, func(ctx context.Context, tx *outbox.Tx) error {
 		dup, err := r.Store.RecordMessageTx(ctx, tx.Bun(), m)
 		if err != nil {
@@ -245,7 +245,7 @@ func (r *Relay) Inbound(ctx context.Context, in InboundMessage) (Result, error) 
 		return tx.Enqueue(ctx, ds...)
 	})
 	if errors.Is(err, errDuplicate) {
-		if stored, err := r.Store.MessageBySource(ctx, in.Platform, in.SourceID); err == nil {
+		if stored, err := r.Store.MessageBySource(ctx, in.Platform, in.key(in.Platform)); err == nil {
 			m = stored
 		}
 		return Result{Outcome: Duplicate, Ticket: t, Message: m, User: u}, nil
@@ -261,10 +261,11 @@ func (r *Relay) Inbound(ctx context.Context, in InboundMessage) (Result, error) 
 // Edit follows an edit of a stored message to the other side. Outcomes:
 // NotTicket (the relay never stored the message), Duplicate (deleted, or
 // the text did not change) or Stored. Internal notes are updated and
-// stay in Slack. Errors: EINVALID, EINTERNAL.
+// stay in Slack. Errors: EINVALID (a Slack message without its channel,
+// a text too long), EINTERNAL.
 func (r *Relay) Edit(ctx context.Context, in InboundEdit) (Result, error) {
 	in.Text = core.CleanText(in.Text)
-	m, t, res, err := r.storedMessage(ctx, in.Platform, in.SourceID)
+	m, t, res, err := r.storedMessage(ctx, in.Platform, in.ChannelID, in.SourceID)
 	if m == nil {
 		return res, err
 	}
@@ -297,11 +298,13 @@ func (r *Relay) Edit(ctx context.Context, in InboundEdit) (Result, error) {
 	return followed(t, m, changed, err)
 }
 
-// Delete follows a deletion of a stored message to the other side.
-// Outcomes: NotTicket (never stored), Duplicate (already deleted) or
-// Stored. Errors: EINTERNAL.
-func (r *Relay) Delete(ctx context.Context, platform, sourceID string) (Result, error) {
-	m, t, res, err := r.storedMessage(ctx, platform, sourceID)
+// Delete follows a deletion of a stored message to the other side: the
+// message written in channel (its Slack channel; unused on Discord) with
+// ID sourceID (Slack ts, Discord ID). Outcomes: NotTicket (never stored),
+// Duplicate (already deleted) or Stored. Errors: EINVALID (a Slack
+// message without its channel), EINTERNAL.
+func (r *Relay) Delete(ctx context.Context, platform, channel, sourceID string) (Result, error) {
+	m, t, res, err := r.storedMessage(ctx, platform, channel, sourceID)
 	if m == nil {
 		return res, err
 	}
@@ -325,11 +328,16 @@ func (r *Relay) Delete(ctx context.Context, platform, sourceID string) (Result, 
 	return followed(t, m, deleted, err)
 }
 
-// storedMessage finds the stored message an edit or deletion is about, and
-// its ticket. A nil message comes with the Result (NotTicket) or error to
-// return.
-func (r *Relay) storedMessage(ctx context.Context, platform, sourceID string) (*core.Message, *core.Ticket, Result, error) {
-	m, err := r.Store.MessageBySource(ctx, platform, sourceID)
+// storedMessage finds the stored message an edit or deletion is about
+// (by its channel and ID, core.SourceKey), and its ticket. A nil message
+// comes with the Result (NotTicket) or error to return; a Slack message
+// without its channel is EINVALID.
+func (r *Relay) storedMessage(ctx context.Context, platform, channel, sourceID string) (*core.Message, *core.Ticket, Result, error) {
+	key := core.SourceKey(platform, channel, sourceID)
+	if key == "" {
+		return nil, nil, Result{}, core.InvalidE("source", "core.message.source_missing")
+	}
+	m, err := r.Store.MessageBySource(ctx, platform, key)
 	if core.ErrorCode(err) == core.ENOTFOUND {
 		return nil, nil, Result{Outcome: NotTicket}, nil
 	}
@@ -353,4 +361,10 @@ func followed(t *core.Ticket, m *core.Message, changed bool, err error) (Result,
 		return Result{Outcome: Duplicate, Ticket: t, Message: m}, nil
 	}
 	return Result{Outcome: Stored, Ticket: t, Message: m}, nil
+}
+
+// key is the message's identity on platform (core.SourceKey): its ID, and
+// on Slack its channel with it.
+func (in *InboundMessage) key(platform string) string {
+	return core.SourceKey(platform, in.ChannelID, in.SourceID)
 }

@@ -181,21 +181,21 @@ func TestRelayEditAndDeleteFollow(t *testing.T) {
 		r.staffSays(t, open.Ticket, "2000.0001", "first version")
 		waitIdle(t, st)
 		for i, want := range []bot.Outcome{bot.Stored, bot.Duplicate} {
-			res, err := r.relay.Edit(ctx, bot.InboundEdit{Platform: core.PlatformSlack, SourceID: "2000.0001", Text: "second version"})
+			res, err := r.relay.Edit(ctx, bot.InboundEdit{Platform: core.PlatformSlack, ChannelID: "CSTAFF", SourceID: "2000.0001", Text: "second version"})
 			if err != nil || res.Outcome != want {
 				t.Fatalf("edit %d: %v %v, want %v", i, res.Outcome, err, want)
 			}
 		}
 		for i, want := range []bot.Outcome{bot.Stored, bot.Duplicate} {
-			res, err := r.relay.Delete(ctx, core.PlatformSlack, "2000.0001")
+			res, err := r.relay.Delete(ctx, core.PlatformSlack, "CSTAFF", "2000.0001")
 			if err != nil || res.Outcome != want {
 				t.Fatalf("delete %d: %v %v, want %v", i, res.Outcome, err, want)
 			}
 		}
-		if res, _ := r.relay.Edit(ctx, bot.InboundEdit{Platform: core.PlatformSlack, SourceID: "2000.0001", Text: "after delete"}); res.Outcome != bot.Duplicate {
+		if res, _ := r.relay.Edit(ctx, bot.InboundEdit{Platform: core.PlatformSlack, ChannelID: "CSTAFF", SourceID: "2000.0001", Text: "after delete"}); res.Outcome != bot.Duplicate {
 			t.Fatalf("edit after delete: %v", res.Outcome)
 		}
-		if res, _ := r.relay.Edit(ctx, bot.InboundEdit{Platform: core.PlatformSlack, SourceID: "nope", Text: "x"}); res.Outcome != bot.NotTicket {
+		if res, _ := r.relay.Edit(ctx, bot.InboundEdit{Platform: core.PlatformSlack, ChannelID: "CSTAFF", SourceID: "nope", Text: "x"}); res.Outcome != bot.NotTicket {
 			t.Fatalf("edit of unknown message: %v", res.Outcome)
 		}
 		waitIdle(t, st)
@@ -208,7 +208,7 @@ func TestRelayEditAndDeleteFollow(t *testing.T) {
 		if edit.Text != "second version" {
 			t.Fatalf("edit text %q", edit.Text)
 		}
-		m, _ := st.MessageBySource(ctx, core.PlatformSlack, "2000.0001")
+		m, _ := st.MessageBySource(ctx, core.PlatformSlack, "CSTAFF:2000.0001")
 		if m.Body != "second version" || m.EditedAt == nil || m.DeletedAt == nil {
 			t.Fatalf("stored message %+v", m)
 		}
@@ -244,7 +244,7 @@ func TestRelaySplitsLongTextNeverTruncates(t *testing.T) {
 		if strings.Join(parts, "") != long {
 			t.Fatalf("parts do not add up to the text (%d parts)", len(parts))
 		}
-		m, _ := st.MessageBySource(ctx, core.PlatformSlack, "2000.0001")
+		m, _ := st.MessageBySource(ctx, core.PlatformSlack, "CSTAFF:2000.0001")
 		if got := bot.TargetIDs(m); !slices.Equal(got, ids) {
 			t.Fatalf("targets %q, want %q", got, ids)
 		}

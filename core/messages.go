@@ -14,13 +14,43 @@ import (
 // platforms' own limits are handled by splitting when relaying.
 const MaxMessageLen = 40000
 
+// SourceKey is how a message is identified on the platform it came from,
+// as stored in Message.SourceID and looked up by MessageBySource. A
+// Discord snowflake is unique across Discord: the key is id and channel
+// is not part of it. A Slack ts is unique only within its channel (two
+// messages posted in two channels in the same microsecond share it): the
+// key is "channel:ts", such as "C123:1712345678.000100", and "" when the
+// channel or the ts is missing, which RecordMessage refuses and
+// MessageBySource never finds.
+func SourceKey(platform, channel, id string) string {
+	if platform != PlatformSlack {
+		return id
+	}
+	if channel == "" || id == "" || strings.Contains(channel, ":") || strings.Contains(id, ":") {
+		return ""
+	}
+	return channel + ":" + id
+}
+
+// SplitSlackSourceID returns the channel and ts of a Slack message's
+// SourceID (SourceKey); ok is false when id has no channel.
+func SplitSlackSourceID(id string) (channel, ts string, ok bool) {
+	channel, ts, ok = strings.Cut(id, ":")
+	if !ok || channel == "" || ts == "" {
+		return "", "", false
+	}
+	return channel, ts, true
+}
+
 // RecordMessage stores an inbound message and its outbox deliveries in one
 // transaction. A message whose (SourcePlatform, SourceID) is already stored
-// is a redelivery: nothing changes and duplicate is true. Deliveries get the
+// is a redelivery: nothing changes and duplicate is true. SourceID is the
+// message's SourceKey: on Slack its channel and ts. Deliveries get the
 // new message's ID. The author's name and the attachments' names are
 // cleaned (CleanName): they come from the platforms and are shown beside
-// other text. Errors: EINVALID (no source, a body too long or with
-// control characters: relays clean what they receive first, CleanText).
+// other text. Errors: EINVALID (no source, a Slack source without its
+// channel, a body too long or with control characters: relays clean what
+// they receive first, CleanText).
 func (s *Store) RecordMessage(ctx context.Context, m *Message, deliveries ...*Delivery) (duplicate bool, err error) {
 	err = s.inTx(ctx, func(ctx context.Context, tx bun.Tx) error {
 		duplicate, err = s.RecordMessageTx(ctx, tx, m, deliveries...)
@@ -32,6 +62,9 @@ func (s *Store) RecordMessage(ctx context.Context, m *Message, deliveries ...*De
 // RecordMessageTx is RecordMessage inside the caller's transaction.
 func (s *Store) RecordMessageTx(ctx context.Context, tx bun.IDB, m *Message, deliveries ...*Delivery) (duplicate bool, err error) {
 	if m.SourcePlatform == "" || m.SourceID == "" {
+		return false, InvalidE("source", "core.message.source_missing")
+	}
+	if _, _, ok := SplitSlackSourceID(m.SourceID); m.SourcePlatform == PlatformSlack && !ok {
 		return false, InvalidE("source", "core.message.source_missing")
 	}
 	if len([]rune(m.Body)) > MaxMessageLen {
@@ -80,16 +113,10 @@ func (s *Store) RecordMessageTx(ctx context.Context, tx bun.IDB, m *Message, del
 	return false, s.EnqueueTx(ctx, tx, deliveries...)
 }
 
-// MessageBySource finds a message by the platform and ID it came from.
-// Errors: ENOTFOUND.
+// MessageBySource finds a message by the platform it came from and its
+// SourceKey there (on Slack, "channel:ts"). Errors: ENOTFOUND.
 func (s *Store) MessageBySource(ctx context.Context, platform, sourceID string) (*Message, error) {
 	return messageWhere(ctx, s.DB, "source_platform = ? AND source_id = ?", platform, sourceID)
-}
-
-// MessageByTarget finds a message by the ID it got on the platform it was
-// relayed to. Errors: ENOTFOUND.
-func (s *Store) MessageByTarget(ctx context.Context, sourcePlatform, targetID string) (*Message, error) {
-	return messageWhere(ctx, s.DB, "source_platform = ? AND target_id = ?", sourcePlatform, targetID)
 }
 
 // MessagesByTarget returns the messages of a ticket relayed as the one
@@ -138,4 +165,27 @@ func (s *Store) SeenEvent(ctx context.Context, tx bun.IDB, platform, eventID str
 	}
 	n, _ := res.RowsAffected()
 	return n == 0, nil
+}
+
+// AdoptBareSlackSourceIDs gives the Slack messages still stored under a
+// bare ts (rows older than migration 090 whose ticket had no Slack
+// channel) the default staff channel, which every ticket thread lived in
+// before tickets spread over several: their SourceKey becomes
+// "channel:ts". A bare ts whose key is already taken is left as it is.
+// It returns how many rows it changed; it runs at start, and again is a
+// no-op. Errors: EINVALID (channel is no Slack channel ID).
+func (s *Store) AdoptBareSlackSourceIDs(ctx context.Context, channel string) (int64, error) {
+	if _, err := slackChannelField(channel); err != nil {
+		return 0, err
+	}
+	res, err := s.DB.NewUpdate().Model((*Message)(nil)).
+		Set("source_id = ? || ':' || source_id", channel).
+		Where("source_platform = ?", PlatformSlack).
+		Where("source_id NOT LIKE ?", "%:%").
+		Where("NOT EXISTS (SELECT 1 FROM messages AS o WHERE o.source_platform = ? AND o.source_id = ? || ':' || message.source_id)", PlatformSlack, channel).
+		Exec(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }

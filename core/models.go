@@ -249,11 +249,16 @@ type Message struct {
 	Attachments    []Attachment `bun:"attachments,type:text,notnull"`
 	Internal       bool         `bun:"internal,notnull"`
 	SourcePlatform string       `bun:"source_platform,notnull"`
-	SourceID       string       `bun:"source_id,notnull"`
-	TargetID       *string      `bun:"target_id"`
-	CreatedAt      time.Time    `bun:"created_at,notnull"`
-	EditedAt       *time.Time   `bun:"edited_at"`
-	DeletedAt      *time.Time   `bun:"deleted_at"`
+	// SourceID identifies the message on SourcePlatform (SourceKey): a
+	// Discord snowflake, or a Slack channel and ts ("C123:1712345678.000100").
+	SourceID string `bun:"source_id,notnull"`
+	// TargetID is the comma-separated IDs of the message's copy on the
+	// other platform (Slack ts values in the ticket's thread, or Discord
+	// snowflakes): read through the ticket, never alone.
+	TargetID  *string    `bun:"target_id"`
+	CreatedAt time.Time  `bun:"created_at,notnull"`
+	EditedAt  *time.Time `bun:"edited_at"`
+	DeletedAt *time.Time `bun:"deleted_at"`
 }
 
 // Delivery statuses.

@@ -157,14 +157,14 @@ func (s *Store) OpenDiscordThreads(ctx context.Context) ([]DiscordTicketThread, 
 }
 
 // SlackTicketThread is an open ticket's Slack thread and the newest Slack
-// message ts the relay stored for the ticket.
+// message ts the relay stored for the ticket from its channel.
 type SlackTicketThread struct {
 	TicketID  int64
 	ChannelID string
 	ThreadTS  string
-	// LastSeenTS is the greatest Slack source ID (a message ts) stored
-	// for the ticket (before the time OpenSlackThreads was given), ""
-	// when none.
+	// LastSeenTS is the greatest ts of the Slack messages stored for
+	// the ticket from ChannelID (before the time OpenSlackThreads was
+	// given), "" when none.
 	LastSeenTS string
 }
 
@@ -189,7 +189,7 @@ func (s *Store) OpenSlackThreads(ctx context.Context, storedBefore time.Time) ([
 		if *t.SlackChannelID == "" || *t.SlackThreadTS == "" {
 			continue
 		}
-		last, err := s.newestSourceID(ctx, t.ID, PlatformSlack, storedBefore)
+		last, err := s.newestSlackTS(ctx, t.ID, *t.SlackChannelID, storedBefore)
 		if err != nil {
 			return nil, err
 		}
@@ -198,10 +198,33 @@ func (s *Store) OpenSlackThreads(ctx context.Context, storedBefore time.Time) ([
 	return out, nil
 }
 
+// newestSlackTS returns the greatest ts of the ticket's Slack messages
+// written in channel (their SourceKey starts "channel:") and stored before
+// before (zero: ever), or "" when there is none.
+func (s *Store) newestSlackTS(ctx context.Context, ticketID int64, channel string, before time.Time) (string, error) {
+	prefix := channel + ":"
+	var ids []string
+	q := s.DB.NewSelect().Model((*Message)(nil)).Column("source_id").
+		Where("ticket_id = ? AND source_platform = ?", ticketID, PlatformSlack).
+		Where("substr(source_id, 1, ?) = ?", len(prefix), prefix)
+	if !before.IsZero() {
+		q = q.Where("created_at < ?", before.UTC())
+	}
+	err := q.OrderExpr("LENGTH(source_id) DESC, source_id DESC").Limit(1).Scan(ctx, &ids)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", err
+	}
+	if len(ids) == 0 {
+		return "", nil
+	}
+	_, ts, _ := SplitSlackSourceID(ids[0])
+	return ts, nil
+}
+
 // newestSourceID returns the greatest source ID of the ticket's messages
 // from platform stored before before (zero: ever), comparing by length,
-// then text (numeric order for Discord snowflakes and Slack timestamps),
-// or "" when there is none.
+// then text (numeric order for Discord snowflakes), or "" when there is
+// none.
 func (s *Store) newestSourceID(ctx context.Context, ticketID int64, platform string, before time.Time) (string, error) {
 	var ids []string
 	q := s.DB.NewSelect().Model((*Message)(nil)).Column("source_id").

@@ -34,6 +34,9 @@ func TestOpenSlackThreads(t *testing.T) {
 		}
 		record := func(tk *core.Ticket, platform, id string) {
 			t.Helper()
+			if platform == core.PlatformSlack {
+				id = core.SourceKey(platform, "C0STAFF", id)
+			}
 			if _, err := st.RecordMessage(ctx, &core.Message{TicketID: tk.ID, AuthorName: "x", Body: "b",
 				SourcePlatform: platform, SourceID: id}); err != nil {
 				t.Fatal(err)

@@ -210,8 +210,8 @@ func TestMessagesAreStoredOnceWithTheirDeliveries(t *testing.T) {
 		if err := st.SetMessageTarget(ctx, nil, m.ID, "1700000000.000200"); err != nil {
 			t.Fatal(err)
 		}
-		got, err := st.MessageByTarget(ctx, core.PlatformDiscord, "1700000000.000200")
-		if err != nil || got.ID != m.ID {
+		got, err := st.MessagesByTarget(ctx, tk.ID, "1700000000.000200")
+		if err != nil || len(got) != 1 || got[0].ID != m.ID {
 			t.Fatalf("by target: %v %v", got, err)
 		}
 		if seen, _ := st.SeenEvent(ctx, nil, core.PlatformSlack, "Ev1"); seen {

@@ -122,7 +122,7 @@ func TestStaffFilesRideTheLastPart(t *testing.T) {
 			t.Fatalf("downloads: notes %d, gone %d", fs.count("notes.txt"), fs.count("gone.txt"))
 		}
 
-		if _, err := r.relay.Edit(ctx, bot.InboundEdit{Platform: core.PlatformSlack, SourceID: "1700000700.000001", Text: "short"}); err != nil {
+		if _, err := r.relay.Edit(ctx, bot.InboundEdit{Platform: core.PlatformSlack, ChannelID: "CSTAFF", SourceID: "1700000700.000001", Text: "short"}); err != nil {
 			t.Fatal(err)
 		}
 		r.idle(t)
@@ -134,7 +134,7 @@ func TestStaffFilesRideTheLastPart(t *testing.T) {
 			t.Fatalf("targets after the edit: %q", bot.TargetIDs(stored))
 		}
 
-		if _, err := r.relay.Delete(ctx, core.PlatformSlack, "1700000700.000001"); err != nil {
+		if _, err := r.relay.Delete(ctx, core.PlatformSlack, "CSTAFF", "1700000700.000001"); err != nil {
 			t.Fatal(err)
 		}
 		r.idle(t)

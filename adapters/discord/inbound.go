@@ -162,7 +162,7 @@ func (a *Adapter) onMessageDelete(_ *discordgo.Session, ev *discordgo.MessageDel
 	a.queues.push(ev.ChannelID, func() {
 		ctx := a.ctx()
 		a.afterCatchUp(ctx)
-		res, err := a.relay.Delete(ctx, core.PlatformDiscord, ev.ID)
+		res, err := a.relay.Delete(ctx, core.PlatformDiscord, ev.ChannelID, ev.ID)
 		if err != nil {
 			a.log.Error("relay delete", "message", ev.ID, "err", err)
 			return

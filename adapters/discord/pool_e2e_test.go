@@ -301,14 +301,14 @@ func TestMessagesOfADeletedWebhookFollowDeletionsAndParkEdits(t *testing.T) {
 	}
 	r.staffSays(t, tk, "1700001300.000003", "new")
 	r.idle(t)
-	if res, err := r.relay.Delete(ctx, core.PlatformSlack, "1700001300.000001"); err != nil || res.Outcome != bot.Stored {
+	if res, err := r.relay.Delete(ctx, core.PlatformSlack, "CSTAFF", "1700001300.000001"); err != nil || res.Outcome != bot.Stored {
 		t.Fatalf("delete: %v %v", res.Outcome, err)
 	}
 	r.idle(t)
 	if got := r.webhookTexts(thread); !slices.Equal(got, []string{"to edit", "new"}) {
 		t.Fatalf("thread has %q after the deletion", got)
 	}
-	if res, err := r.relay.Edit(ctx, bot.InboundEdit{Platform: core.PlatformSlack, SourceID: "1700001300.000002", Text: "edited"}); err != nil || res.Outcome != bot.Stored {
+	if res, err := r.relay.Edit(ctx, bot.InboundEdit{Platform: core.PlatformSlack, ChannelID: "CSTAFF", SourceID: "1700001300.000002", Text: "edited"}); err != nil || res.Outcome != bot.Stored {
 		t.Fatalf("edit: %v %v", res.Outcome, err)
 	}
 	eventually(t, "the edit parked", func() bool {

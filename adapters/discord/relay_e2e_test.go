@@ -179,14 +179,14 @@ func TestRelayBothWaysWithEditsDeletesAndNoEchoes(t *testing.T) {
 		if p := decode[bot.SlackReactPayload](t, reacts[len(reacts)-1].Kind, reacts[len(reacts)-1].Payload); p.TS != "1700000001.000100" || p.Reaction != bot.ReactDelivered {
 			t.Fatalf("✅ %+v", p)
 		}
-		if _, err := r.relay.Edit(ctx, bot.InboundEdit{Platform: core.PlatformSlack, SourceID: "1700000001.000100", Text: "we are on it"}); err != nil {
+		if _, err := r.relay.Edit(ctx, bot.InboundEdit{Platform: core.PlatformSlack, ChannelID: "CSTAFF", SourceID: "1700000001.000100", Text: "we are on it"}); err != nil {
 			t.Fatal(err)
 		}
 		r.idle(t)
 		if got, _ := r.srv.Message(thread, reply.ID); got.Content != "we are on it" {
 			t.Fatalf("edited reply %q", got.Content)
 		}
-		if _, err := r.relay.Delete(ctx, core.PlatformSlack, "1700000001.000100"); err != nil {
+		if _, err := r.relay.Delete(ctx, core.PlatformSlack, "CSTAFF", "1700000001.000100"); err != nil {
 			t.Fatal(err)
 		}
 		if err := r.srv.DeleteMessage(thread, m.ID); err != nil {
@@ -206,7 +206,7 @@ func TestRelayBothWaysWithEditsDeletesAndNoEchoes(t *testing.T) {
 		// Echoes (welcome, webhook posts) were never stored: exactly the
 		// client's and the staff member's messages.
 		ms, _ := st.TicketMessages(ctx, tk.ID)
-		if len(ms) != 2 || ms[0].SourceID != m.ID || ms[1].SourceID != "1700000001.000100" {
+		if len(ms) != 2 || ms[0].SourceID != m.ID || ms[1].SourceID != "CSTAFF:1700000001.000100" {
 			t.Fatalf("stored %d messages", len(ms))
 		}
 		if got := r.slack.postTexts(t); len(got) != 1 {
@@ -231,12 +231,12 @@ func TestLongStaffReplyIsSplitInOrder(t *testing.T) {
 			t.Fatalf("part of %d characters", len([]rune(p)))
 		}
 	}
-	m, _ := r.st.MessageBySource(context.Background(), core.PlatformSlack, "1700000002.000001")
+	m, _ := r.st.MessageBySource(context.Background(), core.PlatformSlack, "CSTAFF:1700000002.000001")
 	if len(bot.TargetIDs(m)) != 3 {
 		t.Fatalf("targets %v", bot.TargetIDs(m))
 	}
 	// Shortening it deletes the parts no longer needed.
-	if _, err := r.relay.Edit(context.Background(), bot.InboundEdit{Platform: core.PlatformSlack, SourceID: "1700000002.000001", Text: "short now"}); err != nil {
+	if _, err := r.relay.Edit(context.Background(), bot.InboundEdit{Platform: core.PlatformSlack, ChannelID: "CSTAFF", SourceID: "1700000002.000001", Text: "short now"}); err != nil {
 		t.Fatal(err)
 	}
 	r.idle(t)

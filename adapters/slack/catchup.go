@@ -43,7 +43,7 @@ var threadGoneCodes = map[string]bool{"thread_not_found": true, "channel_not_fou
 // the reconnection): a reply stored live after it must not hide older
 // ones nobody received. The bot's own posts and subtypes the relay does
 // not handle are dropped there; a reply already stored is a no-op (messages are keyed by their
-// ts) and a refusal is explained once per message. So it is safe when
+// channel and ts) and a refusal is explained once per message. So it is safe when
 // several replicas catch up at once, or while live events arrive.
 //
 // A 429 is waited out (Retry-After, a bounded number of times); a thread

@@ -62,7 +62,9 @@ func (e *relayEnv) relayed(ticketID int64) []string {
 	return out
 }
 
-// sources returns the source ts of a ticket's stored messages, by ID.
+// sources returns the source ts of a ticket's stored messages, by ID;
+// a Slack message stored under another channel than the staff channel
+// shows as "channel:ts".
 func (e *relayEnv) sources(ticketID int64) []string {
 	e.t.Helper()
 	ms, err := e.st.TicketMessages(context.Background(), ticketID)
@@ -71,7 +73,7 @@ func (e *relayEnv) sources(ticketID int64) []string {
 	}
 	out := []string{}
 	for _, m := range ms {
-		out = append(out, m.SourceID)
+		out = append(out, strings.TrimPrefix(m.SourceID, e.staffCh+":"))
 	}
 	return out
 }

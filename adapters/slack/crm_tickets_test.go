@@ -29,7 +29,7 @@ func seedTickets(t *testing.T, w *crmWorld) (one, two *core.Ticket) {
 	}
 	for i, m := range []*core.Message{
 		{TicketID: one.ID, AuthorID: &carl.ID, AuthorName: "Carl Client", Body: "It smokes", SourcePlatform: core.PlatformDiscord, SourceID: "m1"},
-		{TicketID: one.ID, AuthorID: &w.samUser.ID, AuthorName: "Sam Staff", Body: "note: call him", Internal: true, SourcePlatform: core.PlatformSlack, SourceID: "m2"},
+		{TicketID: one.ID, AuthorID: &w.samUser.ID, AuthorName: "Sam Staff", Body: "note: call him", Internal: true, SourcePlatform: core.PlatformSlack, SourceID: "C0STAFF:1700000000.000002"},
 	} {
 		if _, err := w.st.RecordMessage(ctx, m); err != nil {
 			t.Fatalf("message %d: %v", i, err)

@@ -44,13 +44,14 @@ var newMessageSubtypes = map[string]bool{"": true, "file_share": true, "thread_b
 //
 // Replies in ticket threads go to the relay, whichever channel holds the
 // thread (routing spreads tickets over several; the relay finds a
-// ticket by channel and thread, and a message by its ts): new messages
-// (Relay.Inbound), edits (Relay.Edit) and deletions (Relay.Delete). The bot's own posts (bot_id set, or the bot user) and
-// subtypes the relay does not handle are dropped. Redeliveries change
-// nothing: an event_id already handled is skipped, and the relay keys
-// messages by their ts (Slack has been seen sending one message under
-// several event_ids). Slow work (the ephemeral refusal) happens after the
-// answer.
+// ticket by channel and thread, and a message by its channel and ts, a
+// ts being unique only within its channel): new messages
+// (Relay.Inbound), edits (Relay.Edit) and deletions (Relay.Delete). The
+// bot's own posts (bot_id set, or the bot user) and subtypes the relay
+// does not handle are dropped. Redeliveries change nothing: an event_id
+// already handled is skipped, and the relay keys messages by channel and
+// ts (Slack has been seen sending one message under several event_ids).
+// Slow work (the ephemeral refusal) happens after the answer.
 func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent, raw []byte) error {
 	rs := a.relayState()
 	if rs == nil || ev.Type != slackevents.CallbackEvent {
@@ -71,7 +72,8 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent, ra
 		}
 	}
 	// A new message needs no event ID record: the relay keys messages by
-	// their ts, and a refusal is explained once per ts (onMessageEvent). Edits and deletions do: a late redelivery of an
+	// channel and ts, and a refusal is explained once per channel and ts
+	// (onMessageEvent). Edits and deletions do: a late redelivery of an
 	// earlier edit must not undo a later one.
 	track := eventID != "" && !newMessageSubtypes[msg.SubType]
 	if track {
@@ -91,7 +93,7 @@ func (a *Adapter) onEvent(ctx context.Context, ev slackevents.EventsAPIEvent, ra
 	if track {
 		if _, err := a.store.MarkEventSeen(ctx, core.PlatformSlack, eventID); err != nil {
 			// What the event carried is committed; a redelivery is a
-			// no-op through the message's ts.
+			// no-op through the message's channel and ts.
 			a.log.Warn("could not record event ID", "event", eventID, "err", err)
 		}
 	}
@@ -115,7 +117,7 @@ func (a *Adapter) onMessageEvent(ctx context.Context, rs *relayState, msg *slack
 		if m == nil || rs.fromBot(m) || m.Timestamp == "" {
 			return nil
 		}
-		res, err := rs.relay.Edit(ctx, bot.InboundEdit{Platform: core.PlatformSlack, SourceID: m.Timestamp, Text: m.Text})
+		res, err := rs.relay.Edit(ctx, bot.InboundEdit{Platform: core.PlatformSlack, ChannelID: msg.Channel, SourceID: m.Timestamp, Text: m.Text})
 		a.Metrics.InboundOutcome(core.PlatformSlack, res.Outcome)
 		if err == nil && res.Outcome == bot.Stored {
 			a.log.Debug("edit relayed", "ticket", res.Ticket.Number, "message", res.Message.ID)
@@ -125,7 +127,7 @@ func (a *Adapter) onMessageEvent(ctx context.Context, rs *relayState, msg *slack
 		if rs.fromBot(msg.PreviousMessage) || msg.DeletedTimeStamp == "" {
 			return nil
 		}
-		res, err := rs.relay.Delete(ctx, core.PlatformSlack, msg.DeletedTimeStamp)
+		res, err := rs.relay.Delete(ctx, core.PlatformSlack, msg.Channel, msg.DeletedTimeStamp)
 		a.Metrics.InboundOutcome(core.PlatformSlack, res.Outcome)
 		return err
 	case !newMessageSubtypes[msg.SubType]:

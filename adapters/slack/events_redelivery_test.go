@@ -194,7 +194,7 @@ func TestEventsStaffReplyStoredOnceAcrossEventIDs(t *testing.T) {
 		e.redeliver(again, 2)
 
 		ms := e.messages()
-		if len(ms) != 1 || ms[0].SourceID != reply.TS || ms[0].Body != "Unplug it" {
+		if len(ms) != 1 || ms[0].SourceID != e.key(reply.TS) || ms[0].Body != "Unplug it" {
 			t.Fatalf("stored %+v, want the reply once", ms)
 		}
 		posts := 0

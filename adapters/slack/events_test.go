@@ -39,7 +39,7 @@ func TestEventsRelayStaffReplies(t *testing.T) {
 		// the staff member joins the ticket (card update queued).
 		reply, d := e.post(e.staff.ID, "Have you tried <!channel> turning it off?")
 		ms := e.messages()
-		if len(ms) != 1 || ms[0].SourceID != reply.TS || ms[0].AuthorName != "Sam Staff" || ms[0].Internal {
+		if len(ms) != 1 || ms[0].SourceID != e.key(reply.TS) || ms[0].AuthorName != "Sam Staff" || ms[0].Internal {
 			t.Fatalf("stored: %+v", ms)
 		}
 		if got := e.deliveryKinds(); !slices.Equal(got, []string{bot.KindDiscordPost, bot.KindSlackCard}) {
@@ -60,7 +60,7 @@ func TestEventsRelayStaffReplies(t *testing.T) {
 		// A note stays in Slack and gets 🔒.
 		note, _ := e.post(e.staff.ID, "NOTE: the client is grumpy")
 		ms = e.messages()
-		if len(ms) != 2 || !ms[1].Internal || ms[1].SourceID != note.TS {
+		if len(ms) != 2 || !ms[1].Internal || ms[1].SourceID != e.key(note.TS) {
 			t.Fatalf("note: %+v", ms[1])
 		}
 		if got := e.deliveryKinds(); got[len(got)-1] != bot.KindSlackReact {
@@ -114,7 +114,7 @@ func TestEventsRelayStaffReplies(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		m, err := st.MessageBySource(ctx, core.PlatformSlack, reply.TS)
+		m, err := st.MessageBySource(ctx, core.PlatformSlack, e.key(reply.TS))
 		if err != nil || m.Body != "Unplug it please" || m.EditedAt == nil {
 			t.Fatalf("after edit: %+v %v", m, err)
 		}
@@ -124,7 +124,7 @@ func TestEventsRelayStaffReplies(t *testing.T) {
 		if got := e.deliveryKinds()[before:]; !slices.Equal(got, []string{bot.KindDiscordEdit, bot.KindDiscordDelete}) {
 			t.Fatalf("edit and delete queued %v", got)
 		}
-		if m, _ := st.MessageBySource(ctx, core.PlatformSlack, reply.TS); m.DeletedAt == nil {
+		if m, _ := st.MessageBySource(ctx, core.PlatformSlack, e.key(reply.TS)); m.DeletedAt == nil {
 			t.Error("message not marked deleted")
 		}
 	})
@@ -199,7 +199,7 @@ func TestEventsReplyWithControlCharacter(t *testing.T) {
 	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
 		e := newRelayEnv(t, st)
 		reply, _ := e.post(e.staff.ID, "Unplug\x00 it")
-		m, err := st.MessageBySource(context.Background(), core.PlatformSlack, reply.TS)
+		m, err := st.MessageBySource(context.Background(), core.PlatformSlack, e.key(reply.TS))
 		if err != nil || m.Body != "Unplug it" {
 			t.Fatalf("stored: %+v %v", m, err)
 		}

@@ -130,6 +130,9 @@ var deliverySeq atomic.Int64
 // that their metadata never matches a delivery the worker sends.
 func (e *relayEnv) nextID() int64 { return 1<<40 + deliverySeq.Add(1) }
 
+// key is how the relay identifies a staff channel message (core.SourceKey).
+func (e *relayEnv) key(ts string) string { return core.SourceKey(core.PlatformSlack, e.staffCh, ts) }
+
 // messages returns the ticket's stored messages.
 func (e *relayEnv) messages() []*core.Message {
 	e.t.Helper()

@@ -36,7 +36,7 @@ func TestSocketMode(t *testing.T) {
 		if err != nil || !d.OK() || d.Late() {
 			t.Fatalf("event: %v %+v", err, d)
 		}
-		if ms := e.messages(); len(ms) != 1 || ms[0].SourceID != reply.TS {
+		if ms := e.messages(); len(ms) != 1 || ms[0].SourceID != e.key(reply.TS) {
 			t.Fatalf("stored: %+v", ms)
 		}
 

@@ -55,7 +55,7 @@ func TestRelaySlackRedeliveriesPostOnce(t *testing.T) {
 				t.Fatalf("the reply was posted %d times on Discord, want 1: %q", posts, w.relayedToDiscord(ts))
 			}
 
-			m, err := w.st.MessageBySource(ctx, core.PlatformSlack, reply.TS)
+			m, err := w.st.MessageBySource(ctx, core.PlatformSlack, core.SourceKey(core.PlatformSlack, w.staffCh, reply.TS))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -110,6 +110,17 @@ func serve(ctx context.Context, cfg *Config, log *slog.Logger, hooks serveHooks)
 	for _, m := range applied {
 		log.Info("migration applied", "migration", m)
 	}
+	if cfg.SlackEnabled() {
+		// Slack messages stored before they were keyed by channel and
+		// ts, in a ticket without a channel, lived in the staff channel.
+		n, err := st.AdoptBareSlackSourceIDs(ctx, cfg.SlackStaffChannel)
+		if err != nil {
+			return fmt.Errorf("SLACK_STAFF_CHANNEL: %w", err)
+		}
+		if n > 0 {
+			log.Info("slack messages given the staff channel", "messages", n)
+		}
+	}
 	if hooks.prepare != nil {
 		if err := hooks.prepare(ctx, st); err != nil {
 			return err

@@ -110,7 +110,7 @@ func (s *Server) chatPostMessage(r *apiRequest) (obj, error) {
 				m.SubType = "thread_broadcast"
 			}
 		}
-		m.TS, m.Posted = st.nextTSLocked(), st.now()
+		m.TS, m.Posted = st.messageTSLocked(cs), st.now()
 		cs.add(m)
 		out = obj{"channel": cs.info.ID, "ts": m.TS, "message": st.wireMessageLocked(cs, m)}
 		return nil

@@ -145,7 +145,7 @@ func (s *Server) filesCompleteUploadExternal(r *apiRequest) (obj, error) {
 					f.Channels, f.ThreadTS = append(f.Channels, cs.info.ID), m.ThreadTS
 					m.Files = append(m.Files, f.ID)
 				}
-				m.TS, m.Posted = st.nextTSLocked(), st.now()
+				m.TS, m.Posted = st.messageTSLocked(cs), st.now()
 				cs.add(m)
 			})
 		}

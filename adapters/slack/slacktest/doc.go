@@ -25,6 +25,11 @@
 //     token buckets, and a call beyond them is answered 429 with
 //     Retry-After; [Server.RateLimited] counts the refusals.
 //
+// Message timestamps are Slack's: a ts is unique only within its channel.
+// Each channel has its own clock, so two channels may give one ts to
+// messages posted in the same microsecond; [State.SetNextTS] and
+// [State.ShareNextTS] make that happen on purpose.
+//
 // Tests read what happened through [State]'s accessors and wait for the
 // product's asynchronous work with [State.WaitFor] instead of sleeping:
 //

@@ -20,13 +20,32 @@ func (st *State) newIDLocked(prefix string) string {
 	return prefix + s
 }
 
-// nextTSLocked returns a message timestamp greater than every one before it.
+// nextTSLocked returns a stamp greater than every one before it, for what
+// is not a message of a channel: an action_ts, an edit's or an event's
+// stamp, an ephemeral message.
 func (st *State) nextTSLocked() string {
 	us := st.now().UnixMicro()
 	if us <= st.lastTS {
 		us = st.lastTS + 1
 	}
 	st.lastTS = us
+	return formatTS(us)
+}
+
+// messageTSLocked hands out the ts of a new message in cs. As on Slack, a
+// ts is unique only within its channel: each channel has its own clock
+// (the fake's time in microseconds, or one more than the channel's last
+// ts), so two channels may give the same ts, and the ts set by SetNextTS
+// is taken when there is one.
+func (st *State) messageTSLocked(cs *channelState) string {
+	us := st.now().UnixMicro()
+	if cs.forcedTS != 0 {
+		us, cs.forcedTS = cs.forcedTS, 0
+	}
+	if us <= cs.lastTS {
+		us = cs.lastTS + 1
+	}
+	cs.lastTS = us
 	return formatTS(us)
 }
 

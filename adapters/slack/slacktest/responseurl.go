@@ -100,7 +100,7 @@ func (st *State) showResponseLocked(h *responseHook, msg responseMessage) {
 	case msg.ResponseType == "in_channel" && cs != nil:
 		m := &Message{Channel: cs.info.ID, User: st.cfg.BotUserID, BotID: st.cfg.BotID,
 			Text: msg.Text, Blocks: msg.Blocks, Attachments: msg.Attachments,
-			TS: st.nextTSLocked(), Posted: st.now()}
+			TS: st.messageTSLocked(cs), Posted: st.now()}
 		if msg.ThreadTS != "" {
 			if root, err := cs.threadRoot(msg.ThreadTS); err == nil {
 				m.ThreadTS = root

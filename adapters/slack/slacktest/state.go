@@ -18,7 +18,7 @@ type State struct {
 	cfg     *Config
 	now     func() time.Time
 
-	lastTS int64          // microseconds of the last ts handed out
+	lastTS int64          // microseconds of the last stamp handed out (nextTSLocked)
 	seq    map[string]int // per-prefix ID counters
 
 	users     map[string]*User
@@ -47,6 +47,8 @@ type channelState struct {
 	msgs           []*Message // in ts order, replies included
 	byTS           map[string]*Message
 	deletedThreads map[string]bool
+	lastTS         int64 // microseconds of the channel's last message ts
+	forcedTS       int64 // the next message's ts when not 0 (SetNextTS)
 }
 
 type trigger struct {

@@ -192,6 +192,57 @@ func (st *State) DeleteThread(channel, ts string) error {
 	})
 }
 
+// SetNextTS makes the next message posted in channel, by a user or the
+// bot, take ts ("1700000000.000100"), as two channels of a real
+// workspace may give one ts to messages posted in the same microsecond.
+// ts must be greater than every ts the channel gave before, since a
+// channel's timestamps only grow. Errors carry Slack codes
+// (channel_not_found) or say what is wrong with ts.
+func (st *State) SetNextTS(channel, ts string) error {
+	us, ok := parseTS(ts)
+	if !ok {
+		return fmt.Errorf("slacktest: %q is not a message ts", ts)
+	}
+	return st.update(func() error {
+		cs, err := st.channelLocked(channel)
+		if err != nil {
+			return err
+		}
+		if us <= cs.lastTS {
+			return fmt.Errorf("slacktest: ts %s is not after %s, the last one of channel %s", ts, formatTS(cs.lastTS), channel)
+		}
+		cs.forcedTS = us
+		return nil
+	})
+}
+
+// ShareNextTS makes the next message posted in each of channels take one
+// same ts, the first one valid in all of them (one microsecond after the
+// latest ts any of them gave, or the fake's time if that is later), and
+// returns it. Errors carry Slack codes (channel_not_found); nothing
+// changes on error.
+func (st *State) ShareNextTS(channels ...string) (string, error) {
+	var ts string
+	err := st.update(func() error {
+		us := st.now().UnixMicro()
+		var css []*channelState
+		for _, id := range channels {
+			cs, err := st.channelLocked(id)
+			if err != nil {
+				return err
+			}
+			us = max(us, cs.lastTS+1, cs.forcedTS)
+			css = append(css, cs)
+		}
+		for _, cs := range css {
+			cs.forcedTS = us
+		}
+		ts = formatTS(us)
+		return nil
+	})
+	return ts, err
+}
+
 // IssueTrigger hands out a trigger_id for user, as Slack does with each slash
 // command and interaction. views.open accepts it for Config.TriggerTTL.
 func (st *State) IssueTrigger(user string) string {
@@ -267,7 +318,7 @@ func (st *State) postAsUser(p UserPost) (Message, json.RawMessage, error) {
 		if len(m.Blocks) == 0 && p.Text != "" {
 			m.Blocks = richTextBlocks(p.Text)
 		}
-		m.TS = st.nextTSLocked()
+		m.TS = st.messageTSLocked(cs)
 		m.Posted = st.now()
 		for _, uf := range p.Files {
 			f := &File{ID: st.newIDLocked("F"), Name: uf.Name, Title: uf.Title, Mimetype: uf.Mimetype,
