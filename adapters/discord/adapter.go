@@ -47,7 +47,16 @@ type Config struct {
 	// Replica names this process in the gateway lock's holder row
 	// (RunExclusive); the delivery worker's name.
 	Replica string
+	// AnswerWithin is how long a slash command's work may run before its
+	// answer is deferred (Discord shows "thinking…" and the answer
+	// replaces it when ready): Discord refuses an answer sent more than
+	// 3 s after the interaction. Zero means DefaultAnswerWithin.
+	AnswerWithin time.Duration
 }
+
+// DefaultAnswerWithin leaves a deferred answer more than a second of
+// Discord's 3 s to reach it, on a slow network.
+const DefaultAnswerWithin = 1500 * time.Millisecond
 
 // Adapter connects JayayaCRM to one Discord guild.
 type Adapter struct {

@@ -3,6 +3,7 @@ package discord
 import (
 	"context"
 	"strings"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -80,25 +81,57 @@ func (a *Adapter) onInteraction(_ *discordgo.Session, ev *discordgo.InteractionC
 		return
 	}
 	ctx := a.ctx()
+	// The work runs while the answer waits for it at most AnswerWithin;
+	// past that Discord is told the answer will come (deferred, ephemeral
+	// as the answer), and the answer then replaces the placeholder.
+	answer := make(chan string, 1)
+	go func() { answer <- a.runSlash(ctx, call) }()
+	within := a.cfg.AnswerWithin
+	if within <= 0 {
+		within = DefaultAnswerWithin
+	}
+	timer := time.NewTimer(within)
+	defer timer.Stop()
+	noMentions := &discordgo.MessageAllowedMentions{}
+	select {
+	case text := <-answer:
+		err := a.dg.InteractionRespond(ev.Interaction, &discordgo.InteractionResponse{
+			Type: discordgo.InteractionResponseChannelMessageWithSource,
+			Data: &discordgo.InteractionResponseData{Content: text, Flags: discordgo.MessageFlagsEphemeral, AllowedMentions: noMentions},
+		}, discordgo.WithContext(ctx))
+		if err != nil {
+			a.log.Error("answer slash command", "command", call.Name, "err", redact(err))
+		}
+	case <-timer.C:
+		err := a.dg.InteractionRespond(ev.Interaction, &discordgo.InteractionResponse{
+			Type: discordgo.InteractionResponseDeferredChannelMessageWithSource,
+			Data: &discordgo.InteractionResponseData{Flags: discordgo.MessageFlagsEphemeral},
+		}, discordgo.WithContext(ctx))
+		text := <-answer
+		if err != nil {
+			a.log.Error("defer slash command's answer", "command", call.Name, "err", redact(err))
+			return
+		}
+		if _, err := a.dg.InteractionResponseEdit(ev.Interaction, &discordgo.WebhookEdit{Content: &text, AllowedMentions: noMentions},
+			discordgo.WithContext(ctx)); err != nil {
+			a.log.Error("answer deferred slash command", "command", call.Name, "err", redact(err))
+		}
+	}
+}
+
+// runSlash does what call asks and returns the answer, in the asker's
+// language.
+func (a *Adapter) runSlash(ctx context.Context, call slashCall) string {
 	u, p := a.interactionUser(ctx, call)
-	var text string
 	switch call.Name {
 	case cmdTicket:
-		text = a.cmdTicket(ctx, p, call.UserID, call.ChannelID, call.Options["subject"], call.Options["visibility"])
+		return a.cmdTicket(ctx, p, call.UserID, call.ChannelID, call.Options["subject"], call.Options["visibility"])
 	case cmdTickets:
-		text = a.cmdTickets(ctx, p, call.UserID)
+		return a.cmdTickets(ctx, p, call.UserID)
 	case cmdClose:
-		text = a.cmdClose(ctx, p, u, call.ChannelID)
+		return a.cmdClose(ctx, p, u, call.ChannelID)
 	default:
-		text = p.T("tickets.discord.unknown_command")
-	}
-	err := a.dg.InteractionRespond(ev.Interaction, &discordgo.InteractionResponse{
-		Type: discordgo.InteractionResponseChannelMessageWithSource,
-		Data: &discordgo.InteractionResponseData{Content: text, Flags: discordgo.MessageFlagsEphemeral,
-			AllowedMentions: &discordgo.MessageAllowedMentions{}},
-	}, discordgo.WithContext(ctx))
-	if err != nil {
-		a.log.Error("answer slash command", "command", call.Name, "err", redact(err))
+		return p.T("tickets.discord.unknown_command")
 	}
 }
 

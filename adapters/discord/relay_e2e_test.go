@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/bwmarrin/discordgo"
 
@@ -117,10 +118,8 @@ func TestUnregisteredUserIsRefusedOnceAndNothingStored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rec discordtest.InteractionRecord
-	r.srv.WaitFor(func() bool { rec, _ = r.srv.Interaction(in.ID); return len(rec.Callbacks) > 0 }, waitTimeout)
-	if len(rec.Callbacks) != 1 || rec.Callbacks[0].Content != i18n.T(i18n.EN, bot.RefusalClient) || rec.Callbacks[0].Flags&discordgo.MessageFlagsEphemeral == 0 {
-		t.Fatalf("interaction answer %+v", rec.Callbacks)
+	if text, flags := r.answer(t, in.ID); text != i18n.T(i18n.EN, bot.RefusalClient) || flags&discordgo.MessageFlagsEphemeral == 0 {
+		t.Fatalf("interaction answer %q (flags %d)", text, flags)
 	}
 	dm, _ := r.srv.OpenDM(eve.ID)
 	eventually(t, "a refusal DM", func() bool { return len(r.srv.Messages(dm)) > 0 })
@@ -253,10 +252,8 @@ func TestCloseFromDiscordAndReopenFromSlack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rec discordtest.InteractionRecord
-	r.srv.WaitFor(func() bool { rec, _ = r.srv.Interaction(in.ID); return len(rec.Callbacks) > 0 }, waitTimeout)
-	if len(rec.Callbacks) != 1 || !strings.Contains(rec.Callbacks[0].Content, "closed") {
-		t.Fatalf("answer %+v", rec.Callbacks)
+	if text, _ := r.answer(t, in.ID); !strings.Contains(text, "closed") {
+		t.Fatalf("answer %q", text)
 	}
 	r.idle(t)
 	ch, _ := r.srv.Channel(thread)
@@ -281,9 +278,8 @@ func TestCloseFromDiscordAndReopenFromSlack(t *testing.T) {
 	}
 	// /close outside a ticket thread explains itself.
 	in, _ = r.srv.InvokeSlashCommand(discordtest.SlashCommand{ChannelID: r.seed.ChannelID, UserID: r.client.ID, Name: "close"})
-	r.srv.WaitFor(func() bool { rec, _ = r.srv.Interaction(in.ID); return len(rec.Callbacks) > 0 }, waitTimeout)
-	if rec.Callbacks[0].Content != "Use /close inside a ticket thread." {
-		t.Fatalf("answer %q", rec.Callbacks[0].Content)
+	if text, _ := r.answer(t, in.ID); text != "Use /close inside a ticket thread." {
+		t.Fatalf("answer %q", text)
 	}
 }
 
@@ -292,9 +288,38 @@ func TestTicketsListsOwnAndPublic(t *testing.T) {
 	r := newRig(t, coretest.MustOpenSQLite(t))
 	r.openBySlash(t, "Mine", "")
 	in, _ := r.srv.InvokeSlashCommand(discordtest.SlashCommand{ChannelID: r.seed.ChannelID, UserID: r.client.ID, Name: "tickets"})
-	var rec discordtest.InteractionRecord
-	r.srv.WaitFor(func() bool { rec, _ = r.srv.Interaction(in.ID); return len(rec.Callbacks) > 0 }, waitTimeout)
-	if len(rec.Callbacks) != 1 || !strings.Contains(rec.Callbacks[0].Content, "#1 Mine — open") || rec.Callbacks[0].Flags&discordgo.MessageFlagsEphemeral == 0 {
-		t.Fatalf("answer %+v", rec.Callbacks)
+	if text, flags := r.answer(t, in.ID); !strings.Contains(text, "#1 Mine — open") || flags&discordgo.MessageFlagsEphemeral == 0 {
+		t.Fatalf("answer %q (flags %d)", text, flags)
+	}
+}
+
+// A slash command whose work outlasts AnswerWithin is answered in two
+// steps, as Discord wants past its 3 s: "thinking…" at once, then the
+// answer in its place, still only for the invoker.
+func TestSlowSlashCommandIsDeferredThenAnswered(t *testing.T) {
+	t.Parallel()
+	r := newRigWith(t, coretest.MustOpenSQLite(t), rigOptions{answerWithin: time.Nanosecond})
+	_, thread := r.openBySlash(t, "Slow day", "")
+	if thread == "" {
+		t.Fatal("no thread")
+	}
+	in, err := r.srv.InvokeSlashCommand(discordtest.SlashCommand{ChannelID: r.seed.ChannelID, UserID: r.client.ID, Name: "tickets"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, flags := r.answer(t, in.ID)
+	if !strings.Contains(text, "#1 Slow day — open") || flags&discordgo.MessageFlagsEphemeral == 0 {
+		t.Fatalf("answer %q (flags %d)", text, flags)
+	}
+	rec, _ := r.srv.Interaction(in.ID)
+	if len(rec.Callbacks) != 1 || rec.Callbacks[0].Type != discordgo.InteractionResponseDeferredChannelMessageWithSource ||
+		rec.Callbacks[0].Flags&discordgo.MessageFlagsEphemeral == 0 {
+		t.Fatalf("callbacks %+v, want one deferred ephemeral", rec.Callbacks)
+	}
+	// Nothing of it shows in the channel for anyone else.
+	for _, m := range r.srv.Messages(r.seed.ChannelID) {
+		if strings.Contains(m.Content, "Slow day — open") {
+			t.Fatalf("the answer was posted in the channel: %q", m.Content)
+		}
 	}
 }

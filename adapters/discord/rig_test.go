@@ -124,8 +124,9 @@ type rig struct {
 	workerRuns bool
 	// poolSize is each support channel's webhook pool
 	// (bot.Relay.DiscordWebhooks; 0 for the default).
-	poolSize int
-	pacer    *bot.Pacer
+	poolSize     int
+	pacer        *bot.Pacer
+	answerWithin time.Duration
 }
 
 func newRig(t *testing.T, st *core.Store) *rig {
@@ -145,13 +146,15 @@ type rigOptions struct {
 	poolSize int                // see rig.poolSize
 	limits   discordtest.Limits // the fake's rate limits
 	pacer    *bot.Pacer         // the adapter's pacer (none by default)
+	// answerWithin is the adapter's AnswerWithin (0: the default).
+	answerWithin time.Duration
 }
 
 // newRigWith is newRig with opts.
 func newRigWith(t *testing.T, st *core.Store, opts rigOptions) *rig {
 	t.Helper()
 	srv := discordtest.Start(t, discordtest.Config{HeartbeatInterval: 200 * time.Millisecond, Limits: opts.limits})
-	r := &rig{srv: srv, st: st, slack: &slackRec{}, seed: srv.Seed(), poolSize: opts.poolSize, pacer: opts.pacer}
+	r := &rig{srv: srv, st: st, slack: &slackRec{}, seed: srv.Seed(), poolSize: opts.poolSize, pacer: opts.pacer, answerWithin: opts.answerWithin}
 	r.client = r.member(t, "carol")
 	var err error
 	r.clientUser, err = st.CreateUser(context.Background(), core.NewUser{Login: "carol", Name: "Carol Client", Role: core.RoleClient, DiscordID: r.client.ID})
@@ -182,7 +185,7 @@ func (r *rig) startAdapter(t *testing.T) {
 	t.Helper()
 	r.relay = &bot.Relay{Store: r.st, Log: testLog(), SlackChannel: "CSTAFF", DiscordChannel: r.seed.ChannelID, DiscordChannels: r.supports, DiscordWebhooks: r.poolSize}
 	ad, err := discord.New(discord.Config{Token: r.srv.Token(), GuildID: r.seed.GuildID, SupportChannel: r.seed.ChannelID,
-		SupportChannels: r.supports, APIURL: r.srv.URL(), Pacer: r.pacer}, r.relay, testLog())
+		SupportChannels: r.supports, APIURL: r.srv.URL(), Pacer: r.pacer, AnswerWithin: r.answerWithin}, r.relay, testLog())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,12 +312,26 @@ func (r *rig) openBySlash(t *testing.T, subject, visibility string) (*core.Ticke
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rec discordtest.InteractionRecord
-	r.srv.WaitFor(func() bool { rec, _ = r.srv.Interaction(in.ID); return len(rec.Callbacks) > 0 }, waitTimeout)
-	if len(rec.Callbacks) == 0 {
-		t.Fatal("/ticket got no answer")
+	text, _ := r.answer(t, in.ID)
+	return r.waitThread(t, text)
+}
+
+// answer waits for the answer to interaction id as its invoker reads it
+// (at once, or deferred and then edited in).
+func (r *rig) answer(t *testing.T, id string) (string, discordgo.MessageFlags) {
+	t.Helper()
+	var text string
+	var flags discordgo.MessageFlags
+	ok := r.srv.WaitFor(func() bool {
+		rec, _ := r.srv.Interaction(id)
+		var ok bool
+		text, flags, ok = rec.Answer()
+		return ok
+	}, waitTimeout)
+	if !ok {
+		t.Fatalf("interaction %s got no answer", id)
 	}
-	return r.waitThread(t, rec.Callbacks[0].Content)
+	return text, flags
 }
 
 // waitThread waits for the newest ticket's Discord thread and the

@@ -69,10 +69,8 @@ func TestSeveralSupportChannels(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var rec discordtest.InteractionRecord
-		r.srv.WaitFor(func() bool { rec, _ = r.srv.Interaction(in.ID); return len(rec.Callbacks) > 0 }, waitTimeout)
-		if len(rec.Callbacks) == 0 || !strings.Contains(rec.Callbacks[0].Content, "<#"+billing+">") {
-			t.Fatalf("/ticket in #billing answered %+v", rec.Callbacks)
+		if text, _ := r.answer(t, in.ID); !strings.Contains(text, "<#"+billing+">") {
+			t.Fatalf("/ticket in #billing answered %q", text)
 		}
 		tk2, thread2 := r.waitThread(t, "/ticket in #billing")
 		if tk2.ID == tk.ID {

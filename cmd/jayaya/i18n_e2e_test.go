@@ -119,11 +119,9 @@ func (w *frenchWorld) henriInvokes(channel, name string, opts ...*discordgo.Appl
 	var answer string
 	w.waitDiscord("the answer to /"+name, func() bool {
 		rec, _ := w.discord.Interaction(in.ID)
-		if len(rec.Callbacks) == 0 {
-			return false
-		}
-		answer = rec.Callbacks[0].Content
-		return true
+		text, _, ok := rec.Answer()
+		answer = text
+		return ok
 	})
 	return answer
 }

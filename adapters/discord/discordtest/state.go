@@ -144,6 +144,17 @@ type InteractionRecord struct {
 	Followups []*discordgo.Message
 }
 
+// Answer is what the invoker reads as the interaction's answer: the
+// @original message once it holds an answer (a type 4 callback's, or a
+// deferred callback's once edited), with its flags; ok is false while
+// there is none (no callback yet, or Discord still shows "thinking…").
+func (r InteractionRecord) Answer() (text string, flags discordgo.MessageFlags, ok bool) {
+	if len(r.Callbacks) == 0 || r.Original == nil || r.Original.Flags&discordgo.MessageFlagsLoading != 0 {
+		return "", 0, false
+	}
+	return r.Original.Content, r.Original.Flags, true
+}
+
 // Default permissions of the seeded roles.
 const (
 	// EveryonePermissions are what the seeded @everyone role allows.

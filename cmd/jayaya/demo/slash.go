@@ -146,11 +146,12 @@ func (p *Page) discordCommand(w http.ResponseWriter, r *http.Request, client Per
 	p.mu.Lock()
 	p.interactions = append(p.interactions, i.ID)
 	p.mu.Unlock()
-	// The product has 3 seconds to answer; Discord then says the
-	// application did not respond.
+	// The product has 3 seconds to answer (or to say it is thinking and
+	// answer later); Discord then says the application did not respond.
 	if !p.cfg.Discord.WaitFor(func() bool {
 		rec, _ := p.cfg.Discord.Interaction(i.ID)
-		return len(rec.Callbacks) > 0
+		_, _, ok := rec.Answer()
+		return ok
 	}, actTimeout) {
 		p.done(w, r, &problem{code: "no-response", msg: i18n.M("demo.discord.no_response")})
 		return
