@@ -155,7 +155,7 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 	c := &Config{
 		DatabaseURL:        r.get("DATABASE_URL", core.DefaultDatabaseURL),
 		Addr:               r.get("JAYAYA_ADDR", "localhost:8080"),
-		PublicURL:          r.get("JAYAYA_PUBLIC_URL", "http://localhost:8080"),
+		PublicURL:          r.get("JAYAYA_PUBLIC_URL", ""),
 		LogFormat:          strings.ToLower(r.get("JAYAYA_LOG_FORMAT", "text")),
 		LogLevel:           strings.ToLower(r.get("JAYAYA_LOG_LEVEL", "info")),
 		Pacing:             true,
@@ -202,12 +202,27 @@ func LoadConfig(getenv func(string) string) (*Config, error) {
 	return c, nil
 }
 
+// defaultPublicURL is where a browser on this machine reaches the
+// listen address host:port, for links when JAYAYA_PUBLIC_URL is unset: a
+// wildcard host (every interface) is reached as localhost.
+func defaultPublicURL(host, port string) string {
+	switch host {
+	case "", "0.0.0.0", "::":
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
 func (c *Config) validate() error {
 	if err := checkDatabaseURL("DATABASE_URL", c.DatabaseURL); err != nil {
 		return err
 	}
-	if _, port, err := net.SplitHostPort(c.Addr); err != nil || port == "" {
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil || port == "" {
 		return fmt.Errorf("JAYAYA_ADDR: want host:port (like localhost:8080 or :8080), got %q", c.Addr)
+	}
+	if c.PublicURL == "" {
+		c.PublicURL = defaultPublicURL(host, port)
 	}
 	if err := checkURL("JAYAYA_PUBLIC_URL", c.PublicURL); err != nil {
 		return err
