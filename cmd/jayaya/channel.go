@@ -42,6 +42,14 @@ is recorded in the audit log.`,
 			}
 			return nil
 		},
+		// The shell completes the language; a channel's ID is the user's
+		// to type.
+		ValidArgsFunction: func(_ *cobra.Command, args []string, _ string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			if len(args) == 1 {
+				return []cobra.Completion{"en", "fr", "default"}, cobra.ShellCompDirectiveNoFileComp
+			}
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		},
 		RunE: func(c *cobra.Command, args []string) error {
 			return channelLanguage(c, getenv, args[0], args[1])
 		},

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/jayaya/jayayacrm/core"
@@ -29,6 +30,10 @@ func TestChannelLanguageCommand(t *testing.T) {
 		if code != 2 || out != "" || errs != c.want {
 			t.Errorf("channel language %q: exit %d, stdout %q, stderr %q; want exit 2, %q", c.args, code, out, errs, c.want)
 		}
+	}
+	// The shell completes the language.
+	if code, out, _ := jayaya(t, env, "", "__complete", "channel", "language", "C0STAFF", ""); code != 0 || !strings.HasPrefix(out, "en\nfr\ndefault\n") {
+		t.Errorf("completion of the language: exit %d, %q", code, out)
 	}
 	assertNoFile(t, db)
 
