@@ -149,6 +149,7 @@ func (s *Server) Routes() http.Handler {
 			r.Post("/routing/{id}/move", s.routingMove)
 			r.Post("/routing/{id}/delete", s.routingDelete)
 			r.Get("/audit", s.auditList)
+			r.Post("/channels/language", s.channelLanguage)
 		})
 	})
 	return r

@@ -37,9 +37,9 @@ func TestBrowserWalkthroughInFrench(t *testing.T) {
 	// french checks the page in the browser: <html lang="fr">, every text
 	// of want, and no English word of the interface (in the text, the
 	// fields' placeholders or the labels read aloud). Codes (<code>: an
-	// audit action, a delivery kind) are not words; an audit entry's
-	// details are left out too: core records them in English when the
-	// action happens, like a log line, and the panel shows them as recorded.
+	// audit action, a delivery kind) are not words. An audit entry's
+	// details are checked too: core records them as messages of the
+	// catalog, and the panel shows them in the reader's language.
 	french := func(want ...string) {
 		t.Helper()
 		for _, w := range want {
@@ -49,7 +49,7 @@ func TestBrowserWalkthroughInFrench(t *testing.T) {
 			t.Fatalf("<html lang=%q>", lang)
 		}
 		text, _ := b.Eval(`(() => { const body = document.body.cloneNode(true);
-			body.querySelectorAll("td.detail, code").forEach(e => e.remove());
+			body.querySelectorAll("code").forEach(e => e.remove());
 			return body.textContent + "\n" + [...document.querySelectorAll("[placeholder],[aria-label]")]
 				.map(e => (e.getAttribute("placeholder") || "") + " " + (e.getAttribute("aria-label") || "")).join("\n") })()`).(string)
 		if en := englishIn(text); len(en) > 0 {
@@ -130,7 +130,8 @@ func TestBrowserWalkthroughInFrench(t *testing.T) {
 
 	// The audit log.
 	b.Open(p.srv.URL + "/admin/audit")
-	french("Journal d’audit", "interest.create", "user.create", "login.failed")
+	french("Journal d’audit", "interest.create", "user.create", "login.failed",
+		"couleur #1C7ED6", "identifiant ou mot de passe erroné (échec 1 sur", "file ")
 	shot("09-journal")
 
 	// The switch while logged in changes the admin's setting: English,

@@ -165,6 +165,15 @@ func TestFrenchAdminSeesThePanelInFrench(t *testing.T) {
 		"«\u202fde\u202f» n’est pas une langue que parle JayayaCRM")
 	res := b.post("/admin/interests", url.Values{"name": {"Éolien"}, "color": {"#1c7ed6"}})
 	wantFrench(t, "a notice", b.get(res.location), http.StatusOK, "Centre d’intérêt créé.", "Éolien")
+	// What the audit log says of it (and of the user's role) reads in
+	// French too, and the Channels page with each channel's language.
+	tom := p.user("tom", core.RoleStaff)
+	if _, err := st.UpdateUserAs(ctx, core.Actor{User: ada}, tom.ID, core.UserUpdate{Role: ptr(core.RoleAdmin)}); err != nil {
+		t.Fatal(err)
+	}
+	wantFrench(t, "audit details", b.get("/admin/audit"), http.StatusOK, "couleur #1C7ED6",
+		"rôle : « équipe » → « administrateur »")
+	wantFrench(t, "channels", b.get("/admin/channels"), http.StatusOK, "Canaux", "La langue d’un canal", "Slack n’est pas configuré.")
 	wantFrench(t, "405", b.postWith("/admin/companies", nil, map[string]string{"Sec-Fetch-Site": "same-origin"}),
 		http.StatusMethodNotAllowed, "Non autorisé", "Cette adresse n’accepte pas ce type de requête.")
 	wantFrench(t, "another site's POST", b.postWith("/admin/interests", nil, map[string]string{"Sec-Fetch-Site": "cross-site"}),

@@ -44,6 +44,8 @@ var (
 		"interest": "panel.audit.subject_type.interest",
 		"login":    "panel.audit.subject_type.login",
 		"delivery": "panel.audit.subject_type.delivery",
+		"route":    "panel.audit.subject_type.route",
+		"channel":  "panel.audit.subject_type.channel",
 	}
 )
 
@@ -120,7 +122,19 @@ func templateFuncs(p i18n.Printer) template.FuncMap {
 		"ticketRows": func(list []*core.Ticket, loc *time.Location) ticketRows {
 			return ticketRows{Tickets: list, Loc: loc}
 		},
+		"channelLanguage": func(row channelRow, def i18n.Locale, admin bool) channelLanguageCell {
+			return channelLanguageCell{Row: row, Default: string(def), Admin: admin}
+		},
 	}
+}
+
+// channelLanguageCell is what the Channels page's channelLanguage
+// template receives: a channel's row, JAYAYA_LOCALE, and whether the
+// viewer may change the language (admins).
+type channelLanguageCell struct {
+	Row     channelRow
+	Default string
+	Admin   bool
 }
 
 // toInt reads a count of any integer type.

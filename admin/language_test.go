@@ -110,7 +110,7 @@ func TestLanguageSwitchRemembersTheChoice(t *testing.T) {
 			t.Fatalf("the setting is %q, want fr", u.Locale)
 		}
 		list, err := st.ListAudit(ctx, core.AuditFilter{})
-		if err != nil || len(list) == 0 || list[0].Action != core.AuditUserUpdate || list[0].Detail != `language: "" → "fr"` {
+		if err != nil || len(list) == 0 || list[0].Action != core.AuditUserUpdate || list[0].Detail != "language: “none” → “French”" {
 			t.Fatalf("the change is not in the audit log: %+v %v", list, err)
 		}
 		// The setting follows the user to another browser, whatever it asks for.

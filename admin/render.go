@@ -98,6 +98,7 @@ var notices = map[string]string{
 	"route-created":     "routing.page.created",
 	"route-deleted":     "routing.page.deleted",
 	"route-moved":       "routing.page.moved",
+	"channel-language":  "panel.channels.language_saved",
 }
 
 type pageTemplate struct{ *template.Template }

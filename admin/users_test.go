@@ -89,7 +89,7 @@ func TestUserCreateEditDelete(t *testing.T) {
 			}
 		}
 		audit := b.get("/admin/audit?kind=user.")
-		wantBody(t, audit, "user.update", `role: &#34;staff&#34; → &#34;admin&#34;`, "bob", "ada")
+		wantBody(t, audit, "user.update", "role: “staff” → “admin”", "bob", "ada")
 	})
 }
 

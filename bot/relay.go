@@ -308,31 +308,69 @@ func ticketLabel(t *core.Ticket) string { return fmt.Sprintf("#%d %s", t.Number,
 // interaction's locale) or what it said last; else, on Discord, the
 // guild's preferred locale; else Locale. u may be nil (unregistered).
 func (r *Relay) ReaderLocale(u *core.User, platform, said string) i18n.Locale {
+	return r.readerLocaleIn(u, platform, said, "")
+}
+
+// readerLocaleIn is ReaderLocale for a reader in a Discord support
+// channel (channel, "" when none): the channel's own language comes
+// before the guild's.
+func (r *Relay) readerLocaleIn(u *core.User, platform, said, channel string) i18n.Locale {
 	place := ""
-	if platform == core.PlatformDiscord && r.DiscordGuildLocale != nil {
-		place = r.DiscordGuildLocale()
+	if platform == core.PlatformDiscord {
+		if channel != "" {
+			place = r.channelSetting(core.PlatformDiscord, channel)
+		}
+		if place == "" && r.DiscordGuildLocale != nil {
+			place = r.DiscordGuildLocale()
+		}
 	}
 	return u.Language(platform, said, place, r.Locale)
 }
 
+// channelSettingWait bounds how long a card or notice waits for the
+// channel settings to be read again (every core.ChannelSettingsTTL).
+const channelSettingWait = 2 * time.Second
+
 // ChannelLocale returns the language of what several people read in a
 // channel: a ticket card and the notices in the ticket threads of a
-// Slack staff channel. It is JAYAYA_LOCALE (Locale) for every channel
-// for now; a channel setting or a routing rule's language can decide it
-// here later.
+// Slack staff channel. It is the channel's own language when an admin
+// set one (the panel's Channels page, jayaya channel language; read
+// through core.Store.ChannelLocale, so that a change shows within
+// seconds on every replica), else JAYAYA_LOCALE (Locale).
 func (r *Relay) ChannelLocale(platform, channelID string) i18n.Locale {
-	return i18n.Pick(r.Locale)
+	return i18n.Pick(r.Locale, r.channelSetting(platform, channelID))
+}
+
+// channelSetting is a channel's own language, "" when it has none or
+// the settings cannot be read (logged).
+func (r *Relay) channelSetting(platform, channelID string) string {
+	if r.Store == nil || channelID == "" {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), channelSettingWait)
+	defer cancel()
+	l, err := r.Store.ChannelLocale(ctx, platform, channelID)
+	if err != nil {
+		r.log().Warn("channel settings unreadable: the channel speaks what was read last, or JAYAYA_LOCALE",
+			"platform", platform, "channel", channelID, "err", err)
+	}
+	return l
 }
 
 // threadLocale is the language of a ticket's Discord thread: the
-// language of the client who opened it (ReaderLocale), else Locale.
+// language of the client who opened it (ReaderLocale, with the support
+// channel's own language before the guild's), else Locale.
 func (r *Relay) threadLocale(ctx context.Context, t *core.Ticket) i18n.Locale {
+	channel := r.DiscordChannel
+	if t.DiscordChannelID != nil && *t.DiscordChannelID != "" {
+		channel = *t.DiscordChannelID
+	}
 	if t.OpenerID != nil {
 		if u, err := r.Store.UserByID(ctx, *t.OpenerID); err == nil {
-			return r.ReaderLocale(u, core.PlatformDiscord, "")
+			return r.readerLocaleIn(u, core.PlatformDiscord, "", channel)
 		}
 	}
-	return r.ReaderLocale(nil, core.PlatformDiscord, "")
+	return r.readerLocaleIn(nil, core.PlatformDiscord, "", channel)
 }
 
 // slackThreadLocale is the language of a ticket's Slack thread: its

@@ -48,6 +48,9 @@ func (r *Relay) OpenTicket(ctx context.Context, in InboundOpen) (Result, error) 
 		clientDiscordID = *u.DiscordID
 	}
 	res := Result{Outcome: Stored, User: u}
+	// The thread's language, read before the transaction (the channel
+	// settings are read on their own connection, and SQLite has one).
+	lang := r.readerLocaleIn(u, core.PlatformDiscord, "", r.supportChannel(in))
 	var route core.TicketRoute
 	err = r.inTx(ctx, func(ctx context.Context, tx *outbox.Tx) error {
 		t, err := r.Store.OpenTicketTx(ctx, tx.Bun(), u, in.Subject, in.Visibility)
@@ -61,7 +64,7 @@ func (r *Relay) OpenTicket(ctx context.Context, in InboundOpen) (Result, error) 
 		if err := r.assignWebhook(ctx, tx, t); err != nil {
 			return err
 		}
-		if err := tx.Enqueue(ctx, r.openDeliveries(t, u, clientDiscordID, r.ReaderLocale(u, core.PlatformDiscord, ""))...); err != nil {
+		if err := tx.Enqueue(ctx, r.openDeliveries(t, u, clientDiscordID, lang)...); err != nil {
 			return err
 		}
 		if in.First == nil {

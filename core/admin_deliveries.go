@@ -1,6 +1,10 @@
 package core
 
-import "context"
+import (
+	"context"
+
+	"github.com/jayaya/jayayacrm/core/i18n"
+)
 
 // RetryDeliveryAs puts a parked delivery of a ticket back in line on behalf
 // of a staff user, and records it in the audit log. Errors: ENOTFOUND (no
@@ -16,5 +20,6 @@ func (s *Store) RetryDeliveryAs(ctx context.Context, a Actor, ticketID, delivery
 	if err := s.RequeueDelivery(ctx, deliveryID); err != nil {
 		return err
 	}
-	return s.RecordAudit(ctx, nil, a.entry(AuditDeliveryRetry, "delivery", d.ID, d.Kind, "stream "+d.Stream+"; last error: "+d.LastError))
+	return s.RecordAudit(ctx, nil, a.entry(AuditDeliveryRetry, "delivery", d.ID, d.Kind,
+		i18n.M("audit.delivery.retried", i18n.Args{"Stream": d.Stream, "Error": clipText(d.LastError, 500)})))
 }

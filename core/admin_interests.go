@@ -2,9 +2,10 @@ package core
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/uptrace/bun"
+
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // CreateInterestAs adds an interest on behalf of an admin and records it in
@@ -48,13 +49,13 @@ func (s *Store) CreateInterestWithAs(ctx context.Context, a Actor, up InterestUp
 		if in, err = s.CreateInterestTx(ctx, tx, name, color); err != nil {
 			return err
 		}
-		detail := "colour " + in.Color
+		details := []i18n.Msg{i18n.M("audit.interest.created", i18n.Args{"Color": in.Color})}
 		if more, err := s.applyInterestRoute(ctx, tx, in.ID, route); err != nil {
 			return err
-		} else if more != "" {
-			detail += "; " + more
+		} else if more != nil {
+			details = append(details, *more)
 		}
-		return s.RecordAudit(ctx, tx, a.entry(AuditInterestCreate, "interest", in.ID, in.Name, detail))
+		return s.RecordAudit(ctx, tx, a.entry(AuditInterestCreate, "interest", in.ID, in.Name, details...))
 	})
 	if err != nil {
 		return nil, err
@@ -78,28 +79,22 @@ func (s *Store) UpdateInterestAs(ctx context.Context, a Actor, id int64, up Inte
 		if after, err = s.UpdateInterestTx(ctx, tx, id, up); err != nil {
 			return err
 		}
-		var detail string
+		var details []i18n.Msg
 		if before.Name != after.Name {
-			detail = fmt.Sprintf("name: %q → %q", before.Name, after.Name)
+			details = append(details, i18n.M("audit.interest.renamed", i18n.Args{"Old": before.Name, "New": after.Name}))
 		}
 		if before.Color != after.Color {
-			if detail != "" {
-				detail += "; "
-			}
-			detail += fmt.Sprintf("colour: %s → %s", before.Color, after.Color)
+			details = append(details, i18n.M("audit.interest.recoloured", i18n.Args{"Old": before.Color, "New": after.Color}))
 		}
 		if more, err := s.applyInterestRoute(ctx, tx, id, route); err != nil {
 			return err
-		} else if more != "" {
-			if detail != "" {
-				detail += "; "
-			}
-			detail += more
+		} else if more != nil {
+			details = append(details, *more)
 		}
-		if detail == "" {
+		if len(details) == 0 {
 			return nil
 		}
-		return s.RecordAudit(ctx, tx, a.entry(AuditInterestUpdate, "interest", after.ID, after.Name, detail))
+		return s.RecordAudit(ctx, tx, a.entry(AuditInterestUpdate, "interest", after.ID, after.Name, details...))
 	})
 	if err != nil {
 		return nil, err
@@ -116,7 +111,7 @@ func (s *Store) DeleteInterestAs(ctx context.Context, a Actor, id int64) (lost i
 			return err
 		}
 		lost = n
-		return s.RecordAudit(ctx, tx, a.entry(AuditInterestDelete, "interest", in.ID, in.Name, fmt.Sprintf("%d companies lost it", n)))
+		return s.RecordAudit(ctx, tx, a.entry(AuditInterestDelete, "interest", in.ID, in.Name, i18n.MN("audit.interest.deleted", n)))
 	})
 	return lost, err
 }

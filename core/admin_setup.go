@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/uptrace/bun"
+
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // setupToken is a one-time secret that lets whoever holds it create the
@@ -87,7 +89,7 @@ func (s *Store) CreateFirstAdmin(ctx context.Context, token string, in NewUser, 
 		if _, err := tx.NewDelete().Model((*setupToken)(nil)).Where("1 = 1").Exec(ctx); err != nil {
 			return err
 		}
-		return s.RecordAudit(ctx, tx, Actor{User: u, RemoteAddr: remoteAddr}.entry(AuditSetupAdmin, "user", u.ID, u.Login, "first admin, created with the setup link"))
+		return s.RecordAudit(ctx, tx, Actor{User: u, RemoteAddr: remoteAddr}.entry(AuditSetupAdmin, "user", u.ID, u.Login, i18n.M("audit.setup.admin")))
 	})
 	if err != nil {
 		return nil, err

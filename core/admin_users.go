@@ -3,10 +3,11 @@ package core
 import (
 	"context"
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/uptrace/bun"
+
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // Messages of the self-lockout rule (an admin cannot remove their own
@@ -28,7 +29,7 @@ func (s *Store) CreateUserAs(ctx context.Context, a Actor, in NewUser) (*User, e
 		if u, err = s.CreateUserTx(ctx, tx, in); err != nil {
 			return err
 		}
-		return s.RecordAudit(ctx, tx, a.entry(AuditUserCreate, "user", u.ID, u.Login, "role "+u.Role))
+		return s.RecordAudit(ctx, tx, a.entry(AuditUserCreate, "user", u.ID, u.Login, i18n.M("audit.user.created", i18n.Args{"Role": roleWord(u.Role)})))
 	})
 	if err != nil {
 		return nil, err
@@ -77,7 +78,7 @@ func (s *Store) UpdateUserAs(ctx context.Context, a Actor, id int64, up UserUpda
 		if len(changes) == 0 {
 			return nil
 		}
-		return s.RecordAudit(ctx, tx, a.entry(AuditUserUpdate, "user", after.ID, after.Login, strings.Join(changes, "; ")))
+		return s.RecordAudit(ctx, tx, a.entry(AuditUserUpdate, "user", after.ID, after.Login, changes...))
 	})
 	if err != nil {
 		return nil, err
@@ -87,39 +88,73 @@ func (s *Store) UpdateUserAs(ctx context.Context, a Actor, id int64, up UserUpda
 
 // userChanges describes, for the audit log, what differs between two
 // versions of a user (never the password itself).
-func userChanges(b, a *User, password bool) []string {
-	var out []string
+func userChanges(b, a *User, password bool) []i18n.Msg {
+	var out []i18n.Msg
 	str := func(p *string) string {
 		if p == nil {
 			return ""
 		}
 		return *p
 	}
-	add := func(label, old, new string) {
-		if old != new {
-			out = append(out, fmt.Sprintf("%s: %q → %q", label, old, new))
+	// add records a change of field from old to new, shown as words
+	// (a role's, a language's name) by word, or as they are.
+	add := func(field, old, new string, word func(string) any) {
+		if old == new {
+			return
 		}
+		var o, n any = old, new
+		if word != nil {
+			o, n = word(old), word(new)
+		}
+		out = append(out, i18n.M("audit.user.changed", i18n.Args{"Field": i18n.M(field), "Old": o, "New": n}))
 	}
-	add("login", b.Login, a.Login)
-	add("name", b.Name, a.Name)
-	add("email", b.Email, a.Email)
-	add("phone", b.Phone, a.Phone)
-	add("role", b.Role, a.Role)
-	add("Slack ID", str(b.SlackID), str(a.SlackID))
-	add("Discord ID", str(b.DiscordID), str(a.DiscordID))
-	add("time zone", b.TimeZone, a.TimeZone)
-	add("language", b.Locale, a.Locale)
+	add("audit.field.login", b.Login, a.Login, nil)
+	add("audit.field.name", b.Name, a.Name, nil)
+	add("audit.field.email", b.Email, a.Email, nil)
+	add("audit.field.phone", b.Phone, a.Phone, nil)
+	add("audit.field.role", b.Role, a.Role, roleWord)
+	add("audit.field.slack_id", str(b.SlackID), str(a.SlackID), nil)
+	add("audit.field.discord_id", str(b.DiscordID), str(a.DiscordID), nil)
+	add("audit.field.time_zone", b.TimeZone, a.TimeZone, nil)
+	add("audit.field.language", b.Locale, a.Locale, userLocaleWord)
 	if (b.DisabledAt == nil) != (a.DisabledAt == nil) {
 		if a.DisabledAt != nil {
-			out = append(out, "disabled")
+			out = append(out, i18n.M("audit.user.disabled"))
 		} else {
-			out = append(out, "enabled")
+			out = append(out, i18n.M("audit.user.enabled"))
 		}
 	}
 	if password {
-		out = append(out, "password changed")
+		out = append(out, i18n.M("audit.user.password"))
 	}
 	return out
+}
+
+// roleWord is a role's word, for a sentence of the audit log.
+func roleWord(role string) any {
+	switch role {
+	case RoleAdmin:
+		return i18n.M("panel.role.admin")
+	case RoleStaff:
+		return i18n.M("panel.role.staff")
+	case RoleClient:
+		return i18n.M("panel.role.client")
+	}
+	return role
+}
+
+// userLocaleWord is a user's language setting, for a sentence of the
+// audit log: the language's name, or none.
+func userLocaleWord(l string) any {
+	switch i18n.Locale(l) {
+	case i18n.EN:
+		return i18n.M("common.language.en")
+	case i18n.FR:
+		return i18n.M("common.language.fr")
+	case "":
+		return i18n.M("common.none")
+	}
+	return l
 }
 
 // DeleteUserAs deletes a user on behalf of an admin and records it in the
@@ -142,7 +177,7 @@ func (s *Store) DeleteUserAs(ctx context.Context, a Actor, id int64) error {
 		if _, err := s.DeleteUserTx(ctx, tx, id); err != nil {
 			return err
 		}
-		return s.RecordAudit(ctx, tx, a.entry(AuditUserDelete, "user", u.ID, u.Login, "was "+u.Role+", "+u.Name))
+		return s.RecordAudit(ctx, tx, a.entry(AuditUserDelete, "user", u.ID, u.Login, i18n.M("audit.user.deleted", i18n.Args{"Role": roleWord(u.Role), "Name": u.Name})))
 	})
 }
 

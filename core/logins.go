@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 	"time"
 
@@ -116,7 +115,7 @@ func (s *Store) Authenticate(ctx context.Context, login, password, remoteAddr st
 				return err
 			}
 			actor.User = u
-			return s.RecordAudit(ctx, tx, actor.entry(AuditLogin, "user", u.ID, u.Login, ""))
+			return s.RecordAudit(ctx, tx, actor.entry(AuditLogin, "user", u.ID, u.Login))
 		})
 		if err != nil {
 			return nil, err
@@ -131,7 +130,8 @@ func (s *Store) Authenticate(ctx context.Context, login, password, remoteAddr st
 		case u == nil:
 			return nil // counted per address only
 		case locked:
-			return s.RecordAudit(ctx, tx, actor.entry(AuditLoginFailed, "login", 0, key, "refused: login locked until "+lockedUntil.Format(time.RFC3339)))
+			return s.RecordAudit(ctx, tx, actor.entry(AuditLoginFailed, "login", 0, key,
+				i18n.M("audit.login.refused_locked", i18n.Args{"Until": lockedUntil.UTC()})))
 		}
 		var failures int
 		err := tx.NewRaw(`INSERT INTO login_failures (login_key, failures, updated_at) VALUES (?, 1, ?)
@@ -143,7 +143,8 @@ func (s *Store) Authenticate(ctx context.Context, login, password, remoteAddr st
 			return err
 		}
 		if failures < LoginMaxFailures {
-			return s.RecordAudit(ctx, tx, actor.entry(AuditLoginFailed, "login", 0, key, fmt.Sprintf("wrong login or password (failure %d of %d)", failures, LoginMaxFailures)))
+			return s.RecordAudit(ctx, tx, actor.entry(AuditLoginFailed, "login", 0, key,
+				i18n.M("audit.login.failed", i18n.Args{"Count": failures, "Max": LoginMaxFailures})))
 		}
 		until := now.Add(LoginLockout)
 		if _, err := tx.NewUpdate().Table("login_failures").Set("failures = 0").Set("locked_until = ?", until).
@@ -151,7 +152,7 @@ func (s *Store) Authenticate(ctx context.Context, login, password, remoteAddr st
 			return err
 		}
 		return s.RecordAudit(ctx, tx, actor.entry(AuditLoginLocked, "login", 0, key,
-			fmt.Sprintf("%d failures: locked until %s", failures, until.Format(time.RFC3339))))
+			i18n.M("audit.login.locked", i18n.Args{"Count": failures, "Until": until.UTC()})))
 	})
 	if err != nil {
 		return nil, err

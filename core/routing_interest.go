@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/uptrace/bun"
+
+	"github.com/jayaya/jayayacrm/core/i18n"
 )
 
 // An interest's routing rule is also its "Slack channel" in the interest
@@ -67,32 +69,36 @@ func (s *Store) prepareInterestRoute(ctx context.Context, interestID int64, chan
 // applyInterestRoute sets, changes or removes an interest's rule in tx
 // and returns the audit detail of the change ("" for none). A new rule
 // comes last of the interest rules.
-func (s *Store) applyInterestRoute(ctx context.Context, tx bun.IDB, interestID int64, ch *interestRouteChange) (string, error) {
+func (s *Store) applyInterestRoute(ctx context.Context, tx bun.IDB, interestID int64, ch *interestRouteChange) (*i18n.Msg, error) {
 	if ch == nil {
-		return "", nil
+		return nil, nil
 	}
 	cur, err := interestRoute(ctx, tx, interestID)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	before := "none"
+	var before any = i18n.M("common.none")
 	if cur != nil {
 		before = channelLabel(cur)
 	}
+	change := func(after any) *i18n.Msg {
+		m := i18n.M("audit.interest.channel", i18n.Args{"Old": before, "New": after})
+		return &m
+	}
 	switch {
 	case ch.Channel == "" && cur == nil:
-		return "", nil
+		return nil, nil
 	case ch.Channel == "":
 		_, err := tx.NewDelete().Model((*RoutingRule)(nil)).Where("id = ?", cur.ID).Exec(ctx)
-		return "slack channel: " + before + " → none", err
+		return change(i18n.M("common.none")), err
 	case cur != nil:
 		cur.SlackChannelID, cur.SlackChannelName = ch.Channel, ch.Name
 		_, err := tx.NewUpdate().Model(cur).Column("slack_channel_id", "slack_channel_name").WherePK().Exec(ctx)
-		return "slack channel: " + before + " → " + channelLabel(cur), err
+		return change(channelLabel(cur)), err
 	}
 	r := &RoutingRule{Kind: RuleInterest, InterestID: &interestID, SlackChannelID: ch.Channel, SlackChannelName: ch.Name}
 	if err := s.insertRuleTx(ctx, tx, r); err != nil {
-		return "", err
+		return nil, err
 	}
-	return "slack channel: none → " + channelLabel(r), nil
+	return change(channelLabel(r)), nil
 }

@@ -218,15 +218,17 @@ func ruleFree(ctx context.Context, db bun.IDB, r *RoutingRule, label string) err
 	return nil
 }
 
-// ruleSubject names what a rule matches, for messages and the audit log.
-func ruleSubject(kind, label string) string {
-	switch kind {
+// ruleDetail is an audit detail about rule r (matching label): message id
+// with the rule's kind, what it matches and its channel.
+func ruleDetail(id string, r *RoutingRule, label string) i18n.Msg {
+	kind := "routing.page.kind_discord"
+	switch r.Kind {
 	case RuleCompany:
-		return "Company " + label
+		kind = "routing.page.kind_company"
 	case RuleInterest:
-		return "Interest " + label
+		kind = "routing.page.kind_interest"
 	}
-	return "Discord channel " + label
+	return i18n.M(id, i18n.Args{"Kind": i18n.M(kind), "Match": label, "Channel": channelLabel(r)})
 }
 
 // CreateRoutingRuleAs adds a routing rule, last of its kind, on behalf of
@@ -254,7 +256,7 @@ func (s *Store) CreateRoutingRuleAs(ctx context.Context, a Actor, in RoutingRule
 		if err := s.insertRuleTx(ctx, tx, r); err != nil {
 			return err
 		}
-		return s.RecordAudit(ctx, tx, a.entry(AuditRouteCreate, "route", r.ID, ruleSubject(r.Kind, label), "→ "+channelLabel(r)))
+		return s.RecordAudit(ctx, tx, a.entry(AuditRouteCreate, "route", r.ID, label, ruleDetail("audit.route.created", r, label)))
 	})
 	if err != nil {
 		return nil, err
@@ -318,7 +320,7 @@ func (s *Store) DeleteRoutingRuleAs(ctx context.Context, a Actor, id int64) (*Ro
 		if _, err := tx.NewDelete().Model((*RoutingRule)(nil)).Where("id = ?", id).Exec(ctx); err != nil {
 			return err
 		}
-		return s.RecordAudit(ctx, tx, a.entry(AuditRouteDelete, "route", r.ID, ruleSubject(r.Kind, r.Match), "was → "+channelLabel(r)))
+		return s.RecordAudit(ctx, tx, a.entry(AuditRouteDelete, "route", r.ID, r.Match, ruleDetail("audit.route.deleted", r, r.Match)))
 	})
 	return r, err
 }
@@ -355,11 +357,11 @@ func (s *Store) MoveRoutingRuleAs(ctx context.Context, a Actor, id int64, up boo
 			return err
 		}
 		moved = true
-		dir := "down"
+		id := "audit.route.moved_down"
 		if up {
-			dir = "up"
+			id = "audit.route.moved_up"
 		}
-		return s.RecordAudit(ctx, tx, a.entry(AuditRouteMove, "route", r.ID, ruleSubject(r.Kind, r.Match), dir))
+		return s.RecordAudit(ctx, tx, a.entry(AuditRouteMove, "route", r.ID, r.Match, ruleDetail(id, r, r.Match)))
 	})
 	return moved, err
 }

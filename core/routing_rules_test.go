@@ -296,7 +296,7 @@ func TestInterestFormSlackChannel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(audit) == 0 || !strings.Contains(audit[0].Detail, "slack channel: #ch-c0cellar (C0CELLAR) → none") {
+		if len(audit) == 0 || !strings.Contains(audit[0].Detail, "Slack channel: #ch-c0cellar (C0CELLAR) → none") {
 			t.Errorf("newest interest audit = %+v, want the removal of the channel", audit[0])
 		}
 	})

@@ -67,6 +67,10 @@ type Store struct {
 	loginsPrunedAt atomic.Int64
 	// recentLogins orders the login checks waiting for the hashing gate.
 	recentLogins recentAttempts
+	// chanCache is the replica's copy of the channel settings
+	// (ChannelLocale), under chanMu; nil until read, or after a change.
+	chanMu    sync.Mutex
+	chanCache *channelSettingsCache
 }
 
 // Engine reports which database engine backs the store: EnginePostgres or

@@ -45,6 +45,7 @@ func newRootCmd(getenv func(string) string) *cobra.Command {
 		newMigrateCmd(getenv),
 		newUserCmd(getenv),
 		newRouteCmd(getenv),
+		newChannelCmd(getenv),
 		newDoctorCmd(getenv),
 		newSlackManifestCmd(getenv),
 		newDiscordInviteCmd(getenv),

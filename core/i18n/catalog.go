@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/BurntSushi/toml"
 	goi18n "github.com/nicksnyder/go-i18n/v2/i18n"
@@ -18,7 +19,8 @@ var files embed.FS
 
 // Args are a message's named parameters: {{.Name}} in the catalog reads
 // Args{"Name": …}. A value of type Msg is itself translated, in the same
-// language, before it is put in.
+// language, before it is put in; a time.Time is written as DateTime
+// writes it, in its own time zone.
 type Args map[string]any
 
 // Msg is a message ID with its parameters, to be translated later: a
@@ -187,8 +189,11 @@ func (p Printer) localize(id string, count any, args Args) string {
 	}
 	data := make(map[string]any, len(args))
 	for k, v := range args {
-		if m, ok := v.(Msg); ok {
-			v = p.Msg(m)
+		switch a := v.(type) {
+		case Msg:
+			v = p.Msg(a)
+		case time.Time:
+			v = p.DateTime(a) // in a's time zone: convert it first
 		}
 		data[k] = v
 	}
