@@ -13,6 +13,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"flag"
 	"io/fs"
 	"net/url"
 	"os"
@@ -244,6 +245,23 @@ func ForEachEngine(t *testing.T, fn func(t *testing.T, st *core.Store)) {
 			fn(t, MustOpenDB(t, e))
 		})
 	}
+}
+
+// CheapPasswordHashing makes the test binary hash new passwords at a
+// tiny argon2id cost (64 KiB, 1 pass) instead of the production one
+// (19 MiB, 2 passes, about a second under the race detector), unless it
+// runs benchmarks (-test.bench), which measure the real cost. Call it from
+// TestMain before m.Run, in packages whose tests log in many times. The
+// release build's test checks that the binary itself hashes at the real
+// cost.
+func CheapPasswordHashing() {
+	if !flag.Parsed() {
+		flag.Parse()
+	}
+	if f := flag.Lookup("test.bench"); f != nil && f.Value.String() != "" {
+		return
+	}
+	core.SetTestPasswordCost(64, 1)
 }
 
 // Clock is a settable clock for Store.Now.
