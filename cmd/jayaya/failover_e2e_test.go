@@ -75,6 +75,7 @@ func goesOn(t *testing.T, w *relayWorld, ts ticketSides, wantSlack []string, tag
 // combined post on Slack and posts nothing twice; the conversation goes
 // on through it.
 func TestFailoverKilledLeaseholder(t *testing.T) {
+	t.Parallel()
 	w, a, b, ts := failoverWorld(t, nil)
 	want := postHeldByA(t, w, a, ts)
 	lookBacks := threadLookBacks(w.slack.State())
@@ -108,6 +109,7 @@ func TestFailoverKilledLeaseholder(t *testing.T) {
 // comes, its recording is refused (the lease is gone) and it sends
 // nothing twice; it then works on as a standby.
 func TestFailoverPausedLeaseholder(t *testing.T) {
+	t.Parallel()
 	w, a, b, ts := failoverWorld(t, nil)
 	want := postHeldByA(t, w, a, ts)
 	a.db.Freeze()
@@ -142,6 +144,7 @@ func TestFailoverPausedLeaseholder(t *testing.T) {
 // sends its share (the staff replies it receives). When the survivor
 // stops cleanly, the newcomer takes the gateway over.
 func TestFailoverRejoinAndHandover(t *testing.T) {
+	t.Parallel()
 	w, a, b, ts := failoverWorld(t, nil)
 	client := clientName(w.client)
 	want := []string{client + ": Failover"}
@@ -175,6 +178,7 @@ func TestFailoverRejoinAndHandover(t *testing.T) {
 // holds an envelope: Slack sends it again to the other after its ack
 // timeout, and when the paused one resumes, nothing is relayed twice.
 func TestFailoverSocketModeTwoReplicas(t *testing.T) {
+	t.Parallel()
 	app := map[string]string{}
 	w := setupRelayWorld(t, core.EnginePostgres)
 	app["SLACK_APP_TOKEN"] = w.slack.Config().AppToken
