@@ -14,7 +14,9 @@ import (
 // Failover end to end: two replicas on one PostgreSQL database between
 // the fake Slack and the fake Discord. None of these tests could pass by
 // waiting for a lease to run out: leases last 30 s, every wait here at
-// most 20 s (waitTimeout).
+// most 20 s (waitTimeout). They run one at a time, before the package's
+// parallel tests: two of them at once on a busy two-core machine once
+// missed the held post's retry within that bound.
 
 // failoverWorld starts replica a (which takes the Discord gateway) and
 // then b (standing by), opens ticket #1 and sends staff's Slack events to
@@ -75,7 +77,6 @@ func goesOn(t *testing.T, w *relayWorld, ts ticketSides, wantSlack []string, tag
 // combined post on Slack and posts nothing twice; the conversation goes
 // on through it.
 func TestFailoverKilledLeaseholder(t *testing.T) {
-	t.Parallel()
 	w, a, b, ts := failoverWorld(t, nil)
 	want := postHeldByA(t, w, a, ts)
 	lookBacks := threadLookBacks(w.slack.State())
@@ -109,7 +110,6 @@ func TestFailoverKilledLeaseholder(t *testing.T) {
 // comes, its recording is refused (the lease is gone) and it sends
 // nothing twice; it then works on as a standby.
 func TestFailoverPausedLeaseholder(t *testing.T) {
-	t.Parallel()
 	w, a, b, ts := failoverWorld(t, nil)
 	want := postHeldByA(t, w, a, ts)
 	a.db.Freeze()
@@ -144,7 +144,6 @@ func TestFailoverPausedLeaseholder(t *testing.T) {
 // sends its share (the staff replies it receives). When the survivor
 // stops cleanly, the newcomer takes the gateway over.
 func TestFailoverRejoinAndHandover(t *testing.T) {
-	t.Parallel()
 	w, a, b, ts := failoverWorld(t, nil)
 	client := clientName(w.client)
 	want := []string{client + ": Failover"}
@@ -178,7 +177,6 @@ func TestFailoverRejoinAndHandover(t *testing.T) {
 // holds an envelope: Slack sends it again to the other after its ack
 // timeout, and when the paused one resumes, nothing is relayed twice.
 func TestFailoverSocketModeTwoReplicas(t *testing.T) {
-	t.Parallel()
 	app := map[string]string{}
 	w := setupRelayWorld(t, core.EnginePostgres)
 	app["SLACK_APP_TOKEN"] = w.slack.Config().AppToken
