@@ -192,6 +192,7 @@ func countSent(s *recSender, id int64) int {
 // one ✅ there once delivered; a long one (several parts) too, after its
 // last part only.
 func TestRelayDeliveredReactionFromPayloadSource(t *testing.T) {
+	t.Parallel()
 	r := newSourceRig(t)
 	thread := *r.ticket.DiscordThreadID
 	client := r.clientSays(t, "D-2", "Still burning")
@@ -228,6 +229,7 @@ func TestRelayDeliveredReactionFromPayloadSource(t *testing.T) {
 // The product never queues a Source other than the message's own; one
 // rewritten here shows that nothing is looked up when it is there.
 func TestRelayDeliveredReactionFollowsPayloadSource(t *testing.T) {
+	t.Parallel()
 	r := newSourceRig(t)
 	client := r.clientSays(t, "D-3", "Hello?")
 	staff := r.staffReplies(t, "1700000002.000100", "Hi")
@@ -246,6 +248,7 @@ func TestRelayDeliveredReactionFollowsPayloadSource(t *testing.T) {
 // older version carry no Source; their ✅ is found by looking the message
 // and its ticket up.
 func TestRelayDeliveredReactionWithoutPayloadSource(t *testing.T) {
+	t.Parallel()
 	r := newSourceRig(t)
 	thread := *r.ticket.DiscordThreadID
 	client := r.clientSays(t, "D-4", "Anyone?")

@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync/atomic"
+	"testing"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -19,6 +21,39 @@ const (
 	argonKeyLen  = 32
 )
 
+// hashCost is what HashPassword spends on a new hash: argon2id memory
+// (KiB) and passes, and the dummy hash checked for unknown logins, made
+// at the same cost so that they take as long as a wrong password.
+type hashCost struct {
+	memory, time uint32
+	dummy        string
+}
+
+// currentCost is the production cost, unless a test binary lowered it
+// (SetTestPasswordCost).
+var currentCost atomic.Pointer[hashCost]
+
+func init() { currentCost.Store(newHashCost(argonMemory, argonTime)) }
+
+func newHashCost(memory, time uint32) *hashCost {
+	c := &hashCost{memory: memory, time: time}
+	c.dummy, _ = hashWith(c, "jayaya-timing-equaliser")
+	return c
+}
+
+// SetTestPasswordCost makes this test binary hash new passwords with
+// memoryKiB of memory and the given passes instead of the production cost
+// (19 MiB, 2 passes), for tests whose logins would spend most of their
+// time hashing under the race detector. CheckPassword reads the cost from
+// each hash, so hashes of either cost keep working. It panics outside a
+// test binary: a production build always hashes at the real cost.
+func SetTestPasswordCost(memoryKiB, passes uint32) {
+	if !testing.Testing() {
+		panic("core.SetTestPasswordCost called outside a test binary")
+	}
+	currentCost.Store(newHashCost(memoryKiB, passes))
+}
+
 // Password length limits.
 const (
 	MinPasswordLen = 8
@@ -27,20 +62,25 @@ const (
 
 // HashPassword returns an argon2id hash of password in the PHC string format.
 func HashPassword(password string) (string, error) {
+	return hashWith(currentCost.Load(), password)
+}
+
+// hashWith is HashPassword at cost c.
+func hashWith(c *hashCost, password string) (string, error) {
 	salt := make([]byte, 16)
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
 	var key []byte
 	hashGate.run(context.Background(), gateFresh, func() {
-		key = argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+		key = argon2.IDKey([]byte(password), salt, c.time, c.memory, argonThreads, argonKeyLen)
 	})
 	if key == nil {
 		return "", gateBusy
 	}
 	enc := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s",
-		argon2.Version, argonMemory, argonTime, argonThreads, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
+		argon2.Version, c.memory, c.time, argonThreads, enc.EncodeToString(salt), enc.EncodeToString(key)), nil
 }
 
 // CheckPassword reports whether password matches hash. An empty or malformed
@@ -68,15 +108,13 @@ func CheckPassword(hash, password string) bool {
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
-// dummyHash is checked against when a login is unknown, so that unknown
-// users and wrong passwords take the same time.
-var dummyHash, _ = HashPassword("jayaya-timing-equaliser")
-
 // CheckPasswordOrDummy checks password against hash, or against a dummy hash
 // when hash is empty, so that callers spend the same time either way.
 func CheckPasswordOrDummy(hash, password string) bool {
 	if hash == "" {
-		CheckPassword(dummyHash, password)
+		// The dummy hash, so that unknown users and wrong passwords
+		// take the same time.
+		CheckPassword(currentCost.Load().dummy, password)
 		return false
 	}
 	return CheckPassword(hash, password)

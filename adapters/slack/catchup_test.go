@@ -337,6 +337,7 @@ func TestCatchUpWaitsOutRateLimit(t *testing.T) {
 // and the next ticket's thread is caught up; any other error stops the
 // catch-up.
 func TestCatchUpThreadGone(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name    string
 		break1  func(e *relayEnv) // makes the first ticket's thread fail
@@ -353,6 +354,7 @@ func TestCatchUpThreadGone(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
 				e := newRelayEnv(t, st)
 				second, secondTS := e.openTicket("cora", "333333333333333333", "Second")

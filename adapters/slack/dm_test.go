@@ -63,6 +63,7 @@ func (e *dmEnv) reminder(t *testing.T, p bot.DMPayload) *core.Delivery {
 }
 
 func TestDeliverDM(t *testing.T) {
+	t.Parallel()
 	st := coretest.MustOpenSQLite(t)
 	ctx := context.Background()
 	e := newDMEnv(t, st)
@@ -113,6 +114,7 @@ func TestDeliverDM(t *testing.T) {
 }
 
 func TestDeliverDMFailures(t *testing.T) {
+	t.Parallel()
 	st := coretest.MustOpenSQLite(t)
 	ctx := context.Background()
 	e := newDMEnv(t, st)

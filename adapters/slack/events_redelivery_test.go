@@ -119,6 +119,7 @@ func (e *relayEnv) eventSeen(eventID string) bool {
 // (same event_id) nor the same message under a new event_id explain it
 // again.
 func TestEventsRefusalExplainedOncePerMessage(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		user func(t *testing.T, e *relayEnv) string
@@ -134,6 +135,7 @@ func TestEventsRefusalExplainedOncePerMessage(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
 				e := newRelayEnv(t, st)
 				user := tc.user(t, e)

@@ -113,6 +113,7 @@ func TestFileProxyServesFilesAsDownloads(t *testing.T) {
 // served, under the file's ID rather than whatever name its path says
 // (issue 22, defect 5).
 func TestFileProxyLinkNamesAreSigned(t *testing.T) {
+	t.Parallel()
 	st := coretest.MustOpenSQLite(t)
 	e := newRelayEnv(t, st)
 	const pdf = "%PDF-1.7 invoice"

@@ -109,6 +109,7 @@ func crmReplica(t *testing.T, st *core.Store, fake *slacktest.Server) string {
 // another one on the same PostgreSQL database, is answered 200 with
 // nothing done, even with a retry header added: the comment exists once.
 func TestReplayedCommandIsIgnored(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	dbURL := coretest.NewPostgresDatabase(t, true)
 	stores := make([]*core.Store, 2)

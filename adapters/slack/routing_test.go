@@ -249,6 +249,7 @@ func (r *routingRig) messagesOf(t *testing.T, tk *core.Ticket) []*core.Message {
 // the default channel; the card says why, /metrics counts it, and the
 // ticket stays there.
 func TestRoutedChannelGone(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		break_ func(fs *slacktest.State, ch, bot string) error
@@ -261,6 +262,7 @@ func TestRoutedChannelGone(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
 				r := newRoutingRig(t, st)
 				if err := c.break_(r.fake.State(), r.keyCh, r.fake.Config().BotUserID); err != nil {

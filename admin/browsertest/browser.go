@@ -34,8 +34,30 @@ func Chromium(t testing.TB) string {
 	if os.Getenv("JAYAYA_REQUIRE_BROWSER") == "1" {
 		t.Fatal("chromium is required (JAYAYA_REQUIRE_BROWSER=1) but not installed: apt-get install -y chromium")
 	}
+	announceSkip()
 	t.Skip("chromium not installed (apt-get install -y chromium); skipping the browser test")
 	return ""
+}
+
+// skipNotice makes announceSkip speak once per test process.
+var skipNotice sync.Once
+
+// announceSkip says, once per test process, that the browser tests are
+// skipped. go test hides all a passing package prints (its skips too)
+// unless -v, so the line goes to the terminal (/dev/tty) when there is
+// one, else to stderr (seen with -v, or when go test runs one package in
+// its own directory).
+func announceSkip() {
+	skipNotice.Do(func() {
+		pkg := strings.TrimSuffix(filepath.Base(os.Args[0]), ".test")
+		line := fmt.Sprintf("%s: chromium not installed, browser tests skipped (apt-get install -y chromium; JAYAYA_REQUIRE_BROWSER=1 makes this a failure)\n", pkg)
+		if tty, err := os.OpenFile("/dev/tty", os.O_WRONLY, 0); err == nil {
+			tty.WriteString(line)
+			tty.Close()
+			return
+		}
+		os.Stderr.WriteString(line)
+	})
 }
 
 // Browser is a minimal Chrome DevTools Protocol client over one page of a

@@ -13,6 +13,7 @@ import (
 // `jayaya serve` on an empty database logs a one-time link, the link
 // creates the first admin in the browser, and a restart logs no link.
 func TestServeLogsASetupLinkWhileThereIsNoAdmin(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "j.db"), "JAYAYA_ADDR": "127.0.0.1:0",
 		"JAYAYA_PUBLIC_URL": "https://crm.example.com"}
 	addr, logs := serveInProcess(t, env)

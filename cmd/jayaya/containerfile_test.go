@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"debug/elf"
 	"os"
 	"os/exec"
@@ -8,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/jayaya/jayayacrm/core"
 )
 
 // buildLineRE is the Containerfile's build command.
@@ -17,6 +20,7 @@ var buildLineRE = regexp.MustCompile(`RUN (CGO_ENABLED=0 go build [^\\\n]*)`)
 // command (no container engine needed) and checks the result: a static
 // binary that reports the version it was given.
 func TestReleaseBuildIsStaticAndVersioned(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
@@ -53,5 +57,29 @@ func TestReleaseBuildIsStaticAndVersioned(t *testing.T) {
 	v, err := exec.Command(out, "version").Output()
 	if err != nil || strings.TrimSpace(string(v)) != "jayaya 9.8.7-test" {
 		t.Fatalf("version: %q %v", v, err)
+	}
+
+	// Tests hash passwords at a lower cost (coretest.CheapPasswordHashing):
+	// the release binary hashes at the real one, 19 MiB and 2 passes.
+	dbURL := "sqlite://" + filepath.Join(t.TempDir(), "j.db")
+	for _, args := range [][]string{{"migrate"}, {"user", "add", "--login", "ada", "--name", "Ada", "--role", "admin", "--password-stdin"}} {
+		cmd := exec.Command(out, args...)
+		cmd.Env = append(os.Environ(), "DATABASE_URL="+dbURL)
+		cmd.Stdin = strings.NewReader("s3cret-passw0rd\n")
+		if b, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("jayaya %s: %v\n%s", strings.Join(args, " "), err, b)
+		}
+	}
+	st, err := core.Open(context.Background(), dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	u, err := st.UserByLogin(context.Background(), "ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(u.PasswordHash, "$argon2id$v=19$m=19456,t=2,p=1$") {
+		t.Errorf("the release binary's password hash %q is not at the production cost (m=19456,t=2,p=1)", u.PasswordHash)
 	}
 }

@@ -9,6 +9,7 @@ import (
 )
 
 func TestDemoData(t *testing.T) {
+	t.Parallel()
 	for engine, mkURL := range databaseURLs(t) {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
@@ -61,6 +62,7 @@ func TestDemoData(t *testing.T) {
 }
 
 func TestDemoDataGenerated(t *testing.T) {
+	t.Parallel()
 	for engine, mkURL := range databaseURLs(t) {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()

@@ -137,6 +137,7 @@ var allDoctorChecks = []string{
 }
 
 func TestDoctorPassesAGoodConfiguration(t *testing.T) {
+	t.Parallel()
 	w := newDoctorWorld(t, worldOptions{})
 	code, got, out := doctorLines(t, w.env)
 	if code != 0 || !strings.HasSuffix(strings.TrimSpace(out), "all 15 checks passed") {
@@ -171,6 +172,7 @@ func TestDoctorPassesAGoodConfiguration(t *testing.T) {
 }
 
 func TestDoctorReportsEachMisconfiguration(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		opts  worldOptions
@@ -286,6 +288,7 @@ func TestDoctorReportsEachMisconfiguration(t *testing.T) {
 }
 
 func TestDoctorWithoutPlatforms(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "j.db")}
 	mustRun(t, env, "", "migrate")
 	code, got, out := doctorLines(t, env)

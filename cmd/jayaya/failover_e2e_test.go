@@ -14,7 +14,9 @@ import (
 // Failover end to end: two replicas on one PostgreSQL database between
 // the fake Slack and the fake Discord. None of these tests could pass by
 // waiting for a lease to run out: leases last 30 s, every wait here at
-// most 20 s (waitTimeout).
+// most 20 s (waitTimeout). They run one at a time, before the package's
+// parallel tests: two of them at once on a busy two-core machine once
+// missed the held post's retry within that bound.
 
 // failoverWorld starts replica a (which takes the Discord gateway) and
 // then b (standing by), opens ticket #1 and sends staff's Slack events to

@@ -31,6 +31,7 @@ func offLines(logs, platform string) []string {
 // configured says so in one line for each, after the listening line, with
 // the variables that turn it on, `jayaya demo` and the operator guide.
 func TestServeSaysWhichChatsAreOff(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "j.db"), "JAYAYA_ADDR": "127.0.0.1:0"}
 	_, logs := serveInProcess(t, env)
 	// Discord's line is the last of the two.

@@ -16,6 +16,7 @@ import (
 // README lists, not only the panel's pages (issue 22, defect 4); the
 // panel's pages also stay uncached.
 func TestEveryResponseCarriesSecurityHeaders(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "j.db"), "JAYAYA_ADDR": "127.0.0.1:0"}
 	addr, _ := serveInProcess(t, env)
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -72,6 +73,7 @@ func TestEveryResponseCarriesSecurityHeaders(t *testing.T) {
 // naming the variable; the rest (health, metrics) answers any Host.
 // Without the variable, nothing changes (issue 22, defect 2).
 func TestPanelAnswersOnlyAtThePublicHost(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "j.db"), "JAYAYA_ADDR": "127.0.0.1:0",
 		"JAYAYA_PUBLIC_URL": "https://crm.example.com"}
 	addr, logs := serveInProcess(t, env)

@@ -174,8 +174,10 @@ func wantFrench(t *testing.T, where, text string) {
 // its reminder, then the client closes the ticket. Everything they read,
 // on both sides, is French.
 func TestFrenchWalk(t *testing.T) {
+	t.Parallel()
 	for _, engine := range []string{core.EnginePostgres, core.EngineSQLite} {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			w := newFrenchWorld(t, engine, map[string]string{"JAYAYA_LOCALE": "fr"})
 			if err := w.discord.SetGuildLocale(w.guild, discordgo.French); err != nil {
 				t.Fatal(err)
@@ -309,6 +311,7 @@ func mustUser(t *testing.T, st *core.Store, login string) *core.User {
 // staff channel's card stays in the company's language. A German user
 // ("de", which the catalog lacks) falls back cleanly to the default.
 func TestEachPersonsLanguageFromTheirPlatform(t *testing.T) {
+	t.Parallel()
 	w := newFrenchWorld(t, core.EngineSQLite, nil)
 	ctx := context.Background()
 	if err := w.slack.State().SetUserLocale(w.staff.ID, "de-DE"); err != nil {

@@ -51,6 +51,7 @@ func TestDiscordInviteWithAppID(t *testing.T) {
 }
 
 func TestDiscordInviteAsksDiscordForTheApplication(t *testing.T) {
+	t.Parallel()
 	srv := discordtest.Start(t, discordtest.Config{})
 	env := map[string]string{"DISCORD_BOT_TOKEN": srv.Token(), "DISCORD_API_URL": srv.URL(), "DISCORD_GUILD_ID": srv.Seed().GuildID}
 	code, out, errs := jayaya(t, env, "", "discord-invite")

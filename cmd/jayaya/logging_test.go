@@ -45,6 +45,7 @@ var jsonAddrRE = regexp.MustCompile(`"msg":"listening","addr":"([0-9.:]+)"`)
 // set, sends it Slack traffic (a signed command, a forged one) and a CLI
 // password, and checks every line is JSON and no secret shows.
 func TestLogsKeepSecrets(t *testing.T) {
+	t.Parallel()
 	slack := slacktest.New(t, slacktest.Config{})
 	staff := slack.State().AddUser(slacktest.User{Name: "sam"})
 	channel := slack.State().AddChannel(slacktest.Channel{Name: "crm-staff", Members: []string{staff.ID}})
@@ -122,6 +123,7 @@ func TestLogsKeepSecrets(t *testing.T) {
 // WARN line of the delivery worker nor the error stored with the delivery
 // may show the token.
 func TestLogsKeepTheWebhookToken(t *testing.T) {
+	t.Parallel()
 	w := newRelayWorld(t, core.EnginePostgres)
 	ts := w.openByMessage(1, "My printer is on fire")
 	restore := w.discord.InjectFault(discordtest.Fault{Method: "POST", Path: "/webhooks/{id}/{token}", Drop: true})

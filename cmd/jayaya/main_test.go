@@ -37,6 +37,13 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
+// TestMain lowers the password hashing cost for the tests (not for
+// benchmarks): see coretest.CheapPasswordHashing.
+func TestMain(m *testing.M) {
+	coretest.CheapPasswordHashing()
+	os.Exit(m.Run())
+}
+
 func envFunc(m map[string]string) func(string) string {
 	return func(k string) string { return m[k] }
 }
@@ -58,6 +65,7 @@ func databaseURLs(t *testing.T) map[string]func(t *testing.T) string {
 }
 
 func TestEndToEnd(t *testing.T) {
+	t.Parallel()
 	for engine, mkURL := range databaseURLs(t) {
 		t.Run(engine, func(t *testing.T) {
 			t.Parallel()
@@ -136,6 +144,7 @@ func waitForAddr(t *testing.T, logs *syncBuffer) string {
 }
 
 func TestBadInputChangesNothing(t *testing.T) {
+	t.Parallel()
 	dbPath := filepath.Join(t.TempDir(), "j.db")
 	env := map[string]string{"DATABASE_URL": "sqlite://" + dbPath}
 	cases := []struct {

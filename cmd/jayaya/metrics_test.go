@@ -49,6 +49,7 @@ func get(t *testing.T, url string) (int, string, http.Header) {
 }
 
 func TestMetricsAndReadyzEndpoints(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "j.db"), "JAYAYA_ADDR": "127.0.0.1:0"}
 	addr, _ := serveInProcess(t, env)
 	base := "http://" + addr
@@ -131,6 +132,7 @@ func scrapeOnce(addr string) (map[string]float64, error) {
 // inbound events by result, deliveries and their latency, the gateway
 // state, HTTP requests and the outbox draining.
 func TestMetricsMoveWithTheRelay(t *testing.T) {
+	t.Parallel()
 	w := newRelayWorld(t, core.EngineSQLite)
 	addr := w.proc.addr
 	before := scrapeMetrics(t, addr)
@@ -213,6 +215,7 @@ func TestMetricsMoveWithTheRelay(t *testing.T) {
 // the route pattern that caught them (or "unmatched"), so a flood of
 // distinct methods and paths adds no series (issue 22, defect 1).
 func TestHTTPMetricsLabelsAreBounded(t *testing.T) {
+	t.Parallel()
 	env := map[string]string{"DATABASE_URL": "sqlite://" + filepath.Join(t.TempDir(), "j.db"), "JAYAYA_ADDR": "127.0.0.1:0"}
 	addr, _ := serveInProcess(t, env)
 	base := "http://" + addr

@@ -26,6 +26,7 @@ func probe(t *testing.T, st *core.Store, ready *bot.Readiness) (int, string) {
 }
 
 func TestReadyzFollowsComponents(t *testing.T) {
+	t.Parallel()
 	coretest.ForEachEngine(t, func(t *testing.T, st *core.Store) {
 		ready := bot.NewReadiness()
 		if code, body := probe(t, st, ready); code != 200 || body != "database: ok\nmigrations: ok\n" {
@@ -49,6 +50,7 @@ func TestReadyzFollowsComponents(t *testing.T) {
 }
 
 func TestReadyzWhileMigrating(t *testing.T) {
+	t.Parallel()
 	ctx := context.Background()
 	st := coretest.MustOpenPostgres(t)
 	conn, err := st.DB.Conn(ctx)
@@ -97,6 +99,7 @@ func waitProbe(t *testing.T, base string, code int, want ...string) {
 // connected, not ready while Slack cannot reconnect, ready again after;
 // the gateway metrics follow.
 func TestReadyzFollowsConnections(t *testing.T) {
+	t.Parallel()
 	w := setupRelayWorld(t, core.EngineSQLite)
 	w.extraEnv = map[string]string{"SLACK_APP_TOKEN": w.slack.Config().AppToken}
 	w.proc = w.start(w.dbURL)
@@ -135,6 +138,7 @@ func TestReadyzFollowsConnections(t *testing.T) {
 // token Slack refuses, not ready (the replica cannot take Slack's events)
 // and the line says why.
 func TestReadyzSlackLine(t *testing.T) {
+	t.Parallel()
 	t.Run("token good", func(t *testing.T) {
 		w := newRelayWorld(t, core.EngineSQLite)
 		waitProbe(t, "http://"+w.proc.addr, http.StatusOK, "slack: ok\n", "discord: ok\n")

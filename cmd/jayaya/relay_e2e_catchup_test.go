@@ -12,8 +12,10 @@ import (
 // was stopped (Slack's events never reached it) reach the client once, in
 // order, after the next start, on both engines.
 func TestRelaySlackCatchUpAtStart(t *testing.T) {
+	t.Parallel()
 	for _, engine := range []string{core.EnginePostgres, core.EngineSQLite} {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			w := newRelayWorld(t, engine)
 			ts := w.openByMessage(1, "My printer is on fire")
 			w.staffSays(ts, w.staff.ID, "Before")

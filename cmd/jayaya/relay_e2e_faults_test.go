@@ -52,6 +52,7 @@ func (w *relayWorld) settle() {
 // posts; every message still arrives once, in order, when the platforms
 // said it could.
 func TestRelay429Storm(t *testing.T) {
+	t.Parallel()
 	w := newRelayWorld(t, core.EnginePostgres)
 	ts := w.openByMessage(1, "Storm")
 	client := clientName(w.client)
@@ -96,6 +97,7 @@ func TestRelay429Storm(t *testing.T) {
 // client's message can never reach staff: its delivery is parked (not
 // retried) and the client sees ⚠️ on it.
 func TestRelayParkedWarns(t *testing.T) {
+	t.Parallel()
 	w := newRelayWorld(t, core.EnginePostgres)
 	ts := w.openByMessage(1, "Parked")
 	w.wantSlack(ts, []string{clientName(w.client) + ": Parked"})
@@ -132,6 +134,7 @@ func TestRelayParkedWarns(t *testing.T) {
 // the same database sends what is pending: the first message is not posted
 // twice, and all three arrive in order.
 func TestRelaySlackOutageCrashRestart(t *testing.T) {
+	t.Parallel()
 	w := setupRelayWorld(t, core.EnginePostgres)
 	viaProxy, proxy := coretest.ProxyURL(t, w.dbURL)
 	w.viaProxy = true
@@ -220,6 +223,7 @@ func (w *relayWorld) failedPosts() int {
 // session identifies afresh and the messages written while it was gone are
 // fetched (catch-up) and relayed once, in order.
 func TestRelayGatewayFaults(t *testing.T) {
+	t.Parallel()
 	w := newRelayWorld(t, core.EnginePostgres)
 	ts := w.openByMessage(1, "Gateway")
 	client := clientName(w.client)

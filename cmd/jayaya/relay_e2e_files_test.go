@@ -131,6 +131,7 @@ func proxyLinkRE(w *relayWorld, name string) *regexp.Regexp {
 // download fails for a while, once when an upload's answer is lost; edits
 // keep them, deletions remove them.
 func TestRelayAttachments(t *testing.T) {
+	t.Parallel()
 	w := newRelayWorld(t, core.EnginePostgres)
 	ctx := context.Background()
 	ts := w.openByMessage(1, "Files")
@@ -318,6 +319,7 @@ func TestRelayAttachments(t *testing.T) {
 // the delivery, finds the file in the thread and does not upload it
 // again; the client's message gets its ✅.
 func TestRelayFilesCrashRestart(t *testing.T) {
+	t.Parallel()
 	w := setupRelayWorld(t, core.EnginePostgres)
 	viaProxy, proxy := coretest.ProxyURL(t, w.dbURL)
 	w.proc = w.start(viaProxy)

@@ -14,8 +14,10 @@ import (
 // been seen to) reaches the client as one Discord webhook post, on both
 // engines.
 func TestRelaySlackRedeliveriesPostOnce(t *testing.T) {
+	t.Parallel()
 	for _, engine := range []string{core.EnginePostgres, core.EngineSQLite} {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			w := newRelayWorld(t, engine)
 			ctx := context.Background()
 			sl := w.slack.HTTP()

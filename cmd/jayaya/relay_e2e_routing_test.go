@@ -18,8 +18,10 @@ import (
 // overflow channel; a staff reply in an overflow channel's thread
 // reaches the client, and /crm tickets says where each ticket is.
 func TestRelayRoutesOverSeveralChannels(t *testing.T) {
+	t.Parallel()
 	for _, engine := range []string{core.EnginePostgres, core.EngineSQLite} {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			w := setupRelayWorld(t, engine)
 			ctx := context.Background()
 			fs := w.slack.State()

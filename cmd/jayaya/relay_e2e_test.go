@@ -25,8 +25,10 @@ import (
 // mentions, and close/reopen from the card's buttons; then a second
 // ticket opened with /ticket.
 func TestRelayEndToEnd(t *testing.T) {
+	t.Parallel()
 	for _, engine := range []string{core.EnginePostgres, core.EngineSQLite} {
 		t.Run(engine, func(t *testing.T) {
+			t.Parallel()
 			w := newRelayWorld(t, engine)
 			ctx := context.Background()
 			sl := w.slack.HTTP()
@@ -336,6 +338,7 @@ func fetch(t *testing.T, url string) string {
 // events and button presses over Socket Mode instead of HTTP, through the
 // same handlers.
 func TestRelaySocketMode(t *testing.T) {
+	t.Parallel()
 	w := setupRelayWorld(t, core.EnginePostgres)
 	w.extraEnv = map[string]string{"SLACK_APP_TOKEN": w.slack.Config().AppToken}
 	w.proc = w.start(w.dbURL)

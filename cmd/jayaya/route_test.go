@@ -57,6 +57,7 @@ func newRouteWorld(t *testing.T) *routeWorld {
 // rules (joining a public channel), lists them in the order they are
 // tried and deletes them.
 func TestRouteCommands(t *testing.T) {
+	t.Parallel()
 	w := newRouteWorld(t)
 	support := w.env["DISCORD_SUPPORT_CHANNEL"]
 	refused := []struct {
@@ -144,6 +145,7 @@ func TestRouteCommands(t *testing.T) {
 // channels and one for the routed ones, and says what is wrong with each
 // that fails.
 func TestDoctorChecksRoutedChannels(t *testing.T) {
+	t.Parallel()
 	w := newRouteWorld(t)
 	overflow := w.slack.State().AddChannel(slacktest.Channel{Name: "overflow-1"}).ID
 	w.env["SLACK_OVERFLOW_CHANNELS"] = overflow + ", " + w.billing
@@ -218,6 +220,7 @@ func TestRoutingConfig(t *testing.T) {
 // channels, doctor checks the others on one more line, naming a missing
 // permission.
 func TestDoctorChecksOtherSupportChannels(t *testing.T) {
+	t.Parallel()
 	w := newDoctorWorld(t, worldOptions{})
 	billing, err := w.discord.AddTextChannel(w.discord.Seed().GuildID, "billing")
 	if err != nil {

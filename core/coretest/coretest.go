@@ -13,6 +13,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"flag"
 	"io/fs"
 	"net/url"
 	"os"
@@ -190,28 +191,73 @@ func NewPostgresDatabase(tb testing.TB, template bool) string {
 // cloned from a template, closed and dropped when the test ends.
 func MustOpenPostgres(tb testing.TB) *core.Store {
 	tb.Helper()
-	return mustOpen(tb, NewPostgresDatabase(tb, true), false)
+	return mustOpen(tb, NewPostgresDatabase(tb, true))
+}
+
+// The migrated SQLite database every MustOpenSQLite copies, made once
+// per test process.
+var (
+	sqliteOnce     sync.Once
+	sqliteTemplate []byte
+	sqliteErr      error
+)
+
+// prepareSQLite migrates a SQLite database in a temporary directory and
+// keeps its file's bytes: a test's fresh database is then a copy, as a
+// PostgreSQL one is a clone of the template, rather than a migration of
+// its own (half a second or more under the race detector).
+func prepareSQLite() {
+	dir, err := os.MkdirTemp("", "jayaya-sqlite-template-")
+	if err != nil {
+		sqliteErr = err
+		return
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "template.db")
+	ctx := context.Background()
+	st, err := core.Open(ctx, "sqlite://"+path)
+	if err != nil {
+		sqliteErr = err
+		return
+	}
+	// The checkpoint moves everything from the write-ahead log into the
+	// database file, which alone is copied.
+	if _, err = st.Migrate(ctx); err == nil {
+		_, err = st.DB.ExecContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)")
+	}
+	if cerr := st.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		sqliteErr = err
+		return
+	}
+	sqliteTemplate, sqliteErr = os.ReadFile(path)
 }
 
 // MustOpenSQLite returns a store on a fresh, migrated SQLite file in a
-// temporary directory.
+// temporary directory: a copy of a database migrated once per test
+// process.
 func MustOpenSQLite(tb testing.TB) *core.Store {
 	tb.Helper()
-	return mustOpen(tb, "sqlite://"+filepath.Join(tb.TempDir(), "test.db"), true)
+	sqliteOnce.Do(prepareSQLite)
+	if sqliteErr != nil {
+		tb.Fatalf("migrated SQLite template: %v", sqliteErr)
+	}
+	path := filepath.Join(tb.TempDir(), "test.db")
+	if err := os.WriteFile(path, sqliteTemplate, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	return mustOpen(tb, "sqlite://"+path)
 }
 
-func mustOpen(tb testing.TB, dbURL string, migrate bool) *core.Store {
+// mustOpen opens the already migrated database at dbURL, closed when the
+// test ends.
+func mustOpen(tb testing.TB, dbURL string) *core.Store {
 	tb.Helper()
-	ctx := context.Background()
-	st, err := core.Open(ctx, dbURL)
+	st, err := core.Open(context.Background(), dbURL)
 	if err != nil {
 		tb.Fatalf("open %s: %v", dbURL, err)
-	}
-	if migrate {
-		if _, err := st.Migrate(ctx); err != nil {
-			st.Close()
-			tb.Fatalf("migrate: %v", err)
-		}
 	}
 	tb.Cleanup(func() { st.Close() })
 	return st
@@ -244,6 +290,23 @@ func ForEachEngine(t *testing.T, fn func(t *testing.T, st *core.Store)) {
 			fn(t, MustOpenDB(t, e))
 		})
 	}
+}
+
+// CheapPasswordHashing makes the test binary hash new passwords at a
+// tiny argon2id cost (64 KiB, 1 pass) instead of the production one
+// (19 MiB, 2 passes, about a second under the race detector), unless it
+// runs benchmarks (-test.bench), which measure the real cost. Call it from
+// TestMain before m.Run, in packages whose tests log in many times. The
+// release build's test checks that the binary itself hashes at the real
+// cost.
+func CheapPasswordHashing() {
+	if !flag.Parsed() {
+		flag.Parse()
+	}
+	if f := flag.Lookup("test.bench"); f != nil && f.Value.String() != "" {
+		return
+	}
+	core.SetTestPasswordCost(64, 1)
 }
 
 // Clock is a settable clock for Store.Now.

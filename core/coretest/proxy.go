@@ -147,5 +147,5 @@ func (p *DBProxy) Thaw() {
 func OpenViaProxy(tb testing.TB, dbURL string) (*core.Store, *DBProxy) {
 	tb.Helper()
 	u, p := ProxyURL(tb, dbURL)
-	return mustOpen(tb, u, false), p
+	return mustOpen(tb, u), p
 }
