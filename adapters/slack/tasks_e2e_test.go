@@ -49,6 +49,10 @@ func newTasksE2E(t *testing.T, st *core.Store) *tasksE2E {
 
 	w := outbox.NewWorker(st, log, e.a)
 	w.NoListen, w.Poll = true, 50*time.Millisecond
+	// A send that fails on a loaded machine (a timeout) is retried soon:
+	// these tests are about tasks, not the production back-off, whose
+	// doubling waits could outlast waitDB.
+	w.Backoff = func(int) time.Duration { return 100 * time.Millisecond }
 	e.rem = &bot.Reminders{Store: st, Log: log, Outbox: w}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)

@@ -41,21 +41,49 @@ var (
 // until it prints its banner; the run is stopped when the test ends.
 func startDemo(t *testing.T, args ...string) *demoRun {
 	t.Helper()
+	// The free port is found before the demo listens on it: a test
+	// running beside may take it in between, so a port taken is tried
+	// again with another.
+	for attempt := 1; ; attempt++ {
+		d, taken := tryStartDemo(t, args...)
+		if !taken {
+			return d
+		}
+		if attempt == 3 {
+			t.Fatalf("the demo found its port taken three times:\n%s", d.logs.String())
+		}
+	}
+}
+
+// tryStartDemo runs the demo on a free port; taken tells that another
+// listener took that port first (the run has ended).
+func tryStartDemo(t *testing.T, args ...string) (d *demoRun, taken bool) {
+	t.Helper()
 	addr := freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	d := &demoRun{url: "http://" + addr, stdout: &syncBuffer{}, logs: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
+	d = &demoRun{url: "http://" + addr, stdout: &syncBuffer{}, logs: &syncBuffer{}, cancel: cancel, done: make(chan int, 1)}
 	env := map[string]string{}
 	go func() {
 		d.done <- run(ctx, append([]string{"demo", "--addr", addr}, args...), envFunc(env), strings.NewReader(""), d.stdout, d.logs)
 	}()
-	t.Cleanup(func() { d.stop(t) })
 	deadline := time.Now().Add(waitTimeout)
 	for !strings.Contains(d.stdout.String(), "Ctrl-C stops the demo") {
+		select {
+		case code := <-d.done:
+			if strings.Contains(d.logs.String(), "address already in use") {
+				cancel()
+				return d, true
+			}
+			t.Fatalf("the demo exited %d before it started:\n%s\n%s", code, d.stdout.String(), d.logs.String())
+		default:
+		}
 		if time.Now().After(deadline) {
+			d.stop(t)
 			t.Fatalf("the demo did not start:\n%s\n%s", d.stdout.String(), d.logs.String())
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	t.Cleanup(func() { d.stop(t) })
 	out := d.stdout.String()
 	if m := demoPasswordRE.FindStringSubmatch(out); m != nil {
 		d.password = m[1]
@@ -63,7 +91,7 @@ func startDemo(t *testing.T, args ...string) *demoRun {
 	if m := demoDataRE.FindStringSubmatch(out); m != nil {
 		d.dataDir = m[1]
 	}
-	return d
+	return d, false
 }
 
 // stop ends the run like Ctrl-C and checks it exits 0 (idempotent).
