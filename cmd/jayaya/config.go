@@ -261,6 +261,9 @@ func (c *Config) validate() error {
 		if c.SlackStaffChannel == "" {
 			return fmt.Errorf("SLACK_STAFF_CHANNEL: required with SLACK_BOT_TOKEN (the channel ID where ticket threads open, like C0123ABCD)")
 		}
+		if !core.ValidSlackChannelID(c.SlackStaffChannel) {
+			return fmt.Errorf("SLACK_STAFF_CHANNEL: %q is not a Slack channel ID: want one like C0123ABCD (at the bottom of the channel's details in Slack)", c.SlackStaffChannel)
+		}
 		if slices.Contains(c.SlackOverflowChannels, c.SlackStaffChannel) {
 			return fmt.Errorf("SLACK_OVERFLOW_CHANNELS: %s is SLACK_STAFF_CHANNEL already; list only the other channels", c.SlackStaffChannel)
 		}

@@ -200,6 +200,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 		{map[string]string{"SLACK_BOT_TOKEN": "abc"}, "SLACK_BOT_TOKEN"},
 		{map[string]string{"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_SIGNING_SECRET"},
 		{map[string]string{"SLACK_BOT_TOKEN_FILE": secret, "SLACK_SIGNING_SECRET": "s"}, "SLACK_STAFF_CHANNEL"},
+		{map[string]string{"SLACK_BOT_TOKEN_FILE": secret, "SLACK_SIGNING_SECRET": "s", "SLACK_STAFF_CHANNEL": "#staff"}, `SLACK_STAFF_CHANNEL: "#staff" is not a Slack channel ID`},
 		{map[string]string{"SLACK_BOT_TOKEN_FILE": "/nonexistent/x"}, "SLACK_BOT_TOKEN_FILE"},
 		{map[string]string{"DISCORD_BOT_TOKEN": "t"}, "DISCORD_GUILD_ID"},
 	}
@@ -209,7 +210,7 @@ func TestConfigErrorsNameTheVariable(t *testing.T) {
 			t.Errorf("env %v: exit %d, stderr %q; want one line naming %s", c.env, code, errs, c.want)
 		}
 	}
-	cfg, err := LoadConfig(envFunc(map[string]string{"SLACK_BOT_TOKEN_FILE": secret, "SLACK_SIGNING_SECRET": "s", "SLACK_STAFF_CHANNEL": "C1"}))
+	cfg, err := LoadConfig(envFunc(map[string]string{"SLACK_BOT_TOKEN_FILE": secret, "SLACK_SIGNING_SECRET": "s", "SLACK_STAFF_CHANNEL": "C0STAFF"}))
 	if err != nil || cfg.SlackBotToken != "xoxb-from-file" || cfg.SlackAPIURL != "https://slack.com/api/" || !cfg.Pacing {
 		t.Fatalf("config from file: %+v %v", cfg, err)
 	}
