@@ -124,15 +124,29 @@ func (s *Store) ChannelLoads(ctx context.Context, lanes LoadLanes) ([]ChannelLoa
 		if err != nil {
 			return nil, err
 		}
+		if len(queued) == 0 {
+			continue
+		}
+		oldest := make([]int64, len(queued))
+		for i, r := range queued {
+			oldest[i] = r.Oldest
+		}
+		var times []struct {
+			ID        int64     `bun:"id"`
+			CreatedAt time.Time `bun:"created_at"`
+		}
+		if err := s.DB.NewSelect().Model((*Delivery)(nil)).Column("id", "created_at").Where("id IN (?)", bun.In(oldest)).Scan(ctx, &times); err != nil {
+			return nil, err
+		}
+		created := make(map[int64]time.Time, len(times))
+		for _, c := range times {
+			created[c.ID] = c.CreatedAt
+		}
 		for _, r := range queued {
 			l := at(key{q.platform, r.Channel, r.Webhook})
 			l.Queued += r.N
-			var created []time.Time
-			if err := s.DB.NewSelect().Model((*Delivery)(nil)).Column("created_at").Where("id = ?", r.Oldest).Scan(ctx, &created); err != nil {
-				return nil, err
-			}
-			if len(created) > 0 && (l.OldestQueued == nil || created[0].Before(*l.OldestQueued)) {
-				l.OldestQueued = &created[0]
+			if c, ok := created[r.Oldest]; ok && (l.OldestQueued == nil || c.Before(*l.OldestQueued)) {
+				l.OldestQueued = &c
 			}
 		}
 	}

@@ -147,7 +147,7 @@ func (s *Store) OpenDiscordThreads(ctx context.Context) ([]DiscordTicketThread, 
 	}
 	out := make([]DiscordTicketThread, 0, len(tickets))
 	for _, t := range tickets {
-		last, err := s.newestSourceID(ctx, t.ID, PlatformDiscord, time.Time{})
+		last, err := s.newestSourceID(ctx, t.ID, PlatformDiscord, "", time.Time{})
 		if err != nil {
 			return nil, err
 		}
@@ -202,33 +202,25 @@ func (s *Store) OpenSlackThreads(ctx context.Context, storedBefore time.Time) ([
 // written in channel (their SourceKey starts "channel:") and stored before
 // before (zero: ever), or "" when there is none.
 func (s *Store) newestSlackTS(ctx context.Context, ticketID int64, channel string, before time.Time) (string, error) {
-	prefix := channel + ":"
-	var ids []string
-	q := s.DB.NewSelect().Model((*Message)(nil)).Column("source_id").
-		Where("ticket_id = ? AND source_platform = ?", ticketID, PlatformSlack).
-		Where("substr(source_id, 1, ?) = ?", len(prefix), prefix)
-	if !before.IsZero() {
-		q = q.Where("created_at < ?", before.UTC())
-	}
-	err := q.OrderExpr("LENGTH(source_id) DESC, source_id DESC").Limit(1).Scan(ctx, &ids)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	id, err := s.newestSourceID(ctx, ticketID, PlatformSlack, channel+":", before)
+	if err != nil || id == "" {
 		return "", err
 	}
-	if len(ids) == 0 {
-		return "", nil
-	}
-	_, ts, _ := SplitSlackSourceID(ids[0])
+	_, ts, _ := SplitSlackSourceID(id)
 	return ts, nil
 }
 
 // newestSourceID returns the greatest source ID of the ticket's messages
-// from platform stored before before (zero: ever), comparing by length,
-// then text (numeric order for Discord snowflakes), or "" when there is
-// none.
-func (s *Store) newestSourceID(ctx context.Context, ticketID int64, platform string, before time.Time) (string, error) {
+// from platform that start with prefix ("": any) and were stored before
+// before (zero: ever), comparing by length, then text (numeric order for
+// Discord snowflakes), or "" when there is none.
+func (s *Store) newestSourceID(ctx context.Context, ticketID int64, platform, prefix string, before time.Time) (string, error) {
 	var ids []string
 	q := s.DB.NewSelect().Model((*Message)(nil)).Column("source_id").
 		Where("ticket_id = ? AND source_platform = ?", ticketID, platform)
+	if prefix != "" {
+		q = q.Where("substr(source_id, 1, ?) = ?", len(prefix), prefix)
+	}
 	if !before.IsZero() {
 		q = q.Where("created_at < ?", before.UTC())
 	}
