@@ -224,9 +224,9 @@ func (s *Store) LiveWorkers(ctx context.Context, deadAfter time.Duration) ([]str
 	return names, q.Scan(ctx, &names)
 }
 
-// newReplicaName returns host-pid-random, short enough for PostgreSQL's
-// application_name (63 bytes) once prefixed.
-func newReplicaName() string {
+// NewReplicaName returns a name for a process, host-pid-random, short
+// enough for PostgreSQL's application_name (63 bytes) once prefixed.
+func NewReplicaName() string {
 	host, _ := os.Hostname()
 	if len(host) > 32 {
 		host = host[:32]

@@ -107,7 +107,7 @@ func Open(ctx context.Context, databaseURL string) (*Store, error) {
 		dsn    string
 		err    error
 	)
-	replica := newReplicaName()
+	replica := NewReplicaName()
 	switch scheme {
 	case "postgres", "postgresql":
 		engine, dsn = EnginePostgres, databaseURL

@@ -67,17 +67,17 @@ func (w *Worker) inTx(ctx context.Context, noSync bool, fn func(ctx context.Cont
 // committed passes on what a committed transaction queued: the
 // deliveries it leased go to the worker, and the others are announced.
 func (w *Worker) committed(ctx context.Context, t *Tx) {
-	w.handOff(t.leased, t.tok)
+	w.noteLeases(t.leased, t.tok)
+	w.handOff(t.leased)
 	if free := w.waitBehind(t.behind); len(free) > 0 {
 		// What they were queued behind finished meanwhile: take their
 		// streams' heads now, one statement, rather than a claim over
-		// the whole outbox.
-		tok := w.live.token(w.Lease)
+		// the whole outbox (claimHeads notes their lease tokens).
 		ds, err := w.claimHeads(ctx, free)
 		if err != nil {
 			w.Kick()
 		}
-		w.handOff(ds, tok)
+		w.handOff(ds)
 	}
 	if t.unleased > 0 {
 		Announce(w.Store)

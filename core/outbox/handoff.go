@@ -14,14 +14,13 @@ type handoff struct {
 	at time.Time
 }
 
-// handOff gives the worker deliveries a committed transaction leased to
-// it under tok.
-func (w *Worker) handOff(ds []*core.Delivery, tok token) {
+// handOff gives the worker deliveries leased to it (their lease tokens
+// noted: noteLeases).
+func (w *Worker) handOff(ds []*core.Delivery) {
 	if len(ds) == 0 {
 		return
 	}
 	now := time.Now()
-	w.noteLeases(ds, tok)
 	w.mu.Lock()
 	for _, d := range ds {
 		w.handed = append(w.handed, handoff{d: d, at: now})

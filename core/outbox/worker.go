@@ -2,12 +2,8 @@ package outbox
 
 import (
 	"context"
-	crand "crypto/rand"
-	"encoding/hex"
-	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"os"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -117,10 +113,7 @@ func (w *Worker) init() {
 		w.Name = w.Store.Replica()
 	}
 	if w.Name == "" {
-		host, _ := os.Hostname()
-		b := make([]byte, 4)
-		crand.Read(b)
-		w.Name = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+		w.Name = core.NewReplicaName()
 	}
 	if w.Lease <= 0 {
 		w.Lease = 30 * time.Second
