@@ -361,10 +361,7 @@ func (r *Relay) channelSetting(platform, channelID string) string {
 // language of the client who opened it (ReaderLocale, with the support
 // channel's own language before the guild's), else Locale.
 func (r *Relay) threadLocale(ctx context.Context, t *core.Ticket) i18n.Locale {
-	channel := r.DiscordChannel
-	if t.DiscordChannelID != nil && *t.DiscordChannelID != "" {
-		channel = *t.DiscordChannelID
-	}
+	channel := r.discordChannelOf(t)
 	if t.OpenerID != nil {
 		if u, err := r.Store.UserByID(ctx, *t.OpenerID); err == nil {
 			return r.readerLocaleIn(u, core.PlatformDiscord, "", channel)
@@ -376,9 +373,23 @@ func (r *Relay) threadLocale(ctx context.Context, t *core.Ticket) i18n.Locale {
 // slackThreadLocale is the language of a ticket's Slack thread: its
 // channel's (ChannelLocale).
 func (r *Relay) slackThreadLocale(t *core.Ticket) i18n.Locale {
-	channel := r.SlackChannel
+	return r.ChannelLocale(core.PlatformSlack, r.slackChannelOf(t))
+}
+
+// slackChannelOf is the Slack staff channel holding t's thread: the one
+// it was routed to, else the default one.
+func (r *Relay) slackChannelOf(t *core.Ticket) string {
 	if t.SlackChannelID != nil && *t.SlackChannelID != "" {
-		channel = *t.SlackChannelID
+		return *t.SlackChannelID
 	}
-	return r.ChannelLocale(core.PlatformSlack, channel)
+	return r.SlackChannel
+}
+
+// discordChannelOf is the Discord support channel t was opened from,
+// else the default one.
+func (r *Relay) discordChannelOf(t *core.Ticket) string {
+	if t.DiscordChannelID != nil && *t.DiscordChannelID != "" {
+		return *t.DiscordChannelID
+	}
+	return r.DiscordChannel
 }

@@ -38,10 +38,7 @@ func (r *Relay) discordOn() bool { return r.DiscordChannel != "" }
 func (r *Relay) openDeliveries(t *core.Ticket, client *core.User, clientDiscordID string, lang i18n.Locale) []*core.Delivery {
 	var out []*core.Delivery
 	if r.discordOn() {
-		parent := r.DiscordChannel
-		if t.DiscordChannelID != nil {
-			parent = *t.DiscordChannelID
-		}
+		parent := r.discordChannelOf(t)
 		out = append(out,
 			delivery(t, KindDiscordOpenThread, core.PlatformDiscord, DiscordOpenThreadPayload{
 				TicketID: t.ID, Number: t.Number, Subject: t.Subject, Public: t.Visibility == core.TicketPublic,
@@ -53,10 +50,7 @@ func (r *Relay) openDeliveries(t *core.Ticket, client *core.User, clientDiscordI
 			}))
 	}
 	if r.slackOn() {
-		channel := r.SlackChannel
-		if t.SlackChannelID != nil {
-			channel = *t.SlackChannelID // routed (core.Store.RouteTicketTx)
-		}
+		channel := r.slackChannelOf(t) // routed (core.Store.RouteTicketTx)
 		out = append(out, delivery(t, KindSlackOpenThread, core.PlatformSlack, SlackOpenThreadPayload{TicketID: t.ID, Channel: channel}))
 	}
 	return out

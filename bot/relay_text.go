@@ -40,7 +40,7 @@ func neutralizeMass(s string) string {
 // are broken, role mentions become plain "@role".
 func DiscordToSlack(text string) string {
 	text = discordRoleMention.ReplaceAllString(text, "@"+zwsp+"role")
-	text = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(text)
+	text = slackEscape.Replace(text)
 	return neutralizeMass(text)
 }
 
@@ -87,7 +87,7 @@ func slackToDiscord(text string, spaced bool) string {
 	}
 	b.WriteString(text[last:])
 	text = b.String()
-	text = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(text)
+	text = slackUnescape.Replace(text)
 	text = discordRoleMention.ReplaceAllString(text, "@"+zwsp+"role")
 	text = discordEntity.ReplaceAllStringFunc(text, func(m string) string { return "<" + zwsp + m[1:] })
 	text = strings.ReplaceAll(text, "](", "]"+zwsp+"(")
@@ -135,7 +135,7 @@ var discordLink = regexp.MustCompile(`(?i)<https?://[^\s>]+>|https?://[^\s<]*[^<
 // Its rules are Discord's, so it may see an address where Slack showed
 // none; then the entities are merely set apart.
 func hasNewLink(out, slack string) bool {
-	plain := strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&").Replace(slack)
+	plain := slackUnescape.Replace(slack)
 	for _, l := range discordLink.FindAllString(out, -1) {
 		// The zero-width spaces that break mentions may sit inside an
 		// address; it is still the Slack text's own.
@@ -195,3 +195,10 @@ func SplitText(text string, limit int) []string {
 	}
 	return parts
 }
+
+// slackEscape and slackUnescape write and read the three characters
+// Slack escapes in message text (&, <, >); built once, used per message.
+var (
+	slackEscape   = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+	slackUnescape = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&amp;", "&")
+)

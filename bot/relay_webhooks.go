@@ -30,10 +30,7 @@ func (r *Relay) assignWebhook(ctx context.Context, tx *outbox.Tx, t *core.Ticket
 	if !r.discordOn() {
 		return nil
 	}
-	channel := r.DiscordChannel
-	if t.DiscordChannelID != nil {
-		channel = *t.DiscordChannelID
-	}
+	channel := r.discordChannelOf(t)
 	slot, err := r.Store.AssignDiscordWebhookTx(ctx, tx.Bun(), t.ID, channel, r.webhooks())
 	if err != nil {
 		return err
