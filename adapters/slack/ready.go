@@ -26,37 +26,37 @@ type readiness struct {
 // Call it before serving.
 func (a *Adapter) TrackReadiness(r *bot.Readiness) {
 	a.Ready = r
-	a.ready.mu.Lock()
-	a.ready.authWhy = "the bot token is not checked yet (auth.test)"
-	if a.cfg.AppToken != "" {
-		a.ready.socket, a.ready.socketWhy = true, "Socket Mode not connected yet"
-	}
-	a.ready.mu.Unlock()
-	a.publishReady()
+	a.setReady(func(s *readiness) {
+		s.authWhy = "the bot token is not checked yet (auth.test)"
+		if a.cfg.AppToken != "" {
+			s.socket, s.socketWhy = true, "Socket Mode not connected yet"
+		}
+	})
 }
 
 // setSocketReady records the Socket Mode connection's state: up, or why
 // not.
 func (a *Adapter) setSocketReady(up bool, why string) {
-	a.ready.mu.Lock()
-	a.ready.socket = true
-	a.ready.socketWhy = why
-	if up {
-		a.ready.socketWhy = ""
-	}
-	a.ready.mu.Unlock()
-	a.publishReady()
+	a.setReady(func(s *readiness) {
+		s.socket, s.socketWhy = true, why
+		if up {
+			s.socketWhy = ""
+		}
+	})
 }
 
-// publishReady sets the "slack" component from the token's and the
-// socket's states, the token's reason first.
-func (a *Adapter) publishReady() {
+// setReady changes the readiness state with change and sets the "slack"
+// component from it (the token's reason first, then the socket's), under
+// one lock, so that of two goroutines' changes the later one is what
+// /readyz keeps.
+func (a *Adapter) setReady(change func(*readiness)) {
 	a.ready.mu.Lock()
+	defer a.ready.mu.Unlock()
+	change(&a.ready)
 	why := a.ready.authWhy
 	if why == "" && a.ready.socket {
 		why = a.ready.socketWhy
 	}
-	a.ready.mu.Unlock()
 	a.Ready.Set(core.PlatformSlack, why == "", why)
 }
 
@@ -75,10 +75,7 @@ func (a *Adapter) CheckAuth(ctx context.Context) error {
 			if rs := a.relayState(); rs != nil {
 				rs.setBotUser(resp.UserID)
 			}
-			a.ready.mu.Lock()
-			a.ready.authWhy = ""
-			a.ready.mu.Unlock()
-			a.publishReady()
+			a.setReady(func(s *readiness) { s.authWhy = "" })
 			return nil
 		}
 		if ctx.Err() != nil {
@@ -89,10 +86,7 @@ func (a *Adapter) CheckAuth(ctx context.Context) error {
 		if code := slackCode(err); code != "" {
 			why = "auth.test failed: " + code + " (check SLACK_BOT_TOKEN)"
 		}
-		a.ready.mu.Lock()
-		a.ready.authWhy = why
-		a.ready.mu.Unlock()
-		a.publishReady()
+		a.setReady(func(s *readiness) { s.authWhy = why })
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
