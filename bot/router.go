@@ -118,7 +118,9 @@ func (r *Router) staff(ctx context.Context, a Actor) (*core.User, i18n.Printer, 
 		return nil, p, &Reply{Text: p.T(Refusal), Lang: p.Locale()}
 	}
 	said := a.Locale
-	if said == "" && r.Languages != nil {
+	// The platform is asked only when its answer can count: a language
+	// of the user's own comes first anyway.
+	if _, own := i18n.Parse(u.Locale); said == "" && !own && r.Languages != nil {
 		said = r.Languages.PlatformLocale(ctx, u)
 	}
 	return u, i18n.For(u.Language(a.Platform, said, "", r.Locale)), nil
