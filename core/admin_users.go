@@ -181,20 +181,9 @@ func (s *Store) DeleteUserAs(ctx context.Context, a Actor, id int64) error {
 	})
 }
 
-// CanDeleteUser says whether DeleteUserAs would refuse, and why (in
-// English), so that the confirmation page can explain it before anyone
-// presses the button. Errors: ENOTFOUND; the refusal itself is returned
-// as reason. DeleteRefusal gives the refusal in any language.
-func (s *Store) CanDeleteUser(ctx context.Context, a Actor, id int64) (reason string, err error) {
-	refusal, err := s.DeleteRefusal(ctx, a, id)
-	if refusal == nil || err != nil {
-		return "", err
-	}
-	return refusal.Message, nil
-}
-
 // DeleteRefusal returns the EFORBIDDEN error DeleteUserAs would refuse
-// with (show it with ErrorMessageIn), nil when it would not. Errors:
+// with (show it with ErrorMessageIn), nil when it would not, so that the
+// confirmation page can explain it before anyone presses the button. Errors:
 // ENOTFOUND.
 func (s *Store) DeleteRefusal(ctx context.Context, a Actor, id int64) (*Error, error) {
 	u, err := s.UserByID(ctx, id)

@@ -66,7 +66,7 @@ func isLoopbackURL(raw string) bool {
 // refusal is in the browser's language, else fallback (JAYAYA_LOCALE).
 func demoHostOnly(fallback i18n.Locale, log *slog.Logger) func(http.Handler) http.Handler {
 	return hostOnly(isLoopbackHost, func(r *http.Request) string {
-		return browserPrinter(r, fallback).T("demo.host_refused", i18n.Args{"Host": r.Host})
+		return i18n.ForAcceptLanguage(r.Header.Get("Accept-Language"), fallback).T("demo.host_refused", i18n.Args{"Host": r.Host})
 	}, log)
 }
 
@@ -80,12 +80,6 @@ func publicHostOnly(publicURL string, fallback i18n.Locale, log *slog.Logger) fu
 	return hostOnly(func(host string) bool {
 		return strings.EqualFold(host, public) || isLoopbackHost(host)
 	}, func(r *http.Request) string {
-		return browserPrinter(r, fallback).T("panel.host_refused", i18n.Args{"Public": public, "Host": r.Host})
+		return i18n.ForAcceptLanguage(r.Header.Get("Accept-Language"), fallback).T("panel.host_refused", i18n.Args{"Public": public, "Host": r.Host})
 	}, log)
-}
-
-// browserPrinter speaks the language r's browser asks for, else fallback.
-func browserPrinter(r *http.Request, fallback i18n.Locale) i18n.Printer {
-	browser, _ := i18n.FromAcceptLanguage(r.Header.Get("Accept-Language"))
-	return i18n.For(i18n.Pick(fallback, string(browser)))
 }

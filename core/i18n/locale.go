@@ -63,6 +63,15 @@ func Pick(fallback Locale, candidates ...string) Locale {
 	return Default
 }
 
+// ForAcceptLanguage is the Printer of the language a browser's
+// Accept-Language header prefers, else fallback's.
+func ForAcceptLanguage(header string, fallback Locale) Printer {
+	if l, ok := FromAcceptLanguage(header); ok {
+		return For(l)
+	}
+	return For(Pick(fallback))
+}
+
 // FromAcceptLanguage returns the supported locale a browser's
 // Accept-Language header prefers, and false when it names none of them
 // (or is empty or malformed), so that the caller can fall back.

@@ -162,10 +162,7 @@ func (p *Page) discordCommand(w http.ResponseWriter, r *http.Request, client Per
 // printer speaks the visitor's language: the browser's, else the page's
 // default (JAYAYA_LOCALE).
 func (p *Page) printer(r *http.Request) i18n.Printer {
-	if l, ok := i18n.FromAcceptLanguage(r.Header.Get("Accept-Language")); ok {
-		return i18n.For(l)
-	}
-	return i18n.For(p.cfg.Locale)
+	return i18n.ForAcceptLanguage(r.Header.Get("Accept-Language"), p.cfg.Locale)
 }
 
 // commandsAt are the slash commands usable in a channel: its guild's and
