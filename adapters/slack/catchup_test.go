@@ -79,8 +79,15 @@ func (e *relayEnv) sources(ticketID int64) []string {
 }
 
 // openTicket opens another ticket with its Slack thread (its card posted)
-// and returns it with the card's ts.
+// in the staff channel and returns it with the card's ts.
 func (e *relayEnv) openTicket(login, discordID, subject string) (*core.Ticket, string) {
+	e.t.Helper()
+	return e.openTicketWith(e.staffCh, login, discordID, subject)
+}
+
+// openTicketWith opens another ticket on subject whose Slack thread (its
+// card posted) is in channel, and returns it with the card's ts.
+func (e *relayEnv) openTicketWith(channel, login, discordID, subject string) (*core.Ticket, string) {
 	e.t.Helper()
 	ctx := context.Background()
 	client, err := e.st.CreateUser(ctx, core.NewUser{Login: login, Name: login, Role: core.RoleClient, DiscordID: discordID})
@@ -91,11 +98,11 @@ func (e *relayEnv) openTicket(login, discordID, subject string) (*core.Ticket, s
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	cardTS, err := e.a.Deliver(ctx, e.delivery(bot.KindSlackOpenThread, bot.SlackOpenThreadPayload{TicketID: tk.ID, Channel: e.staffCh}))
+	cardTS, err := e.a.Deliver(ctx, e.delivery(bot.KindSlackOpenThread, bot.SlackOpenThreadPayload{TicketID: tk.ID, Channel: channel}))
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	if err := e.st.SetTicketThreads(ctx, nil, tk.ID, discordID+"9", e.staffCh, cardTS); err != nil {
+	if err := e.st.SetTicketThreads(ctx, nil, tk.ID, discordID+"9", channel, cardTS); err != nil {
 		e.t.Fatal(err)
 	}
 	return tk, cardTS

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/jayaya/jayayacrm/adapters/slack/slacktest"
-	"github.com/jayaya/jayayacrm/bot"
 	"github.com/jayaya/jayayacrm/core"
 	"github.com/jayaya/jayayacrm/core/coretest"
 )
@@ -16,23 +15,7 @@ import (
 // is in channel, and returns it with the card's ts.
 func (e *relayEnv) openTicketIn(channel, login, discordID string) (*core.Ticket, string) {
 	e.t.Helper()
-	ctx := context.Background()
-	client, err := e.st.CreateUser(ctx, core.NewUser{Login: login, Name: login, Role: core.RoleClient, DiscordID: discordID})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	tk, err := e.st.OpenTicket(ctx, client, "Ticket of "+login, "")
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	cardTS, err := e.a.Deliver(ctx, e.delivery(bot.KindSlackOpenThread, bot.SlackOpenThreadPayload{TicketID: tk.ID, Channel: channel}))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	if err := e.st.SetTicketThreads(ctx, nil, tk.ID, discordID+"9", channel, cardTS); err != nil {
-		e.t.Fatal(err)
-	}
-	return tk, cardTS
+	return e.openTicketWith(channel, login, discordID, "Ticket of "+login)
 }
 
 // bodies returns the bodies of a ticket's stored messages, by ID.
